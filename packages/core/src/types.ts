@@ -289,6 +289,13 @@ export interface RunStore {
   getTaskState(task: string): Promise<TaskState | undefined>
   setTaskState(state: TaskState): Promise<void>
   listTaskStates(): Promise<TaskState[]>
+  /**
+   * Retention: deletes runs in a final state that were queued more than `olderThanMs` before
+   * `now` (epoch ms, default `Date.now()`), or that are not among the `keepPerTask` newest runs
+   * of their task (every run counts towards those, unfinished ones included). Unfinished runs are
+   * never deleted; an option left out does not prune by that rule. Resolves to the number deleted.
+   */
+  pruneRuns(options: { olderThanMs?: number; keepPerTask?: number; now?: number }): Promise<number>
   close(): Promise<void>
 }
 
