@@ -96,12 +96,15 @@ export function suggest(word: string, known: readonly string[]): string | undefi
   return bestDistance <= Math.min(2, Math.floor(word.length / 2)) ? best : undefined
 }
 
-/** `unknown option "x" (did you mean "y"?); expected one of: …` for a key no one reads. */
-export function unknownKeyProblem(key: string, known: readonly string[]): string {
+/**
+ * `is not a known option (did you mean "y"?)`, or the list of what is known when nothing is
+ * close: the problem part of a message about a key (or a value, with another `noun`).
+ */
+export function unknownKeyProblem(key: string, known: readonly string[], noun = 'option'): string {
   const hint = suggest(key, known)
   return hint
-    ? `is not a known option (did you mean "${hint}"?)`
-    : `is not a known option; expected one of: ${known.join(', ')}`
+    ? `is not a known ${noun} (did you mean "${hint}"?)`
+    : `is not a known ${noun}; expected one of: ${known.join(', ')}`
 }
 
 /** A value shown in a message: strings quoted, the rest as YAML would print them. */

@@ -1,0 +1,49 @@
+/**
+ * @tasse/core: the public API. Anything not exported here is internal.
+ */
+export { Catalog, type CatalogChanges, type CatalogEntry } from './catalog.js'
+export {
+  RunFailedError,
+  RunRefusedError,
+  show,
+  suggest,
+  TaskNotFoundError,
+  TasseConfigError,
+  tasseMessage,
+  unknownKeyProblem,
+} from './errors.js'
+export { type TasseEventMap, type TasseEventName, TasseEvents } from './events.js'
+export {
+  formatDuration,
+  HOST_ONLY_ENV,
+  pickRunner,
+  taskBaseEnv,
+  validateParams,
+} from './executor.js'
+export { type FileLogSinkOptions, fileLogSink, runLogPath } from './file-log-sink.js'
+export { MemoryRunStore } from './memory-store.js'
+export { type PlainRunnerOptions, plainRunners } from './plain-runners.js'
+export { newRunId } from './run-id.js'
+export { MAX_TIMER_DELAY_MS } from './scheduler.js'
+export { DEFAULT_JOB_OPTIONS, readJobOptions, readSchedulerConfig } from './scheduler-config.js'
+export {
+  DEFAULT_ENTRYPOINTS,
+  displayPath,
+  isValidTaskName,
+  type LoadTaskOptions,
+  loadTask,
+  readDuration,
+  TASK_NAME_PATTERN,
+} from './task-loader.js'
+export {
+  consoleLogger,
+  createTasse,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_RETENTION,
+  type TaskInfo,
+  Tasse,
+  type TasseOptions,
+} from './tasse.js'
+export * from './time/index.js'
+export { TOKENS } from './tokens.js'
+export * from './types.js'

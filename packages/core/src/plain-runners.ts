@@ -1,0 +1,54 @@
+/**
+ * Core's plain runners (priority 0): `.py` files with the configured python3, `.sh` files with
+ * bash, and any other executable file as it is. A plugin runner with a higher priority (such as
+ * @tasse/runner-poetry for Python tasks with an environment) takes precedence.
+ */
+import { accessSync, constants } from 'node:fs'
+import { extname, join } from 'node:path'
+import type { Runner } from './types.js'
+
+export interface PlainRunnerOptions {
+  /** The interpreter for `.py` files. @default process.env.TASSE_PYTHON ?? 'python3' */
+  python?: string
+  /** The shell for `.sh` files. @default 'bash' */
+  shell?: string
+}
+
+/**
+ * @example
+ * createTasse({ dataDir: 'data', runners: plainRunners({ python: '/usr/bin/python3' }) })
+ */
+export function plainRunners(options: PlainRunnerOptions = {}): Runner[] {
+  const python = options.python ?? process.env.TASSE_PYTHON ?? 'python3'
+  const shell = options.shell ?? 'bash'
+  return [
+    {
+      name: 'python',
+      priority: 0,
+      claims: (task) => extname(task.entrypoint) === '.py',
+      // -u: unbuffered, so the output reaches the logs line by line as the task prints it.
+      prepare: async (task) => ({ command: python, args: ['-u', task.entrypoint] }),
+    },
+    {
+      name: 'shell',
+      priority: 0,
+      claims: (task) => extname(task.entrypoint) === '.sh',
+      prepare: async (task) => ({ command: shell, args: [task.entrypoint] }),
+    },
+    {
+      name: 'executable',
+      priority: -1,
+      claims: (task) => isExecutable(join(task.dir, task.entrypoint)),
+      prepare: async (task) => ({ command: join(task.dir, task.entrypoint), args: [] }),
+    },
+  ]
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}

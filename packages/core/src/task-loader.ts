@@ -1,0 +1,353 @@
+/**
+ * Turns one `tasks/<name>/` folder into a `TaskDefinition`: parses task.yaml with the `yaml`
+ * package and validates every key, throwing `TasseConfigError` (file, key, expectation, value)
+ * on the first problem.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { basename, isAbsolute, join, normalize, relative, sep } from 'node:path'
+import { parseDocument } from 'yaml'
+import { show, TasseConfigError, unknownKeyProblem } from './errors.js'
+import { DEFAULT_JOB_OPTIONS, readMaxInstances, readSchedulerConfig } from './scheduler-config.js'
+import type {
+  ConfigLocation,
+  OverlapPolicy,
+  ParamDefinition,
+  RetryPolicy,
+  TaskDefinition,
+  TriggerFactory,
+} from './types.js'
+
+/** A task's name is its folder's name, and only these are used to build paths. */
+export const TASK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+
+/** The file names that make a folder's entrypoint when task.yaml names none, in this order. */
+export const DEFAULT_ENTRYPOINTS = ['task.py', 'task.sh'] as const
+
+const TASK_KEYS = [
+  'scheduler',
+  'entrypoint',
+  'description',
+  'timeout',
+  'overlap',
+  'max_instances',
+  'queue_size',
+  'params',
+  'env',
+  'retries',
+] as const
+const OVERLAP_POLICIES: readonly OverlapPolicy[] = ['skip', 'queue', 'replace', 'allow']
+const PARAM_KEYS = ['name', 'description', 'required', 'default', 'pattern', 'enum', 'arg']
+const RETRY_KEYS = ['max', 'delay', 'backoff']
+
+export interface LoadTaskOptions {
+  factories: ReadonlyMap<string, TriggerFactory>
+  defaultTimezone: string
+  random?: () => number
+  /** How paths appear in messages: relative to this folder when that is shorter. @default cwd */
+  displayFrom?: string
+}
+
+/** Whether `name` may name a task (and so a folder below logs/ and venv/). */
+export function isValidTaskName(name: string): boolean {
+  return TASK_NAME_PATTERN.test(name) && name !== '.' && name !== '..'
+}
+
+/**
+ * Loads the task in `dir` (its folder name is its name).
+ *
+ * @example
+ * const task = loadTask('data/tasks/helloworld', { factories, defaultTimezone: 'UTC' })
+ */
+export function loadTask(dir: string, options: LoadTaskOptions): TaskDefinition {
+  const name = basename(dir)
+  const yamlPath = join(dir, 'task.yaml')
+  const file = displayPath(yamlPath, options.displayFrom)
+  const at = (field: string): ConfigLocation => ({ file, field })
+
+  if (!isValidTaskName(name)) {
+    throw new TasseConfigError(
+      { file: displayPath(dir, options.displayFrom), field: '' },
+      `is not a valid task folder name: a task name is letters, digits, ".", "_" and "-", starting with a letter or digit, got ${show(name)}`,
+    )
+  }
+  if (!existsSync(yamlPath)) {
+    throw new TasseConfigError(
+      { file, field: '' },
+      'is missing: every task folder needs a task.yaml (an empty one runs the task only when triggered)',
+    )
+  }
+
+  const raw = readYamlMapping(readFileSync(yamlPath, 'utf8'), file)
+  for (const key of Object.keys(raw)) {
+    if (!(TASK_KEYS as readonly string[]).includes(key))
+      throw new TasseConfigError(at(key), unknownKeyProblem(key, TASK_KEYS))
+  }
+
+  const scheduler =
+    raw.scheduler === undefined || raw.scheduler === null
+      ? null
+      : readSchedulerConfig(raw.scheduler, {
+          file,
+          factories: options.factories,
+          defaultTimezone: options.defaultTimezone,
+          ...(options.random ? { random: options.random } : {}),
+        })
+  const job = { ...(scheduler?.job ?? DEFAULT_JOB_OPTIONS) }
+  if (raw.max_instances !== undefined)
+    job.maxInstances = readMaxInstances(raw.max_instances, at('max_instances'))
+
+  if (raw.description !== undefined && typeof raw.description !== 'string')
+    throw new TasseConfigError(at('description'), `must be text, got ${show(raw.description)}`)
+
+  return {
+    name,
+    dir,
+    file: yamlPath,
+    entrypoint: readEntrypoint(raw.entrypoint, dir, at('entrypoint')),
+    trigger: scheduler?.trigger ?? null,
+    job,
+    timeoutMs:
+      raw.timeout === undefined || raw.timeout === null
+        ? null
+        : readDuration(raw.timeout, at('timeout')),
+    overlap: readOverlap(raw.overlap, at('overlap')),
+    queueSize: readQueueSize(raw.queue_size, at('queue_size')),
+    params: readParams(raw.params, at('params')),
+    env: readEnv(raw.env, at('env')),
+    retries: readRetries(raw.retries, at('retries')),
+    raw,
+  }
+}
+
+/**
+ * Parses `90s`, `15m`, `2h`, `1d`, `500ms`, combinations such as `1h30m`, or a bare number of
+ * seconds, into milliseconds.
+ */
+export function readDuration(value: unknown, at: ConfigLocation): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0)
+    return Math.round(value * 1000)
+  if (typeof value === 'string') {
+    const text = value.trim()
+    const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+    const part = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/gy
+    let total = 0
+    let end = 0
+    for (let match = part.exec(text); match; match = part.exec(text)) {
+      total += Number(match[1]) * (units[match[2] as string] as number)
+      end = part.lastIndex
+      while (text[end] === ' ') end++
+      part.lastIndex = end
+    }
+    if (end === text.length && end > 0 && total > 0) return Math.round(total)
+  }
+  throw new TasseConfigError(
+    at,
+    `must be a duration such as "90s", "15m", "2h" or "1h30m" (or a number of seconds), got ${show(value)}`,
+  )
+}
+
+function readYamlMapping(text: string, file: string): Record<string, unknown> {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
+  const error = document.errors[0]
+  if (error) {
+    const [line, column] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : []
+    const where = line === undefined ? '' : ` at line ${line}, column ${column}`
+    throw new TasseConfigError(
+      { file, field: '' },
+      `is not valid YAML${where}: ${error.message.split('\n')[0]}`,
+      { cause: error },
+    )
+  }
+  const value: unknown = document.toJS()
+  if (value === null || value === undefined) return {}
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new TasseConfigError(
+      { file, field: '' },
+      `must hold a mapping of keys (scheduler, entrypoint, …), got ${show(value)}`,
+    )
+  return value as Record<string, unknown>
+}
+
+function readEntrypoint(value: unknown, dir: string, at: ConfigLocation): string {
+  if (value === undefined || value === null) {
+    const found = DEFAULT_ENTRYPOINTS.find((candidate) => existsSync(join(dir, candidate)))
+    if (found) return found
+    throw new TasseConfigError(
+      { ...at, field: '' },
+      `names no entrypoint and the folder has no ${DEFAULT_ENTRYPOINTS.join(' or ')}: add one, or set "entrypoint:" to the file to run`,
+    )
+  }
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new TasseConfigError(
+      at,
+      `must be the path of a file in the task's folder, got ${show(value)}`,
+    )
+  const path = normalize(value)
+  if (isAbsolute(path) || path === '..' || path.startsWith(`..${sep}`))
+    throw new TasseConfigError(at, `must be a file inside the task's folder, got ${show(value)}`)
+  const full = join(dir, path)
+  if (!existsSync(full) || !statSync(full).isFile())
+    throw new TasseConfigError(at, `names a file that does not exist in ${dir}, got ${show(value)}`)
+  return path
+}
+
+function readOverlap(value: unknown, at: ConfigLocation): OverlapPolicy {
+  if (value === undefined || value === null) return 'skip'
+  if (typeof value === 'string' && (OVERLAP_POLICIES as readonly string[]).includes(value))
+    return value as OverlapPolicy
+  throw new TasseConfigError(
+    at,
+    `must be one of ${OVERLAP_POLICIES.join(', ')}, got ${show(value)}`,
+  )
+}
+
+function readQueueSize(value: unknown, at: ConfigLocation): number {
+  if (value === undefined || value === null) return 1
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return value
+  throw new TasseConfigError(at, `must be a whole number of runs, 1 or more, got ${show(value)}`)
+}
+
+function readParams(value: unknown, at: ConfigLocation): ParamDefinition[] {
+  if (value === undefined || value === null) return []
+  if (!Array.isArray(value))
+    throw new TasseConfigError(
+      at,
+      `must be a list of parameters (e.g. "- {name: date, required: true}"), got ${show(value)}`,
+    )
+  const seen = new Set<string>()
+  return value.map((item, index): ParamDefinition => {
+    const here = (key?: string) => ({
+      ...at,
+      field: `${at.field}[${index}]${key ? `.${key}` : ''}`,
+    })
+    if (item === null || typeof item !== 'object' || Array.isArray(item))
+      throw new TasseConfigError(
+        here(),
+        `must be a mapping with at least "name", got ${show(item)}`,
+      )
+    const param = item as Record<string, unknown>
+    for (const key of Object.keys(param))
+      if (!PARAM_KEYS.includes(key))
+        throw new TasseConfigError(here(key), unknownKeyProblem(key, PARAM_KEYS))
+    const name = param.name
+    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new TasseConfigError(
+        here('name'),
+        `must be a name of letters, digits and "_" (it becomes TASSE_PARAM_<NAME>), got ${show(name)}`,
+      )
+    if (seen.has(name.toUpperCase()))
+      throw new TasseConfigError(here('name'), `repeats the parameter ${show(name)}`)
+    seen.add(name.toUpperCase())
+    const text = (key: string): string | undefined => {
+      const v = param[key]
+      if (v === undefined || v === null) return undefined
+      if (typeof v === 'string') return v
+      if (key === 'default' && (typeof v === 'number' || typeof v === 'boolean')) return String(v)
+      throw new TasseConfigError(here(key), `must be text, got ${show(v)}`)
+    }
+    const definition: ParamDefinition = { name, required: false }
+    const description = text('description')
+    if (description !== undefined) definition.description = description
+    const fallback = text('default')
+    if (fallback !== undefined) definition.default = fallback
+    const pattern = text('pattern')
+    if (pattern !== undefined) {
+      try {
+        new RegExp(pattern, 'u')
+      } catch (cause) {
+        throw new TasseConfigError(
+          here('pattern'),
+          `must be a valid regular expression, got ${show(pattern)}`,
+          {
+            cause,
+          },
+        )
+      }
+      definition.pattern = pattern
+    }
+    if (param.enum !== undefined) {
+      if (
+        !Array.isArray(param.enum) ||
+        param.enum.length === 0 ||
+        param.enum.some((v) => typeof v === 'object')
+      )
+        throw new TasseConfigError(
+          here('enum'),
+          `must be a non-empty list of values, got ${show(param.enum)}`,
+        )
+      definition.enum = param.enum.map(String)
+    }
+    for (const key of ['required', 'arg'] as const) {
+      const flag = param[key]
+      if (flag === undefined) continue
+      if (typeof flag !== 'boolean')
+        throw new TasseConfigError(here(key), `must be true or false, got ${show(flag)}`)
+      definition[key] = flag
+    }
+    return definition
+  })
+}
+
+function readEnv(value: unknown, at: ConfigLocation): Record<string, string> {
+  if (value === undefined || value === null) return {}
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new TasseConfigError(
+      at,
+      `must be a mapping of variable names to values, got ${show(value)}`,
+    )
+  const env: Record<string, string> = {}
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      throw new TasseConfigError(
+        { ...at, field: `${at.field}.${key}` },
+        'is not a valid environment variable name',
+      )
+    if (v === null || typeof v === 'object')
+      throw new TasseConfigError(
+        { ...at, field: `${at.field}.${key}` },
+        `must be text or a number, got ${show(v)}`,
+      )
+    env[key] = String(v)
+  }
+  return env
+}
+
+function readRetries(value: unknown, at: ConfigLocation): RetryPolicy | null {
+  if (value === undefined || value === null) return null
+  if (typeof value === 'number') return readRetries({ max: value }, at)
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new TasseConfigError(
+      at,
+      `must be a mapping such as "{max: 2, delay: 30s, backoff: 2}", got ${show(value)}`,
+    )
+  const retries = value as Record<string, unknown>
+  for (const key of Object.keys(retries))
+    if (!RETRY_KEYS.includes(key))
+      throw new TasseConfigError(
+        { ...at, field: `${at.field}.${key}` },
+        unknownKeyProblem(key, RETRY_KEYS),
+      )
+  const max = retries.max
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 0)
+    throw new TasseConfigError(
+      { ...at, field: `${at.field}.max` },
+      `must be a whole number of retries, got ${show(max)}`,
+    )
+  const backoff = retries.backoff ?? 1
+  if (typeof backoff !== 'number' || !(backoff >= 1))
+    throw new TasseConfigError(
+      { ...at, field: `${at.field}.backoff` },
+      `must be a number ≥ 1 (the factor between delays), got ${show(backoff)}`,
+    )
+  const delayMs =
+    retries.delay === undefined || retries.delay === 0
+      ? 0
+      : readDuration(retries.delay, { ...at, field: `${at.field}.delay` })
+  return { max, delayMs, backoff }
+}
+
+/** `path` relative to `from` (the working directory by default) when it is inside it. */
+export function displayPath(path: string, from: string = process.cwd()): string {
+  const rel = relative(from, path)
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
+}

@@ -1,0 +1,456 @@
+/**
+ * `createTasse()`: the composition root and the one object an embedder or the host talks to.
+ * It builds a DI container (core's defaults first, then each plugin's registrations), and wires
+ * the catalog, the scheduler, the executor, the log sinks and the run store together.
+ */
+import 'reflect-metadata'
+import { join, resolve } from 'node:path'
+import { type DependencyContainer, container as rootContainer } from 'tsyringe'
+import { Catalog, type CatalogChanges } from './catalog.js'
+import { TaskNotFoundError, tasseMessage } from './errors.js'
+import { TasseEvents } from './events.js'
+import { Executor, type RunRequest, taskBaseEnv } from './executor.js'
+import { fileLogSink, runLogPath } from './file-log-sink.js'
+import { MemoryRunStore } from './memory-store.js'
+import { plainRunners } from './plain-runners.js'
+import { killOrphanedGroup } from './process-group.js'
+import { followRunLog, readRunLog } from './run-log.js'
+import { Scheduler } from './scheduler.js'
+import { TOKENS } from './tokens.js'
+import type {
+  EpochMicros,
+  InvalidTask,
+  LogSink,
+  Run,
+  Runner,
+  RunPage,
+  RunQuery,
+  RunReason,
+  RunStore,
+  TaskDefinition,
+  TaskState,
+  TasseLogger,
+  TassePlugin,
+  TriggerFactory,
+} from './types.js'
+
+export interface TasseOptions {
+  /** The data directory: `tasks/`, `logs/` and `venv/` live below it. */
+  dataDir: string
+  /** Where the task folders are. @default `<dataDir>/tasks` */
+  tasksDir?: string
+  /** Where logs are written. @default `<dataDir>/logs` */
+  logsDir?: string
+  /** Triggers, runners, sinks and stores to add (the host passes its built-in ones). */
+  plugins?: readonly TassePlugin[]
+  /** The run store. @default a `MemoryRunStore` (history lasts as long as the process) */
+  store?: RunStore
+  /** Runs at once on this host. @default 5 */
+  concurrency?: number
+  /** Zone for triggers without `timezone` and for log times. @default 'UTC' */
+  timezone?: string
+  /** How long running tasks may finish at `stop()`. @default 30 s */
+  shutdownGraceMs?: number
+  /** How often the tasks folder is read again (a safety net for the watcher). @default 60 s */
+  rescanIntervalMs?: number
+  /** Retention of finished runs in the store. @default 30 days and 1,000 runs per task */
+  retention?: { maxAgeMs?: number; keepPerTask?: number }
+  /** `log.txt` rotation and retention. @default 50 MB, 15 days */
+  logRotation?: { rotateBytes?: number; retentionMs?: number }
+  /** Where Tasse writes about itself. @default the console */
+  logger?: TasseLogger
+  /** The environment tasks start from (host configuration removed). @default process.env */
+  env?: NodeJS.ProcessEnv
+}
+
+/** A task as the API shows it. */
+export interface TaskInfo {
+  name: string
+  state: 'ok' | 'invalid' | 'paused'
+  /** Set when state is `invalid` (or when a last good definition runs despite a broken edit). */
+  error: string | null
+  task: TaskDefinition | null
+  schedule: TaskState | null
+}
+
+export const DEFAULT_CONCURRENCY = 5
+export const DEFAULT_RETENTION = { maxAgeMs: 30 * 24 * 3600 * 1000, keepPerTask: 1000 } as const
+
+/**
+ * Creates a Tasse instance. Nothing runs until `start()`.
+ *
+ * @example
+ * import { createTasse } from '@tasse/core'
+ * import { plugin as interval } from '@tasse/trigger-interval'
+ * const tasse = createTasse({ dataDir: './data', plugins: [interval] })
+ * tasse.on('run:ended', (run) => console.log(run.task, run.status))
+ * await tasse.start()
+ */
+export function createTasse(options: TasseOptions): Tasse {
+  return new Tasse(options)
+}
+
+export class Tasse {
+  readonly events = new TasseEvents()
+  readonly container: DependencyContainer
+  readonly dataDir: string
+  readonly tasksDir: string
+  readonly logsDir: string
+  readonly store: RunStore
+  readonly logger: TasseLogger
+  private readonly catalog: Catalog
+  private readonly scheduler: Scheduler
+  private readonly executor: Executor
+  private readonly sinks: LogSink[]
+  private readonly options: TasseOptions
+  private rescanTimer: NodeJS.Timeout | null = null
+  private pruneTimer: NodeJS.Timeout | null = null
+  private stateWrites: Promise<void> = Promise.resolve()
+  private started = false
+  private stopping: Promise<void> | null = null
+
+  constructor(options: TasseOptions) {
+    this.options = options
+    this.dataDir = resolve(options.dataDir)
+    this.tasksDir = resolve(options.tasksDir ?? join(this.dataDir, 'tasks'))
+    this.logsDir = resolve(options.logsDir ?? join(this.dataDir, 'logs'))
+    const timezone = options.timezone ?? 'UTC'
+
+    const c = rootContainer.createChildContainer()
+    this.container = c
+    c.register(TOKENS.Logger, { useValue: options.logger ?? consoleLogger() })
+    const logger = c.resolve(TOKENS.Logger)
+    c.register(TOKENS.RunStore, { useValue: options.store ?? new MemoryRunStore() })
+    c.register(TOKENS.LogSink, {
+      useValue: fileLogSink({ logsDir: this.logsDir, timezone, logger, ...options.logRotation }),
+    })
+    for (const runner of plainRunners()) c.register(TOKENS.Runner, { useValue: runner })
+    for (const plugin of options.plugins ?? []) {
+      try {
+        plugin.register(c)
+      } catch (cause) {
+        throw new Error(
+          tasseMessage(`plugin ${plugin.name} failed to register: ${(cause as Error).message}`),
+          { cause },
+        )
+      }
+    }
+    // An explicit store wins over one a plugin registered.
+    if (options.store) c.register(TOKENS.RunStore, { useValue: options.store })
+
+    this.logger = c.resolve(TOKENS.Logger)
+    this.store = c.resolve(TOKENS.RunStore)
+    this.sinks = resolveAll(c, TOKENS.LogSink)
+    const factories = new Map<string, TriggerFactory>()
+    for (const factory of resolveAll(c, TOKENS.TriggerFactory)) factories.set(factory.type, factory)
+    this.catalog = new Catalog(this.tasksDir, { factories, defaultTimezone: timezone })
+    this.executor = new Executor({
+      store: this.store,
+      sinks: this.sinks,
+      runners: resolveAll<Runner>(c, TOKENS.Runner),
+      events: this.events,
+      logger: this.logger,
+      dataDir: this.dataDir,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      baseEnv: taskBaseEnv(options.env),
+      timezone,
+    })
+    this.scheduler = new Scheduler({
+      handler: {
+        fire: (task, scheduledAt, catchUp) =>
+          void this.submit(task, { reason: catchUp ? 'catch-up' : 'schedule', scheduledAt }),
+        missed: (task, times, more, why) => void this.recordMissed(task, times, more, why),
+        stateChanged: (state) => {
+          this.stateWrites = this.stateWrites
+            .then(() => this.store.setTaskState(state))
+            .catch((cause) =>
+              this.logger.error(`could not save the schedule of ${state.task}`, cause),
+            )
+        },
+      },
+      onError: (task, cause) =>
+        this.logger.error(
+          `the trigger of task "${task.name}" failed; the task is not scheduled`,
+          cause,
+        ),
+    })
+  }
+
+  /** Recovers from a previous crash, discovers the tasks, schedules them and starts the timer. */
+  async start(): Promise<void> {
+    if (this.started) return
+    this.started = true
+    await this.recoverInterrupted()
+    const states = new Map((await this.store.listTaskStates()).map((s) => [s.task, s]))
+    this.applyChanges(this.catalog.scan(), states)
+    this.scheduler.start()
+    const rescanMs = this.options.rescanIntervalMs ?? 60_000
+    this.rescanTimer = setInterval(() => this.rescan(), rescanMs)
+    this.rescanTimer.unref()
+    void this.prune()
+    this.pruneTimer = setInterval(() => void this.prune(), 3600_000)
+    this.pruneTimer.unref()
+  }
+
+  /**
+   * Stops firing, lets running tasks finish within the grace period, then ends them (recorded as
+   * `interrupted`), and closes the sinks and the store.
+   */
+  stop(graceMs = this.options.shutdownGraceMs ?? 30_000): Promise<void> {
+    this.stopping ??= (async () => {
+      this.scheduler.stop()
+      if (this.rescanTimer) clearInterval(this.rescanTimer)
+      if (this.pruneTimer) clearInterval(this.pruneTimer)
+      await this.executor.shutdown(graceMs)
+      await this.stateWrites
+      for (const sink of this.sinks) await sink.close?.()
+      await this.store.close()
+    })()
+    return this.stopping
+  }
+
+  /** Reads the tasks folder again: new tasks are scheduled, changed ones rescheduled. */
+  rescan(): CatalogChanges {
+    const changes = this.catalog.scan()
+    this.applyChanges(changes, new Map())
+    return changes
+  }
+
+  /** Every task folder, valid or not, by name. */
+  listTasks(): TaskInfo[] {
+    const names = new Set([
+      ...this.catalog.tasks().map((t) => t.name),
+      ...this.catalog.invalid().map((i) => i.name),
+    ])
+    return [...names].sort().map((name) => this.taskInfo(name) as TaskInfo)
+  }
+
+  taskInfo(name: string): TaskInfo | undefined {
+    const entry = this.catalog.entry(name)
+    if (!entry) return undefined
+    const schedule = this.scheduler.state(name) ?? null
+    return {
+      name,
+      state: !entry.task ? 'invalid' : schedule?.paused ? 'paused' : 'ok',
+      error: entry.error?.error.message ?? null,
+      task: entry.task,
+      schedule,
+    }
+  }
+
+  /** The valid tasks. */
+  tasks(): TaskDefinition[] {
+    return this.catalog.tasks()
+  }
+
+  /** Folders whose task.yaml cannot be used, with the errors. */
+  invalidTasks(): InvalidTask[] {
+    return this.catalog.invalid()
+  }
+
+  /** The task called `name`, or `TaskNotFoundError` listing what exists. */
+  task(name: string): TaskDefinition {
+    const task = this.catalog.get(name)
+    if (!task)
+      throw new TaskNotFoundError(
+        name,
+        this.catalog.tasks().map((t) => t.name),
+      )
+    return task
+  }
+
+  /**
+   * Runs a task now. Resolves to the run as recorded (`queued`, `running`, or `skipped` with the
+   * reason when the overlap policy refused it). Throws `TaskNotFoundError`, or `RunRefusedError`
+   * for invalid parameters.
+   */
+  trigger(
+    name: string,
+    request: { params?: Record<string, string>; reason?: RunReason } = {},
+  ): Promise<Run> {
+    return this.submit(this.task(name), {
+      reason: request.reason ?? 'trigger',
+      params: request.params ?? {},
+    })
+  }
+
+  /** Resolves when the run ends (at once if it already has). */
+  async waitForRun(runId: string): Promise<Run> {
+    const active = this.executor.wait(runId)
+    if (active) return active
+    const run = await this.store.getRun(runId)
+    if (!run) throw new Error(tasseMessage(`no run with id ${JSON.stringify(runId)}`))
+    return run
+  }
+
+  /** Cancels a queued or running run; false if it is not active. */
+  cancel(runId: string): boolean {
+    return this.executor.cancel(runId)
+  }
+
+  /** Pauses a task's schedule (kept across restarts); triggers still run it. */
+  pause(name: string): TaskState | undefined {
+    this.task(name)
+    return this.scheduler.setPaused(name, true)
+  }
+
+  resume(name: string): TaskState | undefined {
+    this.task(name)
+    return this.scheduler.setPaused(name, false)
+  }
+
+  getRun(runId: string): Promise<Run | undefined> {
+    return this.store.getRun(runId)
+  }
+
+  listRuns(query?: RunQuery): Promise<RunPage> {
+    return this.store.listRuns(query)
+  }
+
+  /** Runs active on this host now. */
+  activeRuns(task?: string): Run[] {
+    return this.executor.activeRuns(task)
+  }
+
+  /** How many runs are running, and how many wait. */
+  runCounts(): { running: number; queued: number } {
+    return this.executor.counts()
+  }
+
+  /** Where a run's own output is kept. */
+  runLogPath(run: Pick<Run, 'task' | 'id'>): string {
+    return runLogPath(this.logsDir, run.task, run.id)
+  }
+
+  /** A run's output so far. */
+  async readRunLog(runId: string): Promise<string> {
+    const run = await this.requireRun(runId)
+    return readRunLog(this.runLogPath(run))
+  }
+
+  /** A run's output as it is written, from the start, ending when the run ends. */
+  async followRunLog(runId: string, signal?: AbortSignal): Promise<AsyncIterable<string>> {
+    const run = await this.requireRun(runId)
+    return followRunLog({
+      path: this.runLogPath(run),
+      events: this.events,
+      runId,
+      ended: async () => {
+        const current = await this.store.getRun(runId)
+        return !current || (current.status !== 'queued' && current.status !== 'running')
+      },
+      ...(signal ? { signal } : {}),
+    })
+  }
+
+  on: TasseEvents['on'] = (...args) => this.events.on(...args)
+  off: TasseEvents['off'] = (...args) => this.events.off(...args)
+
+  private async requireRun(runId: string): Promise<Run> {
+    const run = await this.store.getRun(runId)
+    if (!run) throw new Error(tasseMessage(`no run with id ${JSON.stringify(runId)}`))
+    return run
+  }
+
+  private async submit(task: TaskDefinition, request: RunRequest): Promise<Run> {
+    const run = await this.executor.submit(task, request)
+    if (run.status === 'skipped') this.logger.warn(`task "${task.name}": run skipped: ${run.error}`)
+    return run
+  }
+
+  private async recordMissed(
+    task: TaskDefinition,
+    times: readonly EpochMicros[],
+    more: number,
+    why: string,
+  ) {
+    for (const scheduledAt of times)
+      await this.executor.recordNotRun(task, { reason: 'schedule', scheduledAt }, 'missed', why)
+    const count = times.length + more
+    this.logger.warn(
+      `task "${task.name}": ${count} fire time(s) missed: ${why}${more ? ` (${more} not listed in history)` : ''}`,
+    )
+  }
+
+  private applyChanges(changes: CatalogChanges, states: ReadonlyMap<string, TaskState>): void {
+    for (const task of changes.removed) {
+      this.scheduler.unschedule(task.name)
+      this.events.emit('task:removed', task)
+      this.logger.info(`task "${task.name}" removed`)
+    }
+    for (const task of changes.added) {
+      this.scheduler.schedule(task, states.get(task.name))
+      this.events.emit('task:added', task)
+      this.logger.info(
+        `task "${task.name}" ${task.trigger ? `scheduled: ${task.trigger.describe()}` : 'added (runs when triggered)'}`,
+      )
+    }
+    for (const task of changes.changed) {
+      const paused = this.scheduler.state(task.name)?.paused ?? false
+      this.scheduler.schedule(task, {
+        task: task.name,
+        lastFireTime: null,
+        nextFireTime: null,
+        paused,
+      })
+      this.events.emit('task:changed', task)
+      this.logger.info(
+        `task "${task.name}" changed${task.trigger ? `: ${task.trigger.describe()}` : ''}`,
+      )
+    }
+    for (const invalid of changes.invalid) {
+      this.events.emit('task:invalid', invalid)
+      const keeps = this.catalog.get(invalid.name)
+        ? ' (its last good definition keeps running)'
+        : ''
+      this.logger.error(`${invalid.error.message}${keeps}`)
+    }
+  }
+
+  /** Runs a previous host left unfinished: end what is left of them, record them `interrupted`. */
+  private async recoverInterrupted(): Promise<void> {
+    for (const run of await this.store.unfinishedRuns()) {
+      let error = 'the host stopped before it ran'
+      if (run.status === 'running') {
+        const killed = run.pid !== null && killOrphanedGroup(run.pid, run.pidStartedAt)
+        error = `the host stopped while it ran${killed ? '; its remaining processes were ended' : ''}`
+      }
+      await this.store.updateRun(run.id, { status: 'interrupted', error, endedAt: Date.now() })
+      this.logger.warn(`run ${run.id} of task "${run.task}" recorded as interrupted: ${error}`)
+    }
+  }
+
+  private async prune(): Promise<void> {
+    const retention = { ...DEFAULT_RETENTION, ...this.options.retention }
+    try {
+      await this.store.pruneRuns({
+        olderThanMs: retention.maxAgeMs,
+        keepPerTask: retention.keepPerTask,
+      })
+    } catch (cause) {
+      this.logger.error('could not prune run history', cause)
+    }
+  }
+}
+
+function resolveAll<T>(
+  c: DependencyContainer,
+  token: symbol | import('tsyringe').InjectionToken<T>,
+): T[] {
+  return c.isRegistered(token, true) ? c.resolveAll<T>(token) : []
+}
+
+/** Messages to the console, prefixed `[tasse]` unless they already are. */
+export function consoleLogger(): TasseLogger {
+  const prefix = (message: string) =>
+    message.startsWith('[tasse]') ? message : `[tasse] ${message}`
+  return {
+    info: (message) => console.log(prefix(message)),
+    warn: (message) => console.warn(prefix(message)),
+    error: (message, cause) =>
+      console.error(
+        prefix(message) +
+          (cause instanceof Error && !message.includes(cause.message) ? `: ${cause.message}` : ''),
+      ),
+  }
+}
