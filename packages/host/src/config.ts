@@ -1,0 +1,125 @@
+/**
+ * The host's configuration: flags over environment variables over defaults. Every bad value is
+ * refused with the flag or variable that gave it and what is expected.
+ */
+import { resolve } from 'node:path'
+import { DEFAULT_CONCURRENCY, timeZoneProblem } from '@tasse/core'
+
+export interface HostConfig {
+  /** `--data` / `TASSE_DATA`. @default ./data */
+  dataDir: string
+  /** `--host` / `TASSE_HOST`. @default 127.0.0.1 (the original listened on loopback in its container's compose) */
+  host: string
+  /** `--port` / `TASSE_PORT`. @default 5000 (the original's) */
+  port: number
+  /** `--timezone` / `TASSE_TIMEZONE`: zone for triggers without one, and for log times. @default UTC */
+  timezone: string
+  /** `--concurrency` / `TASSE_CONCURRENCY`: runs at once. @default 5 */
+  concurrency: number
+  /** `--shutdown-grace` / `TASSE_SHUTDOWN_GRACE` (seconds): how long running tasks may finish on SIGTERM. @default 30 */
+  shutdownGraceMs: number
+}
+
+/** One setting: its flag, its environment variable, and how to read it. */
+interface Setting<K extends keyof HostConfig> {
+  key: K
+  flag: string
+  env: string
+  fallback: HostConfig[K]
+  read: (text: string, source: string) => HostConfig[K]
+}
+
+const SETTINGS = [
+  {
+    key: 'dataDir',
+    flag: 'data',
+    env: 'TASSE_DATA',
+    fallback: 'data',
+    read: (text: string) => text,
+  },
+  {
+    key: 'host',
+    flag: 'host',
+    env: 'TASSE_HOST',
+    fallback: '127.0.0.1',
+    read: (text: string) => text,
+  },
+  { key: 'port', flag: 'port', env: 'TASSE_PORT', fallback: 5000, read: readPort },
+  { key: 'timezone', flag: 'timezone', env: 'TASSE_TIMEZONE', fallback: 'UTC', read: readZone },
+  {
+    key: 'concurrency',
+    flag: 'concurrency',
+    env: 'TASSE_CONCURRENCY',
+    fallback: DEFAULT_CONCURRENCY,
+    read: (text: string, source: string) => readWhole(text, source, 1),
+  },
+  {
+    key: 'shutdownGraceMs',
+    flag: 'shutdown-grace',
+    env: 'TASSE_SHUTDOWN_GRACE',
+    fallback: 30_000,
+    read: (text: string, source: string) => readWhole(text, source, 0) * 1000,
+  },
+] as const satisfies readonly Setting<keyof HostConfig>[]
+
+/** The flags `readConfig` understands, for `parseArgs`. */
+export const CONFIG_FLAGS = Object.fromEntries(
+  SETTINGS.map((s) => [s.flag, { type: 'string' as const }]),
+)
+
+/** Help lines for the configuration flags. */
+export const CONFIG_HELP = [
+  '  --data DIR              data directory (tasks/, logs/, venv/)   [TASSE_DATA, default ./data]',
+  '  --host ADDRESS          address to listen on                    [TASSE_HOST, default 127.0.0.1]',
+  '  --port PORT             port to listen on (0: any free port)    [TASSE_PORT, default 5000]',
+  '  --timezone ZONE         default zone of triggers and log times  [TASSE_TIMEZONE, default UTC]',
+  '  --concurrency N         runs at once                            [TASSE_CONCURRENCY, default 5]',
+  '  --shutdown-grace SECS   time running tasks get on SIGTERM       [TASSE_SHUTDOWN_GRACE, default 30]',
+].join('\n')
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+/** Reads the configuration from parsed flags and an environment. */
+export function readConfig(
+  flags: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv = process.env,
+): HostConfig {
+  const config: Record<string, unknown> = {}
+  for (const setting of SETTINGS) {
+    const flag = flags[setting.flag]
+    const fromEnv = env[setting.env]
+    if (typeof flag === 'string') config[setting.key] = setting.read(flag, `--${setting.flag}`)
+    else if (fromEnv !== undefined && fromEnv !== '')
+      config[setting.key] = setting.read(fromEnv, setting.env)
+    else config[setting.key] = setting.fallback
+  }
+  const result = config as unknown as HostConfig
+  result.dataDir = resolve(result.dataDir)
+  return result
+}
+
+function readPort(text: string, source: string): number {
+  const port = Number(text)
+  if (!/^\d+$/.test(text) || port > 65535)
+    throw new ConfigError(
+      `[tasse] ${source} must be a port number 0-65535, got ${JSON.stringify(text)}`,
+    )
+  return port
+}
+
+function readWhole(text: string, source: string, min: number): number {
+  const value = Number(text)
+  if (!/^\d+$/.test(text) || value < min)
+    throw new ConfigError(
+      `[tasse] ${source} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`,
+    )
+  return value
+}
+
+function readZone(text: string, source: string): string {
+  const problem = timeZoneProblem(text)
+  if (problem) throw new ConfigError(`[tasse] ${source} ${problem}`)
+  return text
+}
