@@ -1,0 +1,38 @@
+/** Time zones, the wall calendar and date-time strings, as the triggers need them. */
+export {
+  type CivilDate,
+  civilFromDays,
+  daysFromCivil,
+  daysInMonth,
+  isLeapYear,
+  isoWeekOfDays,
+  SECONDS_PER_DAY,
+  weekdayOfDays,
+} from './civil.js'
+export {
+  formatInstant,
+  formatLocal,
+  formatOffset,
+  instantOfDateTime,
+  MICROS_PER_SECOND,
+  type ParsedDateTime,
+  parseDateTime,
+} from './iso.js'
+export {
+  jitterDelay,
+  type OptionSource,
+  optionError,
+  optionLocation,
+  readDateTimeOption,
+  readJitterOption,
+  readTimeZoneOption,
+  rejectUnknownOptions,
+} from './scheduler-options.js'
+export {
+  isTimeZoneName,
+  type TimeZone,
+  timeZone,
+  timeZoneProblem,
+  type WallTimeInstants,
+  type ZoneTransition,
+} from './zone.js'
