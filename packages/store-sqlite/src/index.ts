@@ -1,0 +1,46 @@
+/**
+ * `@tasse/store-sqlite`: Tasse's embedded run store, one SQLite file that needs no server.
+ *
+ * @example
+ * import { sqliteStorePlugin } from '@tasse/store-sqlite'
+ * const tasse = createTasse({ tasksDir: 'data/tasks', plugins: [sqliteStorePlugin({ path: 'data/.tasse/tasse.db' })] })
+ */
+import { type RunStore, type TassePlugin, TOKENS } from '@tasse/core'
+import { createSqliteRunStore, type SqliteRunStoreOptions } from './sqlite-run-store.js'
+
+export {
+  MIGRATIONS,
+  type Migration,
+  type MigrationResult,
+  migrate,
+  NewerSchemaError,
+} from './migrations.js'
+export {
+  createSqliteRunStore,
+  SqliteRunStore,
+  type SqliteRunStoreOptions,
+} from './sqlite-run-store.js'
+
+export const PLUGIN_NAME = '@tasse/store-sqlite'
+
+/**
+ * The plugin that registers a SQLite run store under `TOKENS.RunStore`. The file is opened when
+ * the store is first resolved (so commands that never touch history never open it), then shared.
+ *
+ * @example
+ * container-building code: sqliteStorePlugin({ path: join(dataDir, '.tasse', 'tasse.db') }).register(container)
+ */
+export function sqliteStorePlugin(options: SqliteRunStoreOptions): TassePlugin {
+  let store: RunStore | undefined
+  return {
+    name: PLUGIN_NAME,
+    register(container) {
+      container.register(TOKENS.RunStore, {
+        useFactory: function sqliteRunStore() {
+          store ??= createSqliteRunStore(options)
+          return store
+        },
+      })
+    },
+  }
+}

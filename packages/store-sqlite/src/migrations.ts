@@ -1,0 +1,114 @@
+/**
+ * The schema, as a list of migrations. The file's `PRAGMA user_version` is the number of the
+ * last migration applied; opening a store applies the ones after it, in order, in one write
+ * transaction, so a crash mid-way leaves the previous version and two hosts opening the same
+ * file at once migrate it once.
+ *
+ * Never edit a migration that has been released: add the next one.
+ */
+import type { Database } from 'better-sqlite3'
+
+export interface Migration {
+  /** 1, 2, 3…: the `user_version` the file has once it is applied. */
+  version: number
+  /** What it changes, for error messages. */
+  description: string
+  up(db: Database): void
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'create runs and task_state',
+    up(db) {
+      db.exec(`
+        CREATE TABLE runs (
+          id             TEXT PRIMARY KEY NOT NULL, -- sortable: ids compare in creation order
+          task           TEXT NOT NULL,
+          reason         TEXT NOT NULL,
+          params         TEXT NOT NULL CHECK (json_valid(params)), -- JSON object of strings
+          scheduled_at   INTEGER,           -- µs since the epoch; null for a triggered run
+          queued_at      INTEGER NOT NULL,  -- ms since the epoch, as the other times
+          started_at     INTEGER,
+          ended_at       INTEGER,
+          status         TEXT NOT NULL,
+          exit_code      INTEGER,
+          signal         TEXT,
+          attempt        INTEGER NOT NULL,
+          retry_of       TEXT,
+          error          TEXT,
+          pid            INTEGER,
+          pid_started_at INTEGER
+        );
+        -- A task's history, newest first (and retention per task).
+        CREATE INDEX runs_task_id ON runs (task, id);
+        -- Unfinished runs, for crash recovery, and status filters.
+        CREATE INDEX runs_status ON runs (status);
+        -- from/to filters and retention by age.
+        CREATE INDEX runs_queued_at ON runs (queued_at);
+
+        CREATE TABLE task_state (
+          task           TEXT PRIMARY KEY NOT NULL,
+          last_fire_time INTEGER, -- µs
+          next_fire_time INTEGER, -- µs
+          paused         INTEGER NOT NULL CHECK (paused IN (0, 1))
+        );
+      `)
+    },
+  },
+]
+
+/** What `migrate` did: the file's version before and after. */
+export interface MigrationResult {
+  from: number
+  to: number
+}
+
+/**
+ * Brings the file's schema to the last version of `migrations` inside one `BEGIN IMMEDIATE`
+ * transaction (taking the write lock first, so another process cannot migrate in between).
+ * Throws when the file is newer than every migration known here.
+ */
+export function migrate(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): MigrationResult {
+  checkMigrations(migrations)
+  const latest = migrations[migrations.length - 1]?.version ?? 0
+  const run = db.transaction((): MigrationResult => {
+    const from = db.pragma('user_version', { simple: true }) as number
+    if (from > latest) throw new NewerSchemaError(from, latest)
+    for (const migration of migrations) {
+      if (migration.version > from) migration.up(db)
+    }
+    if (latest !== from) db.pragma(`user_version = ${latest}`)
+    return { from, to: latest }
+  })
+  return run.immediate()
+}
+
+/** The file was written by a newer release whose schema this one does not know. */
+export class NewerSchemaError extends Error {
+  override readonly name = 'NewerSchemaError'
+  readonly version: number
+  readonly latest: number
+
+  constructor(version: number, latest: number) {
+    super(
+      `its schema is version ${version}, newer than version ${latest}, the last this ` +
+        `@tasse/store-sqlite knows; upgrade @tasse/store-sqlite (or use another file)`,
+    )
+    this.version = version
+    this.latest = latest
+  }
+}
+
+function checkMigrations(migrations: readonly Migration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(
+        `migration "${migration.description}" has version ${migration.version}, expected ${index + 1}`,
+      )
+    }
+  })
+}
