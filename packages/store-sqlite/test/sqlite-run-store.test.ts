@@ -19,6 +19,8 @@ import {
 
 const CHILD_HOST = fileURLToPath(new URL('./fixtures/child-host.mjs', import.meta.url))
 const isRoot = process.getuid?.() === 0
+const T0 = Date.UTC(2026, 0, 1)
+const DAY = 24 * 3600 * 1000
 
 let dir: string
 const newDir = () => mkdtempSync(join(tmpdir(), 'tasse-store-sqlite-'))
@@ -366,22 +368,30 @@ describe('createSqliteRunStore', () => {
     it('deletes in several batches and keeps exactly the newest per task', async () => {
       const store = open()
       const db = new Database(path)
-      // 12,000 finished runs of 3 tasks, inserted in one transaction to keep the test quick.
+      // 12,000 finished runs of 2 tasks (more than one batch of deletions each), then 6,000 of a
+      // third, old enough to go by age. Inserted in one transaction to keep the test quick.
       const insert = db.prepare(
         `INSERT INTO runs (id, task, reason, params, queued_at, status, attempt)
          VALUES (?, ?, 'schedule', '{}', ?, 'succeeded', 1)`,
       )
+      const id = (i: number) => `r${String(i).padStart(6, '0')}`
       db.transaction(() => {
-        for (let i = 0; i < 12_000; i++)
-          insert.run(`r${String(i).padStart(6, '0')}`, `t${i % 3}`, i)
+        for (let i = 0; i < 18_000; i++) {
+          const [task, queuedAt] = i < 12_000 ? [`t${i % 2}`, T0 + i] : ['old', T0 - DAY - i]
+          insert.run(id(i), task, queuedAt)
+        }
       })()
       db.close()
-      expect(await store.pruneRuns({ keepPerTask: 100 })).toBe(12_000 - 300)
-      for (const task of ['t0', 't1', 't2']) {
+      expect(await store.pruneRuns({ keepPerTask: 100, olderThanMs: DAY, now: T0 })).toBe(
+        12_000 - 200 + 6_000,
+      )
+      for (const task of ['t0', 't1']) {
         const { runs } = await store.listRuns({ task, limit: 1000 })
         expect(runs).toHaveLength(100)
-        expect(runs[99]?.id).toBe(`r${String(12_000 - 300 + Number(task[1])).padStart(6, '0')}`)
+        expect(runs[0]?.id).toBe(id(12_000 - 2 + Number(task[1])))
+        expect(runs[99]?.id).toBe(id(12_000 - 200 + Number(task[1])))
       }
+      expect((await store.listRuns({ task: 'old' })).runs).toStrictEqual([])
     })
   })
 })
