@@ -153,6 +153,11 @@ export class Executor {
     return { ...run }
   }
 
+  /** Resolves once every state change so far is in the store. */
+  async flush(): Promise<void> {
+    await this.writes
+  }
+
   /** Waits for a run this executor holds to end; `undefined` if it holds no such run. */
   wait(runId: string): Promise<Run> | undefined {
     return this.active.get(runId)?.done
@@ -427,7 +432,9 @@ export class Executor {
       if (waitingAt >= 0) this.waiting.splice(waitingAt, 1)
       if (queue) queue.splice(queue.indexOf(entry), 1)
       this.active.delete(entry.run.id)
-      void this.recordFinal(entry.run, status, error).then(entry.resolve)
+      this.update(entry.run, { status, error, endedAt: Date.now() })
+      this.options.events.emit('run:ended', { ...entry.run })
+      entry.resolve({ ...entry.run })
       return
     }
     const pid = entry.child?.pid

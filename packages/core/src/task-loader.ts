@@ -154,7 +154,7 @@ function readYamlMapping(text: string, file: string): Record<string, unknown> {
     const where = line === undefined ? '' : ` at line ${line}, column ${column}`
     throw new TasseConfigError(
       { file, field: '' },
-      `is not valid YAML${where}: ${error.message.split('\n')[0]}`,
+      `is not valid YAML${where}: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
       { cause: error },
     )
   }

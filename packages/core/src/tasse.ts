@@ -278,6 +278,7 @@ export class Tasse {
   async waitForRun(runId: string): Promise<Run> {
     const active = this.executor.wait(runId)
     if (active) return active
+    await this.executor.flush()
     const run = await this.store.getRun(runId)
     if (!run) throw new Error(tasseMessage(`no run with id ${JSON.stringify(runId)}`))
     return run

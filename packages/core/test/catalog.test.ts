@@ -1,0 +1,85 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Catalog, TasseConfigError } from '@tasse/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { everyTrigger, FIXTURES } from './helpers.js'
+
+const factories = new Map([[everyTrigger.type, everyTrigger]])
+const discovery = join(FIXTURES, 'discovery')
+
+function catalogOf(dir: string) {
+  return new Catalog(dir, { factories, defaultTimezone: 'UTC', displayFrom: dir })
+}
+
+describe('catalog discovery', () => {
+  const catalog = catalogOf(discovery)
+  const changes = catalog.scan()
+  const errors = new Map(catalog.invalid().map((i) => [i.name, i.error]))
+
+  it('loads the valid folders, with their entrypoints', () => {
+    expect(catalog.tasks().map((t) => [t.name, t.entrypoint])).toEqual([
+      ['custom-entry', 'run.sh'],
+      ['hello', 'task.py'],
+      ['shell', 'task.sh'],
+    ])
+    expect(changes.added.map((t) => t.name)).toEqual(['custom-entry', 'hello', 'shell'])
+    expect(catalog.get('hello')?.trigger?.describe()).toBe('every 1000 ms')
+    expect(catalog.get('shell')?.trigger).toBeNull()
+  })
+
+  it('keeps an error per invalid folder, naming the file and the key', () => {
+    expect([...errors.keys()].sort()).toEqual([
+      'bad name',
+      'bad-yaml',
+      'no-entrypoint',
+      'no-yaml',
+      'typo-key',
+      'unknown-trigger',
+    ])
+    for (const error of errors.values()) expect(error).toBeInstanceOf(TasseConfigError)
+    expect(errors.get('bad-yaml')?.message).toBe(
+      '[tasse] bad-yaml/task.yaml is not valid YAML at line 2, column 12: Nested mappings are not allowed in compact mappings',
+    )
+    expect(errors.get('typo-key')?.message).toBe(
+      '[tasse] typo-key/task.yaml: schedulr is not a known option (did you mean "scheduler"?)',
+    )
+    expect(errors.get('unknown-trigger')?.message).toContain(
+      'unknown-trigger/task.yaml: scheduler.trigger "evry" is not a known trigger type (did you mean "every"?)',
+    )
+    expect(errors.get('no-yaml')?.message).toContain('no-yaml/task.yaml is missing')
+    expect(errors.get('no-entrypoint')?.message).toContain('has no task.py or task.sh')
+    expect(errors.get('bad name')?.message).toContain('is not a valid task folder name')
+    expect((errors.get('typo-key') as TasseConfigError).field).toBe('schedulr')
+  })
+
+  it('leaves hidden folders out', () => {
+    expect(catalog.entry('.hidden')).toBeUndefined()
+  })
+})
+
+describe('catalog rescans', () => {
+  let dir = ''
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('reports added, changed and removed tasks, and keeps a last good definition', () => {
+    dir = mkdtempSync(join(tmpdir(), 'tasse-catalog-'))
+    cpSync(join(discovery, 'hello'), join(dir, 'hello'), { recursive: true })
+    const catalog = catalogOf(dir)
+    expect(catalog.scan().added).toHaveLength(1)
+    expect(catalog.scan()).toEqual({ added: [], changed: [], removed: [], invalid: [] })
+
+    writeFileSync(join(dir, 'hello', 'task.yaml'), 'scheduler:\n  trigger: every\n  ms: 50\n')
+    expect(catalog.scan().changed.map((t) => t.trigger?.describe())).toEqual(['every 50 ms'])
+
+    writeFileSync(join(dir, 'hello', 'task.yaml'), 'scheduler: [broken\n')
+    const broken = catalog.scan()
+    expect(broken.invalid.map((i) => i.name)).toEqual(['hello'])
+    expect(catalog.get('hello')?.trigger?.describe()).toBe('every 50 ms')
+    expect(catalog.invalid()[0]?.error.message).toContain('hello/task.yaml is not valid YAML')
+
+    rmSync(join(dir, 'hello'), { recursive: true })
+    expect(catalog.scan().removed.map((t) => t.name)).toEqual(['hello'])
+    expect(catalog.tasks()).toEqual([])
+  })
+})
