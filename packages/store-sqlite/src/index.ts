@@ -2,8 +2,8 @@
  * `@tasse/store-sqlite`: Tasse's embedded run store, one SQLite file that needs no server.
  *
  * @example
- * import { sqliteStorePlugin } from '@tasse/store-sqlite'
- * const tasse = createTasse({ tasksDir: 'data/tasks', plugins: [sqliteStorePlugin({ path: 'data/.tasse/tasse.db' })] })
+ * import { createSqliteRunStore } from '@tasse/store-sqlite'
+ * const tasse = createTasse({ dataDir: 'data', store: createSqliteRunStore({ path: 'data/.tasse/tasse.db' }) })
  */
 import { type RunStore, type TassePlugin, TOKENS } from '@tasse/core'
 import { createSqliteRunStore, type SqliteRunStoreOptions } from './sqlite-run-store.js'
@@ -25,16 +25,22 @@ export const PLUGIN_NAME = '@tasse/store-sqlite'
 
 /**
  * The plugin that registers a SQLite run store under `TOKENS.RunStore`. The file is opened when
- * the store is first resolved (so commands that never touch history never open it), then shared.
+ * the store is first resolved (so commands that never touch history never open it); each
+ * container it registers into gets its own store, shared by every resolve there.
  *
  * @example
- * container-building code: sqliteStorePlugin({ path: join(dataDir, '.tasse', 'tasse.db') }).register(container)
+ * import { createTasse } from '@tasse/core'
+ * import { sqliteStorePlugin } from '@tasse/store-sqlite'
+ * const tasse = createTasse({
+ *   dataDir: 'data',
+ *   plugins: [sqliteStorePlugin({ path: 'data/.tasse/tasse.db' })],
+ * })
  */
 export function sqliteStorePlugin(options: SqliteRunStoreOptions): TassePlugin {
-  let store: RunStore | undefined
   return {
     name: PLUGIN_NAME,
     register(container) {
+      let store: RunStore | undefined
       container.register(TOKENS.RunStore, {
         useFactory: function sqliteRunStore() {
           store ??= createSqliteRunStore(options)

@@ -402,28 +402,49 @@ describe('sqliteStorePlugin', () => {
   })
   afterEach(removeDir)
 
-  it('registers one store under TOKENS.RunStore, opened on first resolve', async () => {
+  /** Just enough of a tsyringe container to watch what the plugin registers. */
+  function fakeContainer() {
+    const providers = new Map<unknown, { useFactory: (c: unknown) => RunStore }>()
+    const container = {
+      providers,
+      register(token: unknown, provider: { useFactory: (c: unknown) => RunStore }) {
+        providers.set(token, provider)
+        return container
+      },
+      resolve: (token: unknown) => providers.get(token)?.useFactory(container) as RunStore,
+    }
+    return container
+  }
+
+  it('registers a store under TOKENS.RunStore, opened on first resolve, then shared', async () => {
     const path = join(dir, '.tasse', 'tasse.db')
     const plugin = sqliteStorePlugin({ path })
     expect(plugin.name).toBe(PLUGIN_NAME)
 
-    const registrations = new Map<unknown, { useFactory: (c: unknown) => RunStore }>()
-    const container = {
-      register(token: unknown, provider: { useFactory: (c: unknown) => RunStore }) {
-        registrations.set(token, provider)
-        return container
-      },
-    }
+    const container = fakeContainer()
     plugin.register(container as unknown as Parameters<typeof plugin.register>[0])
-    expect([...registrations.keys()]).toStrictEqual([TOKENS.RunStore])
+    expect([...container.providers.keys()]).toStrictEqual([TOKENS.RunStore])
     expect(existsSync(path)).toBe(false)
 
-    const provider = registrations.get(TOKENS.RunStore)
-    const store = provider?.useFactory(container) as RunStore
+    const store = container.resolve(TOKENS.RunStore)
     expect(store.name).toBe('sqlite')
     expect(existsSync(path)).toBe(true)
-    expect(provider?.useFactory(container)).toBe(store)
+    expect(container.resolve(TOKENS.RunStore)).toBe(store)
     await store.close()
+  })
+
+  it('gives each container its own store on the same file', async () => {
+    const plugin = sqliteStorePlugin({ path: join(dir, 'tasse.db') })
+    const [one, two] = [fakeContainer(), fakeContainer()]
+    for (const c of [one, two])
+      plugin.register(c as unknown as Parameters<typeof plugin.register>[0])
+    const [a, b] = [one.resolve(TOKENS.RunStore), two.resolve(TOKENS.RunStore)]
+    expect(a).not.toBe(b)
+    await a.close() // one Tasse instance stopping leaves the other's store open
+    const run = makeRun()
+    await b.insertRun(run)
+    expect(await b.getRun(run.id)).toStrictEqual(run)
+    await b.close()
   })
 })
 
