@@ -1,5 +1,20 @@
-/** The plugins every host loads: the triggers and runners a `data/` folder can use. */
+/** The plugins every host loads: the triggers, runners and store a `data/` folder uses. */
+import { join } from 'node:path'
 import type { TassePlugin } from '@tasse/core'
+import { sqliteStorePlugin } from '@tasse/store-sqlite'
+import { plugin as cronTrigger } from '@tasse/trigger-cron'
 import { plugin as intervalTrigger } from '@tasse/trigger-interval'
 
-export const BUILTIN_PLUGINS: readonly TassePlugin[] = [intervalTrigger]
+/** Where the host keeps its own state inside the data folder. */
+export function stateDir(dataDir: string): string {
+  return join(dataDir, '.tasse')
+}
+
+/** The built-in plugins for a host serving `dataDir`: run history in `<data>/.tasse/tasse.db`. */
+export function builtinPlugins(dataDir: string): TassePlugin[] {
+  return [
+    intervalTrigger,
+    cronTrigger,
+    sqliteStorePlugin({ path: join(stateDir(dataDir), 'tasse.db') }),
+  ]
+}

@@ -7,7 +7,7 @@ import { serve as serveHttp } from '@hono/node-server'
 import { createTasse, type Tasse, type TassePlugin } from '@tasse/core'
 import { createApp } from './app.js'
 import type { HostConfig } from './config.js'
-import { BUILTIN_PLUGINS } from './plugins.js'
+import { builtinPlugins } from './plugins.js'
 
 export interface RunningHost {
   tasse: Tasse
@@ -24,7 +24,7 @@ export async function startHost(
 ): Promise<RunningHost> {
   const tasse = createTasse({
     dataDir: config.dataDir,
-    plugins: [...BUILTIN_PLUGINS, ...extraPlugins],
+    plugins: [...builtinPlugins(config.dataDir), ...extraPlugins],
     timezone: config.timezone,
     concurrency: config.concurrency,
     shutdownGraceMs: config.shutdownGraceMs,
