@@ -42,14 +42,21 @@ const DAY = 24 * 60 * MINUTE
 export function testRunStore(options: TestRunStoreOptions): void {
   describe(`RunStore contract: ${options.name}`, () => {
     let store: RunStore
+    let created = false
 
     beforeEach(async () => {
+      created = false
       store = await options.create()
+      created = true
     })
 
     afterEach(async () => {
-      await store.close()
-      await options.cleanup?.()
+      try {
+        // A create() that failed already reported its error: do not bury it under close()'s.
+        if (created) await store.close()
+      } finally {
+        await options.cleanup?.()
+      }
     })
 
     it('has a name', () => {
