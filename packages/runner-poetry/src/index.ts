@@ -1,0 +1,28 @@
+/**
+ * @tasse/runner-poetry: Python tasks in their own environment (Poetry, or venv + pip), built once
+ * and reused, or with the plain interpreter.
+ */
+import { type TassePlugin, TOKENS } from '@tasse/core'
+import { type PoetryRunnerOptions, poetryRunner } from './poetry-runner.js'
+
+export { type PoetryRunnerOptions, poetryRunner, RUNNER_TAG } from './poetry-runner.js'
+
+/**
+ * Creates the plugin with `options` (for a host that configures the runner). The `plugin`
+ * export is this with the defaults, which read `TASSE_PYTHON` and `TASSE_POETRY`.
+ *
+ * @example
+ * createTasse({ dataDir: 'data', plugins: [poetryRunnerPlugin({ python: '/usr/bin/python3.12' })] })
+ */
+export function poetryRunnerPlugin(options: PoetryRunnerOptions = {}): TassePlugin {
+  return {
+    name: '@tasse/runner-poetry',
+    register: (container) => container.register(TOKENS.Runner, { useValue: poetryRunner(options) }),
+  }
+}
+
+/** The plugin with default options, as the host loads it. */
+export const plugin: TassePlugin = {
+  name: '@tasse/runner-poetry',
+  register: (container) => container.register(TOKENS.Runner, { useValue: poetryRunner() }),
+}

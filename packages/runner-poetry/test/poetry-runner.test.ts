@@ -1,0 +1,492 @@
+/**
+ * The runner against real Poetry, venv and pip, offline: each test builds real environments from
+ * a fresh copy of test/fixtures in a temporary directory, then runs the returned command.
+ */
+import { spawnSync } from 'node:child_process'
+import { appendFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { poetryRunner } from '../src/index.js'
+import {
+  context,
+  hasPoetry,
+  hasVenv,
+  OFFLINE,
+  runCommand,
+  type Sandbox,
+  sandbox,
+  steps,
+} from './helpers.js'
+
+const BUILD_TIMEOUT = 180_000
+const runner = (options = {}) => poetryRunner({ installEnv: OFFLINE, ...options })
+const noPoetry = !hasPoetry || !hasVenv
+const noVenv = !hasVenv
+const skipPoetry = noPoetry ? ' (skipped: poetry or python3-venv absent)' : ''
+const skipVenv = noVenv ? ' (skipped: python3 venv/ensurepip absent)' : ''
+
+let box: Sandbox
+beforeEach(async () => {
+  box = await sandbox()
+})
+afterEach(async () => {
+  await box.remove()
+})
+
+describe('Poetry layout (pyproject.toml)', () => {
+  it.skipIf(noPoetry)(
+    `builds venv/<name> with poetry install from poetry.lock; the task runs with its python${skipPoetry}`,
+    async () => {
+      const task = box.task('poetry-path')
+      const ctx = context(box.dataDir, task)
+      const command = await runner().prepare(task, ctx)
+
+      const venv = box.venv('poetry-path')
+      expect(command.command).toBe(join(venv, 'bin', 'python'))
+      expect(command.args).toEqual(['task.py'])
+      expect(ctx.lines[0]).toBe(
+        `[runner-poetry] building python environment venv/poetry-path (Poetry, python ${pythonVersion()})`,
+      )
+      expect(steps(ctx.lines)).toEqual([
+        '[runner-poetry] $ python3 -m venv venv/poetry-path',
+        '[runner-poetry] $ poetry install --no-root --no-interaction --no-ansi',
+      ])
+      // Poetry's own output, streamed into the log: it installed from the lock file.
+      expect(ctx.lines).toContain('Installing dependencies from lock file')
+      expect(ctx.lines.some((l) => /Installing greeting \(0\.1\.0 .*greeting-lib\)/.test(l))).toBe(
+        true,
+      )
+      expect(ctx.lines.at(-1)).toMatch(
+        /^\[runner-poetry\] python environment venv\/poetry-path ready in/,
+      )
+      const marker = JSON.parse(await readFile(join(venv, '.tasse-env.json'), 'utf8'))
+      expect(marker).toMatchObject({ format: 1, layout: 'poetry', installRoot: false })
+      expect(Object.keys(marker.files)).toEqual([
+        'pyproject.toml',
+        'poetry.lock',
+        '.python-version',
+      ])
+
+      const run = await runCommand(command, task, ctx)
+      expect(run.stderr).toBe('')
+      expect(run.code).toBe(0)
+      expect(run.stdout[0]).toBe('hello from greeting 0.1.0, poetry')
+      expect(run.stdout).toContain(`prefix=${venv}`)
+      expect(run.stdout).toContain(`VIRTUAL_ENV=${venv}`)
+      // Poetry's own venv naming (`<project>-<hash>-py3.x`) never appears: one folder per task.
+      expect(await listDir(join(box.dataDir, 'venv'))).toEqual(['poetry-path'])
+    },
+    BUILD_TIMEOUT,
+  )
+
+  it.skipIf(noPoetry)(
+    `reuses the environment on the next run: no install step runs, the marker is not rewritten${skipPoetry}`,
+    async () => {
+      const task = box.task('poetry-path')
+      const first = context(box.dataDir, task)
+      await runner().prepare(task, first)
+      const markerFile = join(box.venv('poetry-path'), '.tasse-env.json')
+      const before = await stat(markerFile)
+
+      // A new runner instance, as after a host restart: the marker on disk is what counts.
+      const second = context(box.dataDir, task)
+      const command = await runner().prepare(task, second)
+      expect(steps(second.lines)).toEqual([])
+      expect(second.lines).toHaveLength(1)
+      expect(second.lines[0]).toMatch(
+        /^\[runner-poetry\] python environment venv\/poetry-path reused \(Poetry, python [\d.]+; inputs unchanged since \d{4}-/,
+      )
+      const after = await stat(markerFile)
+      expect(after.mtimeMs).toBe(before.mtimeMs)
+      expect(after.ino).toBe(before.ino)
+      expect((await runCommand(command, task, second)).stdout[0]).toBe(
+        'hello from greeting 0.1.0, poetry',
+      )
+    },
+    BUILD_TIMEOUT,
+  )
+
+  it.skipIf(noPoetry)(
+    `a project without poetry.lock gets one from Poetry, and that is not a change that rebuilds${skipPoetry}`,
+    async () => {
+      const task = box.task('poetry-path')
+      await rm(join(task.dir, 'poetry.lock'))
+      const first = context(box.dataDir, task)
+      await runner().prepare(task, first)
+      expect(first.lines).toContain('Writing lock file')
+      await stat(join(task.dir, 'poetry.lock')) // Poetry wrote it
+
+      const second = context(box.dataDir, task)
+      await runner().prepare(task, second)
+      expect(second.lines).toEqual([expect.stringMatching(/reused/)])
+    },
+    BUILD_TIMEOUT,
+  )
+
+  it.skipIf(noPoetry)(
+    `installs the project itself (no --no-root) when it declares a package${skipPoetry}`,
+    async () => {
+      const task = box.task('poetry-path')
+      const pyproject = join(task.dir, 'pyproject.toml')
+      const text = await readFile(pyproject, 'utf8')
+      await writeFile(
+        pyproject,
+        text.replace('authors =', 'packages = [{ include = "helpers" }]\nauthors ='),
+      )
+      await mkdir(join(task.dir, 'helpers'))
+      await writeFile(join(task.dir, 'helpers', '__init__.py'), 'NAME = "helpers of poetry-path"\n')
+      const ctx = context(box.dataDir, task)
+      const command = await runner().prepare(task, ctx)
+      expect(steps(ctx.lines)[1]).toBe(
+        '[runner-poetry] $ poetry install --no-interaction --no-ansi',
+      )
+      expect(ctx.lines.some((l) => l.includes('Installing the current project: poetry-path'))).toBe(
+        true,
+      )
+      // From another folder than the task's, `helpers` imports only because it is installed.
+      const code = 'import greeting, helpers; print(greeting.greet(helpers.NAME))'
+      const run = await runCommand({ ...command, args: ['-c', code] }, { ...task, dir: '/' }, ctx)
+      expect(run.stderr).toBe('')
+      expect(run.stdout).toEqual(['hello from greeting 0.1.0, helpers of poetry-path'])
+    },
+    BUILD_TIMEOUT,
+  )
+
+  it.skipIf(noPoetry)(
+    `a broken pyproject.toml fails the run with the command, its exit code and last lines; the next run tries again${skipPoetry}`,
+    async () => {
+      const task = box.task('broken-pyproject')
+      const first = context(box.dataDir, task)
+      const error = await runner()
+        .prepare(task, first)
+        .then(
+          () => null,
+          (e: unknown) => e as Error,
+        )
+      expect(error).toBeInstanceOf(Error)
+      const message = error?.message ?? ''
+      expect(message).toMatch(
+        /^\[tasse\] \[runner-poetry\] task "broken-pyproject": `poetry install --no-root --no-interaction --no-ansi` exited with code 1 after [\d.]+m?s; its last lines:\n/,
+      )
+      // Poetry's own words about the file are in the message (TOML parse error of the unclosed table).
+      expect(message).toMatch(/pyproject\.toml|TOML|Invalid|Unexpected|line/i)
+      expect(error?.cause).toBeDefined()
+      await expect(stat(join(box.venv('broken-pyproject'), '.tasse-env.json'))).rejects.toThrow()
+
+      // The next run does not use the half-made environment: it builds again (and fails again).
+      const second = context(box.dataDir, task)
+      await expect(runner().prepare(task, second)).rejects.toThrow(/exited with code 1/)
+      expect(second.lines[0]).toMatch(
+        /rebuilding .*an earlier build did not finish \(no marker file\)/,
+      )
+
+      // Once fixed, it builds.
+      const pyproject = join(task.dir, 'pyproject.toml')
+      await writeFile(pyproject, `${await readFile(pyproject, 'utf8')} }\n`.replace('"\n }', '" }'))
+      const third = context(box.dataDir, task)
+      const command = await runner().prepare(task, third)
+      expect(third.lines[0]).toMatch(/rebuilding .*: an earlier build did not finish/)
+      expect((await runCommand(command, task, third)).stdout[0]).toBe('hello from plain python')
+    },
+    BUILD_TIMEOUT,
+  )
+
+  it.skipIf(noPoetry)(
+    `two runs at once build once, across runner instances, and both get the environment${skipPoetry}`,
+    async () => {
+      const task = box.task('poetry-path')
+      const a = context(box.dataDir, task)
+      const b = context(box.dataDir, task)
+      const [ca, cb] = await Promise.all([runner().prepare(task, a), runner().prepare(task, b)])
+      expect(ca).toEqual(cb)
+      expect([...steps(a.lines), ...steps(b.lines)]).toHaveLength(2) // one venv, one install
+      expect(b.lines).toEqual([
+        '[runner-poetry] waiting for the build of venv/poetry-path that another run of this task started',
+        '[runner-poetry] python environment venv/poetry-path is ready',
+      ])
+      expect((await runCommand(cb, task, b)).stdout[0]).toBe('hello from greeting 0.1.0, poetry')
+    },
+    BUILD_TIMEOUT,
+  )
+
+  it.skipIf(noPoetry)(
+    `a half-built environment (host killed mid-install) is rebuilt, never used${skipPoetry}`,
+    async () => {
+      const task = box.task('poetry-path')
+      const venv = box.venv('poetry-path')
+      await mkdir(join(venv, 'bin'), { recursive: true })
+      await writeFile(join(venv, 'bin', 'python'), '#!/bin/sh\necho half-built\n', { mode: 0o755 })
+      const ctx = context(box.dataDir, task)
+      const command = await runner().prepare(task, ctx)
+      expect(ctx.lines[0]).toMatch(
+        /^\[runner-poetry\] rebuilding python environment venv\/poetry-path \(Poetry, python [\d.]+\): an earlier build did not finish \(no marker file\)$/,
+      )
+      expect((await runCommand(command, task, ctx)).stdout[0]).toBe(
+        'hello from greeting 0.1.0, poetry',
+      )
+    },
+    BUILD_TIMEOUT,
+  )
+
+  it('without Poetry, a Poetry task fails saying how to get it; other tasks still run', async () => {
+    const absent = runner({ poetry: 'tasse-test-no-such-poetry' })
+    const poetryTask = box.task('poetry-path')
+    const error = await absent.prepare(poetryTask, context(box.dataDir, poetryTask)).catch((e) => e)
+    expect(error).toBeInstanceOf(Error)
+    expect(error.message).toBe(
+      '[tasse] [runner-poetry] task "poetry-path": its pyproject.toml needs Poetry to build the environment, ' +
+        'but "tasse-test-no-such-poetry" was not found on PATH. Install Poetry (Debian/Ubuntu: ' +
+        '`apt-get install python3-poetry`; elsewhere: `pipx install poetry`), or set TASSE_POETRY ' +
+        '(the runner-poetry `poetry` option) to its path. Tasks without a pyproject.toml are not affected.',
+    )
+
+    const plain = box.task('plain')
+    const ctx = context(box.dataDir, plain)
+    const command = await absent.prepare(plain, ctx)
+    expect((await runCommand(command, plain, ctx)).stdout[0]).toBe('hello from plain python')
+  })
+})
+
+describe('requirements.txt layout', () => {
+  it.skipIf(noVenv)(
+    `builds a venv with pip from requirements.txt; the task imports the local package${skipVenv}`,
+    async () => {
+      const task = box.task('requirements-path')
+      const ctx = context(box.dataDir, task)
+      const command = await runner({ poetry: 'tasse-test-no-such-poetry' }).prepare(task, ctx)
+      const venv = box.venv('requirements-path')
+      expect(command.command).toBe(join(venv, 'bin', 'python'))
+      expect(steps(ctx.lines)).toEqual([
+        '[runner-poetry] $ python3 -m venv venv/requirements-path',
+        '[runner-poetry] $ venv/requirements-path/bin/python -m pip install --no-input -r requirements.txt',
+      ])
+      expect(ctx.lines).toContain('Successfully installed greeting-0.1.0')
+      const run = await runCommand(command, task, ctx)
+      expect(run.stdout).toEqual(['hello from greeting 0.1.0, pip', `prefix=${venv}`])
+    },
+    BUILD_TIMEOUT,
+  )
+
+  it.skipIf(noVenv)(
+    `editing requirements.txt rebuilds exactly once, even for runs at the same time${skipVenv}`,
+    async () => {
+      const task = box.task('requirements-path')
+      await runner().prepare(task, context(box.dataDir, task))
+      await appendFile(join(task.dir, 'requirements.txt'), '# the same package, a new comment\n')
+
+      const runs = [1, 2, 3].map(() => context(box.dataDir, task))
+      await Promise.all(runs.map((ctx) => runner().prepare(task, ctx)))
+      const after = context(box.dataDir, task)
+      await runner().prepare(task, after)
+
+      const all = [...runs, after].flatMap((ctx) => ctx.lines)
+      expect(all.filter((l) => l.includes('rebuilding'))).toEqual([
+        `[runner-poetry] rebuilding python environment venv/requirements-path (requirements.txt, python ${pythonVersion()}): requirements.txt changed`,
+      ])
+      expect(steps(all)).toHaveLength(2)
+      expect(after.lines).toEqual([expect.stringMatching(/ reused \(/)])
+    },
+    BUILD_TIMEOUT,
+  )
+
+  it.skipIf(noVenv)(
+    `a file included with -r is an input too${skipVenv}`,
+    async () => {
+      const task = box.task('requirements-path')
+      const requirements = join(task.dir, 'requirements.txt')
+      await writeFile(requirements, '-r base-requirements.txt\n')
+      await writeFile(join(task.dir, 'base-requirements.txt'), '../../greeting-lib\n')
+      await runner().prepare(task, context(box.dataDir, task))
+      await appendFile(join(task.dir, 'base-requirements.txt'), '# changed\n')
+      const ctx = context(box.dataDir, task)
+      await runner().prepare(task, ctx)
+      expect(ctx.lines[0]).toMatch(/rebuilding .*: base-requirements\.txt changed$/)
+    },
+    BUILD_TIMEOUT,
+  )
+
+  it.skipIf(noVenv)(
+    `the host's PIP_*, PYTHONPATH and VIRTUAL_ENV reach neither the install nor the task${skipVenv}`,
+    async () => {
+      const task = box.task('requirements-path')
+      // A decoy `greeting` that the task would import if the host's PYTHONPATH reached it.
+      const decoy = join(box.dataDir, 'decoy')
+      await mkdir(decoy)
+      await writeFile(join(decoy, 'greeting.py'), 'def greet(who):\n    return "decoy"\n')
+      const host = {
+        PYTHONPATH: decoy,
+        // Would send pip's install into this folder instead of the venv.
+        PIP_TARGET: join(box.dataDir, 'pip-target'),
+        VIRTUAL_ENV: join(box.dataDir, 'some-other-venv'),
+        POETRY_ACTIVE: '1',
+      }
+      const ctx = context(box.dataDir, task, host)
+      const command = await runner().prepare(task, ctx)
+      await expect(stat(host.PIP_TARGET)).rejects.toThrow()
+      expect(command.env).toMatchObject({
+        PYTHONPATH: '',
+        POETRY_ACTIVE: '',
+        VIRTUAL_ENV: box.venv('requirements-path'),
+      })
+      const run = await runCommand(command, task, ctx)
+      expect(run.stdout[0]).toBe('hello from greeting 0.1.0, pip')
+    },
+    BUILD_TIMEOUT,
+  )
+
+  it.skipIf(noVenv)(
+    `the task's own env: reaches its install (here: pip's PIP_FIND_LINKS and PIP_NO_INDEX)${skipVenv}`,
+    async () => {
+      // A wheel of greeting in a folder of its own, and a requirement by name only: pip finds it
+      // only through the task's PIP_FIND_LINKS (the host's PIP_* are not passed on).
+      const wheels = join(box.dataDir, 'wheels')
+      await mkdir(wheels)
+      const built = spawnSync(
+        'python3',
+        ['-c', `import wheel_backend; wheel_backend.build_wheel(${JSON.stringify(wheels)})`],
+        {
+          cwd: join(box.dataDir, 'greeting-lib'),
+        },
+      )
+      expect(built.status).toBe(0)
+      const loaded = box.task('requirements-path')
+      await writeFile(join(loaded.dir, 'requirements.txt'), 'greeting==0.1.0\n')
+      const task = { ...loaded, env: { PIP_NO_INDEX: '1', PIP_FIND_LINKS: wheels } }
+      const ctx = context(box.dataDir, task, { PIP_FIND_LINKS: join(box.dataDir, 'nowhere') })
+      const command = await poetryRunner({ installEnv: { PIP_CONFIG_FILE: '/dev/null' } }).prepare(
+        task,
+        ctx,
+      )
+      expect(ctx.lines).toContain('Successfully installed greeting-0.1.0')
+      expect((await runCommand(command, task, ctx)).stdout[0]).toBe(
+        'hello from greeting 0.1.0, pip',
+      )
+    },
+    BUILD_TIMEOUT,
+  )
+
+  const other = otherInterpreter()
+  it.skipIf(noVenv || other === null)(
+    `a different interpreter rebuilds the environment, and says which${other === null ? ' (skipped: one python3 only on this host)' : ''}`,
+    async () => {
+      const task = box.task('requirements-path')
+      await runner({ python: 'python3' }).prepare(task, context(box.dataDir, task))
+      const ctx = context(box.dataDir, task)
+      await runner({ python: other as string }).prepare(task, ctx)
+      expect(ctx.lines[0]).toMatch(
+        /rebuilding .*: python changed from [\d.]+ \(.+\) to [\d.]+ \(.+\)$/,
+      )
+    },
+    BUILD_TIMEOUT,
+  )
+
+  it.skipIf(noVenv)(
+    `a cancelled build leaves no marker; the next run builds again${skipVenv}`,
+    async () => {
+      const task = box.task('requirements-path')
+      const ctx = context(box.dataDir, task)
+      const cancelled = runner().prepare(task, {
+        ...ctx,
+        log: (line) => {
+          ctx.lines.push(line)
+          if (line.startsWith('[runner-poetry] $ '))
+            ctx.controller.abort(new Error('run cancelled'))
+        },
+      })
+      await expect(cancelled).rejects.toThrow()
+      await expect(stat(join(box.venv('requirements-path'), '.tasse-env.json'))).rejects.toThrow()
+
+      const next = context(box.dataDir, task)
+      const command = await runner().prepare(task, next)
+      expect(steps(next.lines)).toHaveLength(2)
+      expect((await runCommand(command, task, next)).stdout[0]).toBe(
+        'hello from greeting 0.1.0, pip',
+      )
+    },
+    BUILD_TIMEOUT,
+  )
+})
+
+describe('plain interpreter (no pyproject.toml, no requirements.txt)', () => {
+  it('runs task.py with the configured interpreter and builds nothing', async () => {
+    const task = box.task('plain')
+    const ctx = context(box.dataDir, task, { PYTHONPATH: '/nowhere' })
+    const command = await runner().prepare(task, ctx)
+    expect(command.command).toMatch(/\/python3$/)
+    expect(command.args).toEqual(['task.py'])
+    expect(command.env).toEqual({ PYTHONPATH: '', PYTHONUNBUFFERED: '1' })
+    expect(ctx.lines).toEqual([])
+    await expect(stat(join(box.dataDir, 'venv'))).rejects.toThrow()
+    const run = await runCommand(command, task, ctx)
+    expect(run.code).toBe(0)
+    expect(run.stdout[0]).toBe('hello from plain python')
+  })
+
+  it('names the interpreter it did not find and how to choose another', async () => {
+    const task = box.task('plain')
+    const error = await runner({ python: 'tasse-test-no-such-python' })
+      .prepare(task, context(box.dataDir, task))
+      .catch((e: Error) => e)
+    expect(error.message).toMatch(
+      /^\[tasse\] \[runner-poetry\] task "plain": the Python interpreter "tasse-test-no-such-python" was not found on PATH \(.*\)\. Install Python 3, or set TASSE_PYTHON/,
+    )
+  })
+
+  it('a pyproject.toml that only configures tools is not a Poetry project', async () => {
+    const task = box.task('plain')
+    await writeFile(join(task.dir, 'pyproject.toml'), '[tool.black]\nline-length = 100\n')
+    const ctx = context(box.dataDir, task)
+    const command = await runner({ poetry: 'tasse-test-no-such-poetry' }).prepare(task, ctx)
+    expect(ctx.lines).toEqual([
+      '[runner-poetry] pyproject.toml has no [tool.poetry] or [project] table, so there is nothing to install; running with python3',
+    ])
+    expect((await runCommand(command, task, ctx)).stdout[0]).toBe('hello from plain python')
+  })
+})
+
+describe('claims', () => {
+  it('claims .py entrypoints only, above core’s plain runners', () => {
+    const r = poetryRunner()
+    expect(r.priority).toBe(10)
+    expect(r.claims({ ...box.task('plain') })).toBe(true)
+    expect(r.claims({ ...box.task('plain'), entrypoint: 'jobs/report.py' })).toBe(true)
+    expect(r.claims({ ...box.task('plain'), entrypoint: 'task.sh' })).toBe(false)
+    expect(r.claims({ ...box.task('plain'), entrypoint: 'task.pyc' })).toBe(false)
+  })
+
+  it('rejects options it cannot use, naming the option', () => {
+    expect(() => poetryRunner({ venvDir: 'relative/venv' })).toThrow(
+      '[tasse] [runner-poetry] option venvDir must be an absolute path, got "relative/venv"',
+    )
+    expect(() => poetryRunner({ installTimeoutMs: 0 })).toThrow(/option installTimeoutMs must be/)
+    expect(() => poetryRunner({ python: '' })).toThrow(/option python must be/)
+  })
+})
+
+function pythonVersion(): string {
+  return spawnSync('python3', ['-c', 'import platform; print(platform.python_version())'], {
+    encoding: 'utf8',
+  }).stdout.trim()
+}
+
+/** Another python3 than the one first on PATH, with another version, if this host has one. */
+function otherInterpreter(): string | null {
+  const version = (python: string) =>
+    spawnSync(python, ['-c', 'import platform; print(platform.python_version())'], {
+      encoding: 'utf8',
+    }).stdout?.trim()
+  const current = version('python3')
+  for (const candidate of ['/usr/bin/python3', '/usr/local/bin/python3'])
+    if (runs(candidate, '-c', 'import ensurepip, venv') && version(candidate) !== current)
+      return candidate
+  return null
+}
+
+function runs(command: string, ...args: string[]): boolean {
+  return spawnSync(command, args, { stdio: 'ignore' }).status === 0
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises')
+  return (await readdir(dir)).sort()
+}
