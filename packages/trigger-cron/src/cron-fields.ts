@@ -83,15 +83,16 @@ export class CronFieldError extends Error {
  * (an `undefined` or `null` value counts as not given, as `None` did).
  *
  * Every field after the least significant given one defaults to its minimum (`week` and
- * `day_of_week` to `*`); every other missing field is `*`.
+ * `day_of_week` to `*`); every other missing field is `*`. With no field given, all are `*`.
  */
 export function parseCronFields(values: Partial<Record<CronFieldName, unknown>>): CronField[] {
   const given = CRON_FIELD_NAMES.filter(
     (name) => values[name] !== undefined && values[name] !== null,
   )
+  // With no field at all every field is `*` (fires every second), as in APScheduler.
   const last = given.length
     ? CRON_FIELD_NAMES.indexOf(given[given.length - 1] as CronFieldName)
-    : -1
+    : CRON_FIELD_NAMES.length
   return CRON_FIELD_NAMES.map((name, index) => {
     if (given.includes(name)) return parseCronField(name, values[name])
     const expression = index > last ? FIELD_SPECS[name].defaultExpression : '*'
