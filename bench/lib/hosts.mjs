@@ -13,6 +13,8 @@ import { hostCli } from './root.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const ORIGINAL_PYTHON = '/usr/bin/python3'
+/** The bearer token the Tasse host under test is given (it listens on loopback only). */
+export const BENCH_TOKEN = 'tasse-bench-token'
 
 /** A free TCP port on the loopback interface. */
 export function freePort() {
@@ -49,7 +51,11 @@ export async function startTasse(work, { env = {}, timeoutMs = 120_000 } = {}) {
   const proc = launch(
     process.execPath,
     [cli, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'],
-    { env: baseEnv({ TASSE_SHUTDOWN_GRACE: '3', ...env }), cwd: work, logFile },
+    {
+      env: baseEnv({ TASSE_SHUTDOWN_GRACE: '3', TASSE_TOKEN: BENCH_TOKEN, ...env }),
+      cwd: work,
+      logFile,
+    },
   )
   const log = follow(logFile)
   const m = await log.waitFor(
@@ -65,6 +71,7 @@ export async function startTasse(work, { env = {}, timeoutMs = 120_000 } = {}) {
   return {
     kind: 'tasse',
     pid: proc.pid,
+    headers: { authorization: `Bearer ${BENCH_TOKEN}` },
     url: m[1],
     taskCount: Number(m[2]),
     readyMs,
@@ -105,6 +112,7 @@ export async function startOriginal(work, serverPy, { timeoutMs = 180_000 } = {}
   return {
     kind: 'original',
     pid: proc.pid,
+    headers: {},
     url: `http://127.0.0.1:${port}`,
     readyMs,
     log,

@@ -197,13 +197,13 @@ async function measure(ctx, kind, n, { limit, seconds, startDate }) {
 async function runHistory(host, first, last) {
   const runs = []
   let cursor = null
-  for (let page = 0; page < 1000; page++) {
+  for (let page = 0; page < 200; page++) {
     const url = new URL('/api/v1/runs', host.url)
-    url.searchParams.set('limit', '1000')
+    url.searchParams.set('limit', '500')
     if (cursor) url.searchParams.set('cursor', cursor)
-    const res = await request(url.href)
+    const res = await request(url.href, { headers: host.headers })
     if (res.status !== 200 || !res.json) return null
-    const items = res.json.items ?? res.json.runs ?? res.json.data
+    const items = res.json.runs
     if (!Array.isArray(items)) return null
     for (const run of items) {
       const at =
@@ -212,7 +212,7 @@ async function runHistory(host, first, last) {
           : parseIsoSeconds(String(run.scheduledAt ?? ''))
       if (at !== null && at >= first && at < last + 1) runs.push(run)
     }
-    cursor = res.json.nextCursor ?? res.json.next ?? null
+    cursor = res.json.nextCursor ?? null
     if (!cursor) break
   }
   return runs
