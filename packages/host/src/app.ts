@@ -1,28 +1,104 @@
 /**
- * The HTTP application (Hono). A thin layer over core: every route calls one `Tasse` method.
+ * The HTTP application (Hono). A thin layer over core: every route calls `Tasse`.
+ *
+ * Order of the layers: errors → body limit → bearer token (all but `/healthz` and `/readyz`)
+ * → "still starting" (503 until the first discovery is done) → routes.
  */
-import { RunRefusedError, TaskNotFoundError, type Tasse } from '@tasse/core'
+import { isValidTaskName, RunRefusedError, TaskNotFoundError, type Tasse } from '@tasse/core'
 import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { apiV1 } from './api/index.js'
+import { bearerAuth } from './auth.js'
+import { ApiError, notFound, onError } from './http-errors.js'
+import { createMetrics, type TasseMetrics } from './metrics.js'
 
 export interface AppOptions {
   tasse: Tasse
+  /**
+   * The bearer tokens the app accepts (`resolveAuth` reads them from the configuration).
+   * `null` or absent: open, as the original service (only right on loopback).
+   */
+  tokens?: readonly string[] | null
+  /** Where an operator finds a token, for 401 messages, e.g. `TASSE_TOKEN`. */
+  tokenHint?: string
+  /**
+   * Whether the instance is ready: started (first discovery done) and not stopping. Until it
+   * is, every route but `/healthz`, `/readyz` and `/metrics` answers 503.
+   * @default () => true
+   */
+  ready?: () => boolean
+  /** The metrics `/metrics` serves. @default metrics made for this app */
+  metrics?: TasseMetrics
+  /** Largest request body accepted, in bytes. @default 64 KiB */
+  maxBodyBytes?: number
 }
+
+/** Paths answered without a token: probes carry none. */
+export const OPEN_PATHS = ['/healthz', '/readyz'] as const
 
 /**
  * @example
- * const app = createApp({ tasse })
- * const response = await app.request('/trigger/helloworld')
+ * const app = createApp({ tasse, tokens: ['s3cret'] })
+ * const response = await app.request('/api/v1/tasks', { headers: { authorization: 'Bearer s3cret' } })
  */
 export function createApp(options: AppOptions): Hono {
   const { tasse } = options
+  const logger = tasse.logger
+  const ready = options.ready ?? (() => true)
+  const metrics = options.metrics ?? createMetrics(tasse)
+  const maxSize = options.maxBodyBytes ?? 64 * 1024
   const app = new Hono()
 
+  app.onError(onError(logger))
+  app.notFound(notFound)
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ApiError(
+          413,
+          'payload_too_large',
+          `the request body is larger than ${maxSize} bytes`,
+        )
+      },
+    }),
+  )
+  if (options.tokens)
+    app.use(
+      '*',
+      bearerAuth({ tokens: options.tokens, open: OPEN_PATHS, hint: options.tokenHint ?? '' }),
+    )
+
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/readyz', async (c) => {
+    if (!ready()) return c.json({ status: 'starting', store: 'unknown' }, 503)
+    try {
+      await withTimeout(tasse.store.getRun('readyz'), 2000)
+    } catch (cause) {
+      logger.error('readiness: the run store does not answer', cause)
+      return c.json({ status: 'unavailable', store: 'failing' }, 503)
+    }
+    return c.json({ status: 'ready', store: 'ok', tasks: tasse.listTasks().length })
+  })
+  app.get('/metrics', async (c) =>
+    c.text(await metrics.text(), 200, { 'Content-Type': metrics.registry.contentType }),
+  )
+
+  app.use('*', async (c, next) => {
+    if (!ready()) {
+      c.header('Retry-After', '1')
+      throw new ApiError(503, 'starting', 'the host is starting or stopping; retry in a moment')
+    }
+    return next()
+  })
 
   // The original service's routes, answering as it did.
   app.get('/trigger/:name', async (c) => {
+    const name = c.req.param('name')
+    if (!isValidTaskName(name)) return c.json({ status: 'not found' }, 404)
     try {
-      const run = await tasse.trigger(c.req.param('name'))
+      const run = await tasse.trigger(name)
       c.header('X-Tasse-Run-Id', run.id)
       if (run.status === 'skipped') return c.json({ status: 'skipped', reason: run.error }, 409)
       return c.json({ status: 'ok' })
@@ -38,15 +114,14 @@ export function createApp(options: AppOptions): Hono {
     return c.json({ status: 'ok' })
   })
 
-  app.notFound((c) =>
-    c.json(
-      { error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } },
-      404,
-    ),
-  )
-  app.onError((cause, c) => {
-    tasse.logger.error(`${c.req.method} ${c.req.path} failed`, cause)
-    return c.json({ error: { code: 'internal', message: 'internal error; see the host log' } }, 500)
-  })
+  app.route('/api/v1', apiV1({ tasse, logger, secured: Boolean(options.tokens) }))
   return app
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }

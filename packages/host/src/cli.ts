@@ -4,10 +4,25 @@
  * it, parses its flags, prints help and turns errors into messages and exit codes.
  */
 import { parseArgs } from 'node:util'
+import { cancel } from './commands/cancel.js'
 import type { Command } from './commands/command.js'
+import { list } from './commands/list.js'
+import { logs } from './commands/logs.js'
+import { run } from './commands/run.js'
 import { serve } from './commands/serve.js'
+import { UsageError } from './commands/shared.js'
+import { trigger } from './commands/trigger.js'
+import { validate } from './commands/validate.js'
 
-export const COMMANDS: Record<string, Command> = { serve }
+export const COMMANDS: Record<string, Command> = {
+  serve,
+  run,
+  list,
+  validate,
+  trigger,
+  logs,
+  cancel,
+}
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length))
@@ -49,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause)
     console.error(message.startsWith('[tasse]') ? message : `[tasse] ${name}: ${message}`)
-    return 1
+    return cause instanceof UsageError ? 2 : 1
   }
 }
 

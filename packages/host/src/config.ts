@@ -18,10 +18,17 @@ export interface HostConfig {
   concurrency: number
   /** `--shutdown-grace` / `TASSE_SHUTDOWN_GRACE` (seconds): how long running tasks may finish on SIGTERM. @default 30 */
   shutdownGraceMs: number
+  /**
+   * `TASSE_TOKEN` (no flag: a command line is visible to every user of the machine): the bearer
+   * token the HTTP API requires. @default null
+   */
+  token: string | null
+  /** `--tokens-file` / `TASSE_TOKENS_FILE`: a file of accepted tokens, one a line. @default null */
+  tokensFile: string | null
 }
 
 /** One setting: its flag, its environment variable, and how to read it. */
-interface Setting<K extends keyof HostConfig> {
+interface Setting<K extends Exclude<keyof HostConfig, 'token'>> {
   key: K
   flag: string
   env: string
@@ -60,7 +67,14 @@ const SETTINGS = [
     fallback: 30_000,
     read: (text: string, source: string) => readWhole(text, source, 0) * 1000,
   },
-] as const satisfies readonly Setting<keyof HostConfig>[]
+  {
+    key: 'tokensFile',
+    flag: 'tokens-file',
+    env: 'TASSE_TOKENS_FILE',
+    fallback: null,
+    read: (text: string) => resolve(text),
+  },
+] as const satisfies readonly Setting<Exclude<keyof HostConfig, 'token'>>[]
 
 /** The flags `readConfig` understands, for `parseArgs`. */
 export const CONFIG_FLAGS = Object.fromEntries(
@@ -75,6 +89,12 @@ export const CONFIG_HELP = [
   '  --timezone ZONE         default zone of triggers and log times  [TASSE_TIMEZONE, default UTC]',
   '  --concurrency N         runs at once                            [TASSE_CONCURRENCY, default 5]',
   '  --shutdown-grace SECS   time running tasks get on SIGTERM       [TASSE_SHUTDOWN_GRACE, default 30]',
+  '  --tokens-file FILE      bearer tokens the API accepts, one a line [TASSE_TOKENS_FILE]',
+  '',
+  'Environment only:',
+  '  TASSE_TOKEN             a bearer token the API accepts. With no token configured, a host',
+  '                          on loopback is open; one listening beyond it generates a token',
+  '                          in <data>/.tasse/token (mode 0600) and says so.',
 ].join('\n')
 
 export class ConfigError extends Error {
@@ -97,7 +117,16 @@ export function readConfig(
   }
   const result = config as unknown as HostConfig
   result.dataDir = resolve(result.dataDir)
+  result.token = readToken(env.TASSE_TOKEN)
   return result
+}
+
+function readToken(text: string | undefined): string | null {
+  if (text === undefined || text.trim() === '') return null
+  // The value is never shown: a message quoting a rejected token would put it in a log.
+  if (/\s/.test(text.trim()))
+    throw new ConfigError('[tasse] TASSE_TOKEN must be one word (no white space inside it)')
+  return text.trim()
 }
 
 function readPort(text: string, source: string): number {

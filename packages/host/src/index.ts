@@ -1,5 +1,24 @@
 /** @tasse/host: the Tasse service, for tests and for embedding the whole host. */
-export { type AppOptions, createApp } from './app.js'
+export { type ApiOptions, apiV1 } from './api/index.js'
+export { type RunView, runView, type TaskView, taskView } from './api/views.js'
+export { type AppOptions, createApp, OPEN_PATHS } from './app.js'
+export { type BearerAuthOptions, bearerAuth, tokenMatcher } from './auth.js'
 export { CONFIG_FLAGS, ConfigError, type HostConfig, readConfig } from './config.js'
+export { formatFireTime, upcomingFireTimes } from './fire-times.js'
+export { ApiError, type ErrorBody, type ErrorCode, errorBody } from './http-errors.js'
+export { createMetrics, type TasseMetrics, type TasseMetricsOptions } from './metrics.js'
 export { builtinPlugins, stateDir } from './plugins.js'
-export { type RunningHost, serveUntilSignal, startHost } from './server.js'
+export {
+  createHostTasse,
+  type HostOptions,
+  type RunningHost,
+  serveUntilSignal,
+  startHost,
+} from './server.js'
+export {
+  type ApiAuth,
+  generatedTokenPath,
+  isLoopback,
+  readTokensFile,
+  resolveAuth,
+} from './tokens.js'

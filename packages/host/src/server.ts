@@ -4,10 +4,20 @@
  */
 import type { AddressInfo } from 'node:net'
 import { serve as serveHttp } from '@hono/node-server'
-import { createTasse, type Tasse, type TassePlugin } from '@tasse/core'
+import {
+  createTasse,
+  MemoryRunStore,
+  type RunStore,
+  type Tasse,
+  type TasseLogger,
+  type TassePlugin,
+  TOKENS,
+} from '@tasse/core'
 import { createApp } from './app.js'
 import type { HostConfig } from './config.js'
+import { createMetrics } from './metrics.js'
 import { builtinPlugins } from './plugins.js'
+import { resolveAuth } from './tokens.js'
 
 export interface RunningHost {
   tasse: Tasse
@@ -17,26 +27,115 @@ export interface RunningHost {
   close(): Promise<void>
 }
 
-/** Starts a host. The promise resolves once it listens. */
-export async function startHost(
-  config: HostConfig,
-  extraPlugins: readonly TassePlugin[] = [],
-): Promise<RunningHost> {
-  const tasse = createTasse({
+export interface HostOptions {
+  /** Plugins beyond the built-in ones. */
+  plugins?: readonly TassePlugin[]
+  /** Where the host writes about itself. @default the console */
+  logger?: TasseLogger
+  /**
+   * What the instance keeps in the data folder's run store:
+   * - `host`: everything (the one `tasse serve` of a data folder);
+   * - `runs`: its runs, but never the scheduler's state (last and next fire time, paused),
+   *   which belongs to the host that may be serving the same folder (`tasse run`, `tasse list`);
+   * - `memory`: nothing; history lives in memory and the folder is only read (`tasse validate`).
+   * @default 'host'
+   */
+  history?: 'host' | 'runs' | 'memory'
+  /** The tasks folder, when not `<data>/tasks`. */
+  tasksDir?: string
+}
+
+/**
+ * The Tasse instance a host runs on `config`: the built-in plugins (run history in
+ * `<data>/.tasse/`) and `plugins`, the configured zone, concurrency and grace. `tasse serve` and
+ * `tasse run` both build it here, so a task runs the same way in both.
+ */
+export function createHostTasse(config: HostConfig, options: HostOptions = {}): Tasse {
+  const history = options.history ?? 'host'
+  const plugins = [...builtinPlugins(config.dataDir), ...(options.plugins ?? [])]
+  if (history === 'runs') plugins.push(RUNS_ONLY_STORE)
+  return createTasse({
     dataDir: config.dataDir,
-    plugins: [...builtinPlugins(config.dataDir), ...extraPlugins],
+    plugins,
     timezone: config.timezone,
     concurrency: config.concurrency,
     shutdownGraceMs: config.shutdownGraceMs,
+    ...(options.tasksDir ? { tasksDir: options.tasksDir } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(history === 'memory' ? { store: new MemoryRunStore() } : {}),
   })
-  await tasse.start()
-  const app = createApp({ tasse })
+}
+
+/**
+ * Wraps the run store the other plugins registered so that task-state writes go nowhere. A
+ * command discovering the tasks makes the scheduler compute a fresh state for each; written to
+ * a store that a running host shares, it would unpause paused tasks and forget missed fires.
+ */
+const RUNS_ONLY_STORE: TassePlugin = {
+  name: '@tasse/host:runs-only-store',
+  register(container) {
+    const store = container.resolve(TOKENS.RunStore)
+    const runsOnly: RunStore = {
+      name: store.name,
+      insertRun: (run) => store.insertRun(run),
+      updateRun: (id, patch) => store.updateRun(id, patch),
+      getRun: (id) => store.getRun(id),
+      listRuns: (query) => store.listRuns(query),
+      unfinishedRuns: () => store.unfinishedRuns(),
+      getTaskState: (task) => store.getTaskState(task),
+      listTaskStates: () => store.listTaskStates(),
+      setTaskState: async () => {},
+      pruneRuns: async () => 0,
+      close: () => store.close(),
+    }
+    container.register(TOKENS.RunStore, { useValue: runsOnly })
+  },
+}
+
+/**
+ * Starts a host. It listens first (so `/healthz` answers and `/readyz` says "starting"), then
+ * recovers and discovers the tasks; the promise resolves once both are done.
+ *
+ * @example
+ * const host = await startHost(readConfig({ data: 'data', port: '0' }))
+ * await fetch(`${host.url}/api/v1/tasks`)
+ * await host.close()
+ */
+export async function startHost(
+  config: HostConfig,
+  options: HostOptions = {},
+): Promise<RunningHost> {
+  const tasse = createHostTasse(config, options)
+  const auth = resolveAuth(config, tasse.logger)
+  const metrics = createMetrics(tasse)
+  let ready = false
+  const app = createApp({
+    tasse,
+    tokens: auth.tokens,
+    tokenHint: auth.tokens ? `accepted tokens come from ${auth.source}` : '',
+    ready: () => ready,
+    metrics,
+  })
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
     const s = serveHttp({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
       resolve(s),
     )
     s.once('error', reject)
   })
+  const stopServer = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      // Followed logs (SSE) stay open until their run ends; shutting down must not wait.
+      if ('closeAllConnections' in server) server.closeAllConnections()
+    })
+  try {
+    await tasse.start()
+  } catch (cause) {
+    await stopServer()
+    metrics.close()
+    throw cause
+  }
+  ready = true
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
@@ -47,8 +146,10 @@ export async function startHost(
     url,
     close: () => {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => server.close(() => resolve()))
+        ready = false
+        await stopServer()
         await tasse.stop()
+        metrics.close()
       })()
       return closing
     },

@@ -1,0 +1,89 @@
+/**
+ * `/api/v1`: the versioned JSON API, and its OpenAPI document generated from the same zod
+ * schemas that validate the requests.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi'
+import type { Tasse, TasseLogger } from '@tasse/core'
+import type { Context, MiddlewareHandler } from 'hono'
+import { ApiError, type ErrorCode, errorBody } from '../http-errors.js'
+import { runRoutes } from './run-routes.js'
+import { taskRoutes } from './task-routes.js'
+
+export interface ApiOptions {
+  tasse: Tasse
+  logger: TasseLogger
+  /** Whether requests need a bearer token (then the document says so). */
+  secured: boolean
+}
+
+/**
+ * @example
+ * app.route('/api/v1', apiV1({ tasse, logger: tasse.logger, secured: true }))
+ */
+export function apiV1(options: ApiOptions): OpenAPIHono {
+  const api = new OpenAPIHono({ defaultHook: validationFailed })
+  api.use('*', jsonBodiesOnly)
+  taskRoutes(api, options.tasse)
+  runRoutes(api, options.tasse, options.logger)
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A token from TASSE_TOKEN, TASSE_TOKENS_FILE, or <data>/.tasse/token (generated when the host listens beyond loopback without one). A host on loopback without a token configured needs none.',
+  })
+  api.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Tasse',
+      version: '1',
+      description:
+        'Run the scripts in a folder on their schedules, and on request. Every error is `{ "error": { "code", "message" } }`.',
+    },
+    servers: [{ url: '/api/v1' }],
+    ...(options.secured ? { security: [{ bearer: [] }] } : {}),
+  })
+  return api
+}
+
+/**
+ * Refuses a body that is not JSON. The validator would skip it, and a form-encoded body (what
+ * `curl -d` sends by default) would run the task with its default parameters, silently.
+ */
+const jsonBodiesOnly: MiddlewareHandler = async function jsonBodiesOnly(c, next) {
+  const hasBody =
+    (c.req.header('content-length') ?? '0') !== '0' ||
+    c.req.header('transfer-encoding') !== undefined
+  const type = c.req.header('content-type') ?? ''
+  if (hasBody && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type))
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `the request body must be JSON, sent with "Content-Type: application/json" (got ${type ? JSON.stringify(type) : 'no Content-Type'})`,
+    )
+  return next()
+}
+
+/** The answer to a request that its schema refused: 400 naming the field and the problem. */
+function validationFailed(
+  result: {
+    success: boolean
+    target: string
+    error?: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }
+  },
+  c: Context,
+): Response | undefined {
+  if (result.success || !result.error) return undefined
+  const [issue] = result.error.issues
+  const field = issue?.path.map(String).join('.') ?? ''
+  let code: ErrorCode = 'invalid_request'
+  if (result.target === 'param') code = field === 'id' ? 'invalid_run_id' : 'invalid_task_name'
+  const where = `${TARGETS[result.target] ?? result.target}${field ? ` "${field}"` : ''}`
+  const message = `${where}: ${issue?.message ?? 'invalid'}`
+  return c.json(errorBody(code, message, field ? { field } : {}), 400)
+}
+
+const TARGETS: Record<string, string> = {
+  param: 'path parameter',
+  query: 'query parameter',
+  json: 'request body field',
+}

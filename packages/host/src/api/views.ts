@@ -1,0 +1,94 @@
+/**
+ * Core's objects as the API shows them: times as ISO-8601 text, links to follow, and a task
+ * with its schedule, its next fire times and its last run.
+ */
+import { join, relative } from 'node:path'
+import type { z } from '@hono/zod-openapi'
+import type { Run, TaskInfo, Tasse } from '@tasse/core'
+import { formatFireTime, upcomingFireTimes } from '../fire-times.js'
+import type { RunSchema, TaskSchema } from './schemas.js'
+
+export type RunView = z.infer<typeof RunSchema>
+export type TaskView = z.infer<typeof TaskSchema>
+
+/** How many next fire times a task shows unless asked. */
+export const DEFAULT_NEXT_COUNT = 3
+
+export function runView(run: Run): RunView {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+  return {
+    id: run.id,
+    task: run.task,
+    reason: run.reason,
+    status: run.status,
+    params: { ...run.params },
+    scheduledAt: run.scheduledAt === null ? null : iso(Math.floor(run.scheduledAt / 1000)),
+    queuedAt: new Date(run.queuedAt).toISOString(),
+    startedAt: iso(run.startedAt),
+    endedAt: iso(run.endedAt),
+    durationMs: run.startedAt !== null && run.endedAt !== null ? run.endedAt - run.startedAt : null,
+    exitCode: run.exitCode,
+    signal: run.signal,
+    attempt: run.attempt,
+    retryOf: run.retryOf,
+    error: run.error,
+    links: { self: `/api/v1/runs/${run.id}`, logs: `/api/v1/runs/${run.id}/logs` },
+  }
+}
+
+/**
+ * A task with its next `next` fire times (none while paused) and its last run.
+ *
+ * @example
+ * await taskView(tasse, tasse.taskInfo('helloworld')!, { next: 3 })
+ */
+export async function taskView(
+  tasse: Tasse,
+  info: TaskInfo,
+  options: { next?: number; now?: number } = {},
+): Promise<TaskView> {
+  const { task, schedule } = info
+  const trigger = task?.trigger ?? null
+  let nextFireTimes: string[] = []
+  if (trigger && info.state === 'ok') {
+    try {
+      nextFireTimes = upcomingFireTimes(trigger, {
+        count: options.next ?? DEFAULT_NEXT_COUNT,
+        // The scheduler's next fire time is the truth (it may be a catch-up); chain from it.
+        ...(schedule ? { first: schedule.nextFireTime } : {}),
+        ...(options.now !== undefined ? { now: options.now * 1000 } : {}),
+      }).map((time) => formatFireTime(trigger, time))
+    } catch {
+      // A trigger that throws is reported by the scheduler (host log); it has no fire times.
+    }
+  }
+  const [lastRun] = (await tasse.listRuns({ task: info.name, limit: 1 })).runs
+  return {
+    name: info.name,
+    state: info.state,
+    error: info.error?.replace(/^\[tasse\] /, '') ?? null,
+    file: relative(tasse.dataDir, join(tasse.tasksDir, info.name, 'task.yaml')),
+    description: typeof task?.raw.description === 'string' ? task.raw.description : null,
+    entrypoint: task?.entrypoint ?? null,
+    trigger: trigger
+      ? { type: trigger.type, description: trigger.describe(), timezone: trigger.timezone }
+      : null,
+    nextFireTimes,
+    lastFireTime:
+      trigger && schedule?.lastFireTime != null
+        ? formatFireTime(trigger, schedule.lastFireTime)
+        : null,
+    overlap: task?.overlap ?? null,
+    timeoutMs: task?.timeoutMs ?? null,
+    params: (task?.params ?? []).map((param) => ({
+      name: param.name,
+      description: param.description ?? null,
+      required: param.required,
+      default: param.default ?? null,
+      pattern: param.pattern ?? null,
+      enum: param.enum ? [...param.enum] : null,
+    })),
+    activeRuns: tasse.activeRuns(info.name).length,
+    lastRun: lastRun ? runView(lastRun) : null,
+  }
+}

@@ -1,0 +1,33 @@
+/** `tasse cancel RUN_ID`: ends a queued or running run on a running host. */
+import type { Command } from './command.js'
+import {
+  CLIENT_FLAGS,
+  CLIENT_HELP,
+  clientFrom,
+  JSON_FLAG,
+  onePositional,
+  printJson,
+} from './shared.js'
+
+const usage = `tasse cancel RUN_ID [options]
+
+Cancels run RUN_ID on a running host: a queued run is dropped, a running one has its whole
+process group ended (SIGTERM, then SIGKILL after a grace period). Exits 1 when the run has
+already ended.
+
+Options:
+  --json           print the run as JSON (one line)
+${CLIENT_HELP}`
+
+export const cancel: Command = {
+  summary: 'cancel a queued or running run on a running host',
+  usage,
+  options: { ...CLIENT_FLAGS, ...JSON_FLAG },
+  async run(input) {
+    const id = onePositional(input, 'the run id', usage)
+    const run = await clientFrom(input.values).cancel(id)
+    if (input.values.json) printJson(run)
+    else console.log(`run ${run.id} of ${run.task}: cancelling (was ${run.status})`)
+    return 0
+  },
+}

@@ -1,0 +1,129 @@
+/**
+ * `tasse validate [DIR]`: loads every task of a data folder (or of a tasks folder, or one task
+ * folder) as the host would, and lists every problem. Exits 1 when there is any, so that a
+ * repository of tasks can check itself in CI.
+ */
+import { existsSync, statSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import { displayPath, pickRunner, TOKENS } from '@tasse/core'
+import { readConfig } from '../config.js'
+import { createHostTasse } from '../server.js'
+import type { Command } from './command.js'
+import { JSON_FLAG, printJson, UsageError } from './shared.js'
+
+const usage = `tasse validate [DIR] [options]
+
+Checks every task as the host would load it: task.yaml (every key, the schedule, the params),
+the entrypoint, and that a runner can run it. Lists every problem and exits 1 if there is one,
+0 when all tasks are valid. Nothing is run and nothing is written.
+
+DIR is a data folder (with tasks/), a tasks folder, or one task's folder.
+Default: the data folder  [TASSE_DATA, default ./data]
+
+Options:
+  --json           print {"dir", "valid": [names], "invalid": [{"name", "file", "error"}]}
+  --timezone ZONE  default zone of triggers  [TASSE_TIMEZONE, default UTC]`
+
+export interface ValidationReport {
+  dir: string
+  valid: string[]
+  invalid: { name: string; file: string; error: string }[]
+}
+
+export const validate: Command = {
+  summary: 'check every task of a folder; exit 1 listing the errors (for CI)',
+  usage,
+  options: { ...JSON_FLAG, timezone: { type: 'string' } },
+  async run(input) {
+    if (input.positionals.length > 1)
+      throw new UsageError(`validate takes one folder, got ${input.positionals.length}\n\n${usage}`)
+    const config = readConfig(input.values)
+    const dir = resolve(input.positionals[0] ?? config.dataDir)
+    const report = await validateFolder(dir, config)
+    if (input.values.json) printJson(report)
+    else {
+      for (const name of report.valid) console.log(`ok       ${name}`)
+      for (const problem of report.invalid)
+        console.log(`invalid  ${problem.name}: ${problem.error}`)
+      const total = report.valid.length + report.invalid.length
+      console.log(
+        total
+          ? `${total} task(s): ${report.valid.length} valid, ${report.invalid.length} invalid`
+          : `no task folders in ${dir}`,
+      )
+    }
+    return report.invalid.length ? 1 : 0
+  },
+}
+
+/** Every task below `dir` checked; see the command's help for what `dir` may be. */
+export async function validateFolder(
+  dir: string,
+  config: ReturnType<typeof readConfig>,
+): Promise<ValidationReport> {
+  if (!isDirectory(dir)) throw new Error(`${dir} is not a folder`)
+  let tasksDir = dir
+  let only: string | null = null
+  if (isDirectory(join(dir, 'tasks'))) tasksDir = join(dir, 'tasks')
+  else if (existsSync(join(dir, 'task.yaml'))) {
+    tasksDir = dirname(dir)
+    only = basename(dir)
+  }
+  const tasse = createHostTasse(
+    { ...config, dataDir: tasksDir === dir ? dir : dirname(tasksDir) },
+    {
+      tasksDir,
+      history: 'memory',
+      logger: { info: () => {}, warn: () => {}, error: () => {} },
+    },
+  )
+  try {
+    tasse.rescan()
+    const runners = tasse.container.isRegistered(TOKENS.Runner, true)
+      ? tasse.container.resolveAll(TOKENS.Runner)
+      : []
+    const report: ValidationReport = { dir, valid: [], invalid: [] }
+    const strip = (message: string) => message.replace(/^\[tasse\] /, '')
+    for (const invalid of tasse.invalidTasks())
+      if (!only || invalid.name === only)
+        report.invalid.push({
+          name: invalid.name,
+          file: invalid.file,
+          error: strip(invalid.error.message),
+        })
+    const now = Date.now() * 1000
+    for (const task of tasse.tasks()) {
+      if (only && task.name !== only) continue
+      const problems: string[] = []
+      try {
+        pickRunner(runners, task)
+      } catch (cause) {
+        problems.push(strip((cause as Error).message))
+      }
+      try {
+        task.trigger?.nextFireTime(null, now)
+      } catch (cause) {
+        problems.push(`the schedule cannot compute a fire time: ${strip((cause as Error).message)}`)
+      }
+      if (problems.length)
+        report.invalid.push({
+          name: task.name,
+          file: displayPath(task.file),
+          error: problems.join('; '),
+        })
+      else report.valid.push(task.name)
+    }
+    report.invalid.sort((a, b) => a.name.localeCompare(b.name))
+    return report
+  } finally {
+    await tasse.stop(0)
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}

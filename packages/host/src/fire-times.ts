@@ -1,0 +1,37 @@
+/**
+ * The next fire times of a trigger, computed as the scheduler computes them: the first one
+ * (`nextFireTime(null, now)`, or the scheduler's own when it has one), then each from the one
+ * before it.
+ */
+import { type EpochMicros, formatInstant, type Trigger, timeZone } from '@tasse/core'
+
+/**
+ * Up to `count` fire times from `first` (µs; `undefined`: ask the trigger for the first one
+ * from `now`), fewer when the schedule ends.
+ *
+ * @example
+ * upcomingFireTimes(task.trigger, { count: 3 }) // [1769792400000000, …]
+ */
+export function upcomingFireTimes(
+  trigger: Trigger,
+  options: { count: number; first?: EpochMicros | null; now?: EpochMicros },
+): EpochMicros[] {
+  const times: EpochMicros[] = []
+  if (options.count <= 0) return times
+  let next =
+    options.first === undefined
+      ? trigger.nextFireTime(null, options.now ?? Date.now() * 1000)
+      : options.first
+  while (next !== null && times.length < options.count) {
+    times.push(next)
+    // `now` is the previous fire time itself: APScheduler's cron starts its search at
+    // min(now, previous + 1 µs), so a `now` before `previous` would find `previous` again.
+    next = trigger.nextFireTime(next, next)
+  }
+  return times
+}
+
+/** A fire time as ISO-8601 in the trigger's zone, with its real offset then. */
+export function formatFireTime(trigger: Trigger, time: EpochMicros): string {
+  return formatInstant(time, timeZone(trigger.timezone))
+}

@@ -1,0 +1,111 @@
+/**
+ * Every HTTP error as one JSON shape, `{ "error": { "code", "message", …details } }`: routes
+ * throw (an `ApiError`, or core's `TaskNotFoundError` / `RunRefusedError`) and one `onError`
+ * turns what they threw into a response. Anything else is a bug: logged with its stack on the
+ * host, answered as a bare 500 without it.
+ */
+import { RunRefusedError, TaskNotFoundError, type TasseLogger } from '@tasse/core'
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/** The machine-readable part of an error; clients branch on it, people read the message. */
+export type ErrorCode =
+  | 'bad_request'
+  | 'invalid_request'
+  | 'invalid_task_name'
+  | 'invalid_run_id'
+  | 'invalid_param'
+  | 'unauthorized'
+  | 'not_found'
+  | 'task_not_found'
+  | 'task_invalid'
+  | 'run_not_found'
+  | 'not_scheduled'
+  | 'overlap'
+  | 'run_not_active'
+  | 'paused'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'starting'
+  | 'unavailable'
+  | 'internal'
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string } & Record<string, unknown>
+}
+
+/** An error with its status, code and message for the client (and details such as `known`). */
+export class ApiError extends HTTPException {
+  override readonly name = 'ApiError'
+  readonly code: ErrorCode
+  readonly details: Readonly<Record<string, unknown>>
+
+  constructor(
+    status: ContentfulStatusCode,
+    code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(status, { message })
+    this.code = code
+    this.details = details
+  }
+}
+
+/** The JSON body of an error. Core's messages lose their `[tasse]` prefix: the API is Tasse's. */
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  details: Record<string, unknown> = {},
+): ErrorBody {
+  return { error: { code, message: message.replace(/^\[tasse\] /, ''), ...details } }
+}
+
+/** The response for anything a route threw. */
+export function errorResponse(cause: unknown, c: Context, logger: TasseLogger): Response {
+  if (cause instanceof ApiError)
+    return c.json(errorBody(cause.code, cause.message, { ...cause.details }), cause.status)
+  if (cause instanceof TaskNotFoundError)
+    return c.json(errorBody('task_not_found', cause.message, { known: cause.known }), 404)
+  if (cause instanceof RunRefusedError) {
+    if (cause.code === 'invalid-params')
+      return c.json(errorBody('invalid_param', cause.message, { param: cause.param ?? null }), 400)
+    if (cause.code === 'overlap')
+      return c.json(
+        errorBody('overlap', cause.message, { blockingRunId: cause.blockingRunId ?? null }),
+        409,
+      )
+    return c.json(errorBody('paused', cause.message), 409)
+  }
+  if (cause instanceof HTTPException) {
+    // Hono's own (the body limit, a malformed JSON body): keep the status, give it our shape.
+    const code: ErrorCode = cause.status === 413 ? 'payload_too_large' : 'bad_request'
+    return c.json(errorBody(code, cause.message || statusText(cause.status)), cause.status)
+  }
+  logger.error(`${c.req.method} ${JSON.stringify(c.req.path)} failed`, cause)
+  if (cause instanceof Error && cause.stack) logger.error(cause.stack)
+  return c.json(errorBody('internal', 'internal error; the host log has the details'), 500)
+}
+
+/** `app.onError` for a Hono app. */
+export function onError(logger: TasseLogger): ErrorHandler {
+  return function onError(cause, c) {
+    return errorResponse(cause, c, logger)
+  }
+}
+
+/** `app.notFound`: unknown routes answer JSON too. */
+export const notFound: NotFoundHandler = function notFound(c) {
+  return c.json(
+    errorBody(
+      'not_found',
+      `no route ${c.req.method} ${c.req.path}; the API is described at /api/v1/openapi.json`,
+    ),
+    404,
+  )
+}
+
+function statusText(status: number): string {
+  return status === 413 ? 'the request body is too large' : `request refused (HTTP ${status})`
+}

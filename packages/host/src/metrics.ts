@@ -1,0 +1,119 @@
+/**
+ * Prometheus metrics of one Tasse instance, through `prom-client`. Each call makes its own
+ * `Registry` (never the library's global one), so two hosts in one process, or two tests, never
+ * count into each other. Counters and histograms follow the run events; gauges are read from
+ * core when Prometheus scrapes.
+ */
+import type { Run, Tasse } from '@tasse/core'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+export interface TasseMetrics {
+  readonly registry: Registry
+  /** The metrics in Prometheus' text format. */
+  text(): Promise<string>
+  /** Stops following the instance's events. */
+  close(): void
+}
+
+export interface TasseMetricsOptions {
+  /** Also export Node's process metrics (`process_*`, `nodejs_*`). @default true */
+  processMetrics?: boolean
+}
+
+/**
+ * @example
+ * const metrics = createMetrics(tasse)
+ * app.get('/metrics', async (c) => c.text(await metrics.text()))
+ */
+export function createMetrics(tasse: Tasse, options: TasseMetricsOptions = {}): TasseMetrics {
+  const registry = new Registry()
+  const registers = [registry]
+
+  const runs = new Counter({
+    name: 'tasse_runs_total',
+    help: 'Runs that reached a final state, by task and status (skipped and missed fires included).',
+    labelNames: ['task', 'status'] as const,
+    registers,
+  })
+  const skipped = new Counter({
+    name: 'tasse_fires_skipped_total',
+    help: 'Scheduled fires not run because the overlap policy refused them, by task.',
+    labelNames: ['task'] as const,
+    registers,
+  })
+  const missed = new Counter({
+    name: 'tasse_fires_missed_total',
+    help: 'Scheduled fires dropped by misfire_grace_time or coalescing, by task.',
+    labelNames: ['task'] as const,
+    registers,
+  })
+  const duration = new Histogram({
+    name: 'tasse_run_duration_seconds',
+    help: 'Time from start to end of the runs that started, by task.',
+    labelNames: ['task'] as const,
+    buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14_400],
+    registers,
+  })
+  // NOTE: no task label. Lateness measures the host (timer, concurrency limit, environment
+  // builds), and one series per task would multiply a large schedule's series for little gain.
+  const lateness = new Histogram({
+    name: 'tasse_fire_lateness_seconds',
+    help: 'Time from a fire time to the start of its run (scheduled and catch-up runs).',
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+    registers,
+  })
+  new Gauge({
+    name: 'tasse_runs_running',
+    help: 'Runs running now.',
+    registers,
+    collect() {
+      this.set(tasse.runCounts().running)
+    },
+  })
+  new Gauge({
+    name: 'tasse_runs_queued',
+    help: 'Runs waiting: for a free slot of the concurrency limit, or behind a run of their task.',
+    registers,
+    collect() {
+      this.set(tasse.runCounts().queued)
+    },
+  })
+  new Gauge({
+    name: 'tasse_tasks',
+    help: 'Task folders by state (ok, paused, invalid).',
+    labelNames: ['state'] as const,
+    registers,
+    collect() {
+      const counts = { ok: 0, paused: 0, invalid: 0 }
+      for (const task of tasse.listTasks()) counts[task.state]++
+      for (const [state, count] of Object.entries(counts)) this.set({ state }, count)
+    },
+  })
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry })
+
+  const started = (run: Run) => {
+    // A retry keeps its first attempt's fire time; its delay is not lateness.
+    if (run.reason !== 'schedule' && run.reason !== 'catch-up') return
+    if (run.scheduledAt === null || run.startedAt === null) return
+    lateness.observe(Math.max(0, (run.startedAt - run.scheduledAt / 1000) / 1000))
+  }
+  const ended = (run: Run) => {
+    runs.inc({ task: run.task, status: run.status })
+    const scheduled = run.scheduledAt !== null
+    if (run.status === 'skipped' && scheduled) skipped.inc({ task: run.task })
+    if (run.status === 'missed') missed.inc({ task: run.task })
+    if (run.startedAt !== null && run.endedAt !== null)
+      duration.observe({ task: run.task }, (run.endedAt - run.startedAt) / 1000)
+  }
+  tasse.events.on('run:started', started)
+  tasse.events.on('run:ended', ended)
+
+  return {
+    registry,
+    text: () => registry.metrics(),
+    close() {
+      tasse.events.off('run:started', started)
+      tasse.events.off('run:ended', ended)
+    },
+  }
+}
