@@ -25,7 +25,7 @@ export default {
     const details = { requests: count }
     const rows = []
 
-    details.floor = await floor(ctx, count)
+    details.floor = await floor(count)
     details.tasse = await measure(ctx, 'tasse', count)
     details.original = ctx.original
       ? await measure(ctx, 'original', count)
@@ -98,7 +98,7 @@ async function nextRecords(records, known, timeoutMs = 5000) {
   }
 }
 
-async function floor(ctx, count) {
+async function floor(count) {
   const work = makeWorkDir('latency-floor')
   try {
     const records = join(work, 'records.txt')
