@@ -28,6 +28,7 @@ export {
   readTimeZoneOption,
   rejectUnknownOptions,
 } from './scheduler-options.js'
+export { transitionNote } from './transition-note.js'
 export {
   isTimeZoneName,
   type TimeZone,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { formatLocal } from './iso.js'
+import { transitionNote } from './transition-note.js'
 import { timeZone, timeZoneProblem } from './zone.js'
 
 const seconds = (iso: string) => Date.parse(iso) / 1000
@@ -82,5 +83,23 @@ describe('TimeZone', () => {
   it('keeps Etc/GMT+5 five hours behind UTC (POSIX sign) and knows far-future rules', () => {
     expect(timeZone('Etc/GMT+5').offsetAt(0)).toBe(-5 * 3600)
     expect(timeZone('Europe/Paris').offsetAt(seconds('9999-07-01T00:00:00Z'))).toBe(7200)
+  })
+})
+
+describe('transitionNote', () => {
+  it('explains a fire time just after a spring forward, and each pass of a repeated hour', () => {
+    const paris = timeZone('Europe/Paris')
+    const at = (iso: string) => Date.parse(iso) * 1000
+    expect(transitionNote(at('2024-03-31T03:30:00+02:00'), paris)).toBe(
+      'clocks went forward at 02:00 on 2024-03-31 (+01:00 → +02:00): 02:00-03:00 never happened; times in it move forward by 1:00',
+    )
+    expect(transitionNote(at('2024-10-27T02:30:00+02:00'), paris)).toBe(
+      '02:00-03:00 happens twice on 2024-10-27 (+02:00 → +01:00); this is the first pass',
+    )
+    expect(transitionNote(at('2024-10-27T02:30:00+01:00'), paris)).toMatch(
+      /this is the second pass$/,
+    )
+    expect(transitionNote(at('2024-10-27T03:30:00+01:00'), paris)).toBeUndefined()
+    expect(transitionNote(at('2024-07-01T12:00:00Z'), timeZone('UTC'))).toBeUndefined()
   })
 })
