@@ -8,6 +8,7 @@ import { cancel } from './commands/cancel.js'
 import type { Command } from './commands/command.js'
 import { list } from './commands/list.js'
 import { logs } from './commands/logs.js'
+import { next } from './commands/next.js'
 import { run } from './commands/run.js'
 import { serve } from './commands/serve.js'
 import { UsageError } from './commands/shared.js'
@@ -19,6 +20,7 @@ export const COMMANDS: Record<string, Command> = {
   run,
   list,
   validate,
+  next,
   trigger,
   logs,
   cancel,

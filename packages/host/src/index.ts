@@ -3,7 +3,16 @@ export { type ApiOptions, apiV1 } from './api/index.js'
 export { type RunView, runView, type TaskView, taskView } from './api/views.js'
 export { type AppOptions, createApp, OPEN_PATHS } from './app.js'
 export { type BearerAuthOptions, bearerAuth, tokenMatcher } from './auth.js'
+export {
+  ClientError,
+  DEFAULT_URL,
+  type ServerSentEvent,
+  serverSentEvents,
+  TasseClient,
+  type TasseClientOptions,
+} from './client.js'
 export { CONFIG_FLAGS, ConfigError, type HostConfig, readConfig } from './config.js'
+export { runExitCode } from './exit-code.js'
 export { formatFireTime, upcomingFireTimes } from './fire-times.js'
 export { ApiError, type ErrorBody, type ErrorCode, errorBody } from './http-errors.js'
 export { createMetrics, type TasseMetrics, type TasseMetricsOptions } from './metrics.js'

@@ -3,7 +3,9 @@ import { join } from 'node:path'
 import type { TassePlugin } from '@tasse/core'
 import { sqliteStorePlugin } from '@tasse/store-sqlite'
 import { plugin as cronTrigger } from '@tasse/trigger-cron'
+import { plugin as dateTrigger } from '@tasse/trigger-date'
 import { plugin as intervalTrigger } from '@tasse/trigger-interval'
+import { plugin as rruleTrigger } from '@tasse/trigger-rrule'
 
 /** Where the host keeps its own state inside the data folder. */
 export function stateDir(dataDir: string): string {
@@ -15,6 +17,8 @@ export function builtinPlugins(dataDir: string): TassePlugin[] {
   return [
     intervalTrigger,
     cronTrigger,
+    dateTrigger,
+    rruleTrigger,
     sqliteStorePlugin({ path: join(stateDir(dataDir), 'tasse.db') }),
   ]
 }

@@ -1,0 +1,217 @@
+/**
+ * `tasse next [--from ISO] [--count N] [--json] PATH…`: the next fire times of tasks, computed
+ * as the scheduler computes them, shown in each trigger's zone with its real offset, and a note
+ * on the ones a daylight-saving transition touched (like `systemd-analyze calendar`).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import {
+  createTasse,
+  displayPath,
+  type EpochMicros,
+  instantOfDateTime,
+  parseDateTime,
+  readSchedulerConfig,
+  TasseConfigError,
+  TOKENS,
+  type Trigger,
+  type TriggerFactory,
+  timeZone,
+  transitionNote,
+} from '@tasse/core'
+import { parseDocument } from 'yaml'
+import { readConfig } from '../config.js'
+import { formatFireTime, upcomingFireTimes } from '../fire-times.js'
+import { builtinPlugins } from '../plugins.js'
+import type { Command } from './command.js'
+import { JSON_FLAG, printJson, UsageError } from './shared.js'
+
+const DEFAULT_COUNT = 5
+
+const usage = `tasse next [--from ISO] [--count N] [--json] PATH…
+
+Prints the next fire times of each task, computed as the scheduler computes them: the first at
+or after --from, then each from the one before. Times are shown in the trigger's zone with its
+real UTC offset; a note marks those a daylight-saving transition touched. Exits 1 when a PATH
+cannot be read or its schedule is invalid.
+
+PATH is a task's folder or its task.yaml. Only the "scheduler:" block is read.
+
+Options:
+  --from ISO       start from this instant, e.g. 2024-03-31T00:00:00+01:00  [default: now]
+                   (without an offset, a wall time in --timezone)
+  --count N        how many fire times  [default: ${DEFAULT_COUNT}]
+  --json           one line per PATH: {"task", "fireTimes": [ISO, …], "error": null | message}
+  --timezone ZONE  zone of triggers that name none  [TASSE_TIMEZONE, default UTC]`
+
+/** What `tasse next` found for one PATH. */
+export interface NextReport {
+  /** The PATH as given. */
+  task: string
+  /** ISO-8601 with the real offset, in the trigger's zone. */
+  fireTimes: string[]
+  /** Per fire time, a note when a DST transition touched it (text output only). */
+  notes: (string | undefined)[]
+  /** The trigger's description and zone, or `null` without a schedule or on error. */
+  schedule: { description: string; timezone: string } | null
+  error: string | null
+}
+
+export const next: Command = {
+  summary: 'preview the next fire times of tasks (with DST notes)',
+  usage,
+  options: {
+    ...JSON_FLAG,
+    from: { type: 'string' },
+    count: { type: 'string' },
+    timezone: { type: 'string' },
+  },
+  async run(input) {
+    if (input.positionals.length === 0)
+      throw new UsageError(`next needs at least one PATH\n\n${usage}`)
+    const config = readConfig(input.values)
+    const count = readCount(input.values.count)
+    const from = readFrom(input.values.from, config.timezone)
+    const factories = await triggerFactories(config)
+    const reports = input.positionals.map((path) =>
+      nextFireTimes(path, { factories, defaultTimezone: config.timezone, from, count }),
+    )
+    for (const report of reports) {
+      if (input.values.json) {
+        printJson({ task: report.task, fireTimes: report.fireTimes, error: report.error })
+      } else console.log(formatReport(report))
+    }
+    return reports.some((report) => report.error !== null) ? 1 : 0
+  },
+}
+
+/**
+ * The next `count` fire times of the task at `path` (its folder or its task.yaml) from `from`.
+ * Never throws for a bad task: the problem is the report's `error`.
+ */
+export function nextFireTimes(
+  path: string,
+  options: {
+    factories: ReadonlyMap<string, TriggerFactory>
+    defaultTimezone: string
+    from: EpochMicros
+    count: number
+  },
+): NextReport {
+  const report: NextReport = { task: path, fireTimes: [], notes: [], schedule: null, error: null }
+  try {
+    const trigger = loadTrigger(path, options)
+    if (trigger === null) return report
+    report.schedule = { description: trigger.describe(), timezone: trigger.timezone }
+    const zone = timeZone(trigger.timezone)
+    for (const time of upcomingFireTimes(trigger, { count: options.count, now: options.from })) {
+      report.fireTimes.push(formatFireTime(trigger, time))
+      report.notes.push(transitionNote(time, zone))
+    }
+  } catch (cause) {
+    report.error = (cause instanceof Error ? cause.message : String(cause)).replace(
+      /^\[tasse\] /,
+      '',
+    )
+  }
+  return report
+}
+
+/** The task's trigger from the `scheduler:` block of its task.yaml; `null` without one. */
+function loadTrigger(
+  path: string,
+  options: { factories: ReadonlyMap<string, TriggerFactory>; defaultTimezone: string },
+): Trigger | null {
+  const yamlPath = isFile(path) ? path : join(path, 'task.yaml')
+  const file = displayPath(yamlPath)
+  if (!existsSync(yamlPath)) {
+    throw new TasseConfigError(
+      { file, field: '' },
+      `is missing: PATH must be a task's folder (holding task.yaml) or its task.yaml`,
+    )
+  }
+  const document = parseDocument(readFileSync(yamlPath, 'utf8'))
+  if (document.errors.length) {
+    throw new TasseConfigError(
+      { file, field: '' },
+      `is not valid YAML: ${document.errors[0]?.message}`,
+    )
+  }
+  const raw: unknown = document.toJS()
+  if (raw === null || raw === undefined) return null
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new TasseConfigError(
+      { file, field: '' },
+      'must hold a mapping of keys (scheduler, entrypoint, …)',
+    )
+  }
+  const scheduler = (raw as Record<string, unknown>).scheduler
+  if (scheduler === undefined || scheduler === null) return null
+  return readSchedulerConfig(scheduler, { file, ...options }).trigger
+}
+
+/** Every trigger factory the host registers (built-in plugins). */
+async function triggerFactories(
+  config: ReturnType<typeof readConfig>,
+): Promise<Map<string, TriggerFactory>> {
+  const tasse = createTasse({
+    dataDir: config.dataDir,
+    // Only the trigger plugins: nothing is stored or run.
+    plugins: builtinPlugins(config.dataDir).filter((plugin) => plugin.name.includes('trigger')),
+    timezone: config.timezone,
+    logger: { info: () => {}, warn: () => {}, error: () => {} },
+  })
+  try {
+    const factories = new Map<string, TriggerFactory>()
+    for (const factory of tasse.container.resolveAll(TOKENS.TriggerFactory)) {
+      factories.set(factory.type, factory)
+    }
+    return factories
+  } finally {
+    await tasse.stop(0)
+  }
+}
+
+function formatReport(report: NextReport): string {
+  if (report.error !== null) return `${report.task}: invalid: ${report.error}`
+  if (report.schedule === null) return `${report.task}: no schedule (runs only when triggered)`
+  const header = `${report.task}: ${report.schedule.description} in ${report.schedule.timezone}`
+  if (report.fireTimes.length === 0) return `${header}\n  (no more fire times)`
+  const lines = report.fireTimes.map((time, i) => {
+    const note = report.notes[i]
+    return note ? `  ${time}  (${note})` : `  ${time}`
+  })
+  return [header, ...lines].join('\n')
+}
+
+function readCount(value: unknown): number {
+  if (value === undefined) return DEFAULT_COUNT
+  const count = Number(value)
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || count < 1) {
+    throw new UsageError(`--count must be a whole number ≥ 1, got ${JSON.stringify(value)}`)
+  }
+  return count
+}
+
+/** `--from`: an APScheduler-style date-time (naive = wall time in `zone`) or any ISO-8601 instant. */
+function readFrom(value: unknown, zoneName: string): EpochMicros {
+  if (value === undefined) return Date.now() * 1000
+  if (typeof value !== 'string') throw new UsageError('--from needs a date-time')
+  const parsed = parseDateTime(value)
+  if (!('problem' in parsed)) return instantOfDateTime(parsed, timeZone(zoneName))
+  const ms = Date.parse(value)
+  if (Number.isNaN(ms)) {
+    throw new UsageError(
+      `--from must be an ISO-8601 date-time such as 2024-03-31T00:00:00+01:00, got ${JSON.stringify(value)}`,
+    )
+  }
+  return ms * 1000
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return basename(path) === 'task.yaml'
+  }
+}
