@@ -12,7 +12,10 @@ export { type PoetryRunnerOptions, poetryRunner, RUNNER_TAG } from './poetry-run
  * export is this with the defaults, which read `TASSE_PYTHON` and `TASSE_POETRY`.
  *
  * @example
- * createTasse({ dataDir: 'data', plugins: [poetryRunnerPlugin({ python: '/usr/bin/python3.12' })] })
+ * const tasse = createTasse({
+ *   dataDir: './data',
+ *   plugins: [poetryRunnerPlugin({ installEnv: { PIP_INDEX_URL: 'https://pypi.example.org/simple' } })],
+ * })
  */
 export function poetryRunnerPlugin(options: PoetryRunnerOptions = {}): TassePlugin {
   return {

@@ -121,6 +121,14 @@ export function runInstallCommand(
         ),
       )
     })
+    // A process that left the group (setsid) may hold the pipes open after the step exited:
+    // give its output a moment to drain, then stop waiting for it.
+    child.once('exit', () => {
+      setTimeout(() => {
+        child.stdout.destroy()
+        child.stderr.destroy()
+      }, 2000).unref()
+    })
     child.once('close', (code, signal) => {
       cleanUp()
       stdout.end()

@@ -106,13 +106,14 @@ export interface PoetryRunnerOptions {
  * start the environment's own `bin/python`, never `poetry run`.
  *
  * @example
- * import { createTasse } from '@tasse/core'
+ * import { createTasse, TOKENS, type TassePlugin } from '@tasse/core'
  * import { poetryRunner } from '@tasse/runner-poetry'
  *
- * const tasse = await createTasse({
- *   dataDir: './data',
- *   runners: [poetryRunner({ python: 'python3.12', installEnv: { PIP_INDEX_URL: 'https://pypi.example.org/simple' } })],
- * })
+ * const python312: TassePlugin = {
+ *   name: 'python-3.12',
+ *   register: (c) => c.register(TOKENS.Runner, { useValue: poetryRunner({ python: 'python3.12' }) }),
+ * }
+ * const tasse = createTasse({ dataDir: './data', plugins: [python312] })
  */
 export function poetryRunner(options: PoetryRunnerOptions = {}): Runner {
   const settings = settle(options)
