@@ -1,0 +1,114 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TriggerFactory } from '@tasse/core'
+import { cronTriggerFactory } from '@tasse/trigger-cron'
+import { dateTriggerFactory } from '@tasse/trigger-date'
+import { intervalTriggerFactory } from '@tasse/trigger-interval'
+import { rruleTriggerFactory } from '@tasse/trigger-rrule'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { next, nextFireTimes } from './next.js'
+
+const root = mkdtempSync(join(tmpdir(), 'tasse-next-'))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+function task(name: string, yaml: string): string {
+  const dir = join(root, name)
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'task.yaml'), yaml)
+  return dir
+}
+
+const factories = new Map<string, TriggerFactory>(
+  [cronTriggerFactory, intervalTriggerFactory, dateTriggerFactory, rruleTriggerFactory].map((f) => [
+    f.type,
+    f,
+  ]),
+)
+const options = (from: string, count = 5) => ({
+  factories,
+  defaultTimezone: 'UTC',
+  from: Date.parse(from) * 1000,
+  count,
+})
+
+describe('tasse next', () => {
+  it('chains fire times as the scheduler does and notes the ones a DST transition touched', () => {
+    const dir = task(
+      'gap',
+      'scheduler:\n  trigger: cron\n  hour: 2\n  minute: "*/15"\n  timezone: Europe/Paris\n',
+    )
+    const report = nextFireTimes(dir, options('2024-03-31T00:10:00+01:00'))
+    expect(report.error).toBeNull()
+    expect(report.fireTimes).toEqual([
+      '2024-03-31T03:00:00+02:00',
+      '2024-03-31T03:15:00+02:00',
+      '2024-03-31T03:30:00+02:00',
+      '2024-03-31T03:45:00+02:00',
+      '2024-04-01T02:00:00+02:00',
+    ])
+    expect(report.notes[0]).toMatch(/clocks went forward at 02:00 on 2024-03-31/)
+    expect(report.notes[4]).toBeUndefined()
+  })
+
+  it('reads a scheduler without trigger as a date trigger, and accepts the task.yaml path itself', () => {
+    const dir = task(
+      'date',
+      'scheduler:\n  run_date: "2024-03-31T02:30:00"\n  timezone: Europe/Paris\n',
+    )
+    const report = nextFireTimes(join(dir, 'task.yaml'), options('2025-01-01T00:00:00Z'))
+    expect(report).toMatchObject({
+      task: join(dir, 'task.yaml'),
+      fireTimes: ['2024-03-31T03:30:00+02:00'],
+      error: null,
+    })
+  })
+
+  it('answers with the error, naming the file and key, for an invalid schedule or a missing task.yaml', () => {
+    const dir = task('typo', 'scheduler:\n  trigger: cron\n  minutes: 5\n')
+    expect(nextFireTimes(dir, options('2024-01-01T00:00:00Z')).error).toMatch(
+      /typo\/task\.yaml: scheduler\.minutes is not a known option \(did you mean "minute"\?\)/,
+    )
+    expect(nextFireTimes(join(root, 'nowhere'), options('2024-01-01T00:00:00Z')).error).toMatch(
+      /is missing/,
+    )
+  })
+
+  it('gives no fire times, and no error, for a task without a schedule', () => {
+    const dir = task('manual', 'entrypoint: task.py\n')
+    expect(nextFireTimes(dir, options('2024-01-01T00:00:00Z'))).toMatchObject({
+      fireTimes: [],
+      error: null,
+    })
+  })
+
+  it('prints one JSON line per PATH and exits 1 when one is invalid', async () => {
+    const good = task(
+      'json-good',
+      'scheduler:\n  trigger: interval\n  hours: 1\n  start_date: "2024-01-01 00:00:00"\n',
+    )
+    const bad = task('json-bad', 'scheduler:\n  trigger: cron\n  hour: 25\n')
+    const printed: string[] = []
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      printed.push(...String(chunk).trim().split('\n'))
+      return true
+    })
+    try {
+      const values = { json: true, count: '2', from: '2024-01-01T00:30:00Z' }
+      expect(await next.run({ values, positionals: [good, bad] })).toBe(1)
+    } finally {
+      write.mockRestore()
+    }
+    const lines = printed.map((line) => JSON.parse(line))
+    expect(lines[0]).toEqual({
+      task: good,
+      fireTimes: ['2024-01-01T01:00:00+00:00', '2024-01-01T02:00:00+00:00'],
+      error: null,
+    })
+    expect(lines[1]).toMatchObject({
+      task: bad,
+      fireTimes: [],
+      error: expect.stringMatching(/scheduler\.hour must be an hour 0-23/),
+    })
+  })
+})
