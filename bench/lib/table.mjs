@@ -14,7 +14,7 @@ export function formatNumber(value) {
   if (value === null || value === undefined) return '–'
   if (!Number.isFinite(value)) return String(value)
   const abs = Math.abs(value)
-  if (Number.isInteger(value) || abs >= 100_000) return Math.round(value).toLocaleString('en-US')
+  if (Number.isInteger(value) || abs >= 10_000) return Math.round(value).toLocaleString('en-US')
   if (abs >= 100) return value.toFixed(0)
   if (abs >= 10) return value.toFixed(1)
   if (abs >= 1) return value.toFixed(2)
