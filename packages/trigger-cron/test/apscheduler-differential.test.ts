@@ -33,7 +33,7 @@ const ZONES = [
   'Australia/Lord_Howe',
   'Pacific/Chatham',
 ]
-const VALID_CASES = 2500
+const VALID_CASES = 5000
 const INVALID_CASES = 600
 const FIRES_PER_CASE = 6
 const DAY_MICROS = 86_400_000_000
@@ -121,7 +121,10 @@ function validOptions(zone: string, now: EpochMicros): Record<string, unknown> {
   }
   for (const [field, weight] of Object.entries(weights))
     if (chance(weight)) options[field] = validField(field)
-  if (chance(0.15)) options.start_date = naiveDate(now + integer(0, 40) * DAY_MICROS, zone)
+  if (chance(0.15)) {
+    const fraction = chance(0.5) ? `.${String(integer(0, 999_999)).slice(0, integer(1, 6))}` : ''
+    options.start_date = naiveDate(now + integer(0, 40) * DAY_MICROS, zone) + fraction
+  }
   // Caps APScheduler's search for schedules that are impossible (or nearly): it walks to 9999.
   options.end_date = naiveDate(now + integer(200, 3000) * DAY_MICROS, 'UTC').replace(' ', 'T') + 'Z'
   return options
