@@ -33,12 +33,20 @@ export const run: Command = {
   async run(input) {
     const name = taskNameArgument(input, usage)
     const params = paramsFrom(input.values)
+    // Quiet while discovering: other tasks' problems are not this command's (`tasse validate`
+    // lists them); the task asked for, if broken, is reported below.
+    let quiet = true
     const tasse = createHostTasse(readConfig(input.values), {
       logger: {
         info: () => {},
-        warn: (message) => console.error(message),
+        warn: (message) => quiet || console.error(message),
         error: (message, cause) =>
-          console.error(cause instanceof Error ? `${message}: ${cause.message}` : message),
+          quiet ||
+          console.error(
+            cause instanceof Error && !message.includes(cause.message)
+              ? `${message}: ${cause.message}`
+              : message,
+          ),
       },
       history: 'runs',
     })
@@ -56,6 +64,7 @@ export const run: Command = {
     process.on('SIGINT', interrupt)
     try {
       tasse.rescan()
+      quiet = false
       const info = tasse.taskInfo(name)
       if (info && !info.task) throw new Error(info.error ?? `task "${name}" cannot be used`)
       const started = await tasse.trigger(name, { params, reason: 'cli' })
