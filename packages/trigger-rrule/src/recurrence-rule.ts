@@ -44,6 +44,9 @@ export interface RecurrenceRule {
   bysecond?: number[]
 }
 
+/** COUNT rules are expanded once and kept in memory; this bounds that. */
+const MAX_COUNT = 100_000
+
 type ListKey =
   | 'bysetpos'
   | 'bymonth'
@@ -111,7 +114,11 @@ export function parseRecurrenceRule(text: string): RecurrenceRule | { problem: s
           return { problem: `has ${name}=${match[2]}; expected a whole number ≥ 1` }
         }
         if (name === 'INTERVAL') rule.interval = Number(value)
-        else rule.count = Number(value)
+        else if (Number(value) > MAX_COUNT) {
+          return {
+            problem: `has COUNT=${value}; at most ${MAX_COUNT} (use UNTIL or end_date for longer runs)`,
+          }
+        } else rule.count = Number(value)
         break
       }
       case 'UNTIL': {

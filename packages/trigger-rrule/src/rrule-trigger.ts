@@ -7,6 +7,7 @@
 import {
   civilFromDays,
   daysFromCivil,
+  daysInMonth,
   type EpochMicros,
   jitterDelay,
   MICROS_PER_SECOND,
@@ -189,6 +190,9 @@ class RuleWalls {
   private counted: Float64Array | undefined
   private anchored: { anchor: number; rrule: RRuleInstance } | undefined
 
+  /** BYMONTH and BYMONTHDAY leave no day at all (`BYMONTH=2;BYMONTHDAY=30`): never fires. */
+  private readonly impossible: boolean
+
   constructor(rule: RecurrenceRule, dtstart: number) {
     this.rule = rule
     this.dtstart = dtstart
@@ -198,11 +202,13 @@ class RuleWalls {
       dtstart: dateOf(dtstart),
       count: rule.count ?? null,
     })
+    this.impossible = !monthDaysExist(this.explicit)
   }
 
   /** The first wall time ≥ `local`, or `null`. */
   next(local: number): number | null {
-    if (local > LAST_LOCAL) return null
+    // `rrule` would walk to the year 9999 before saying so (15 s for a daily rule).
+    if (this.impossible || local > LAST_LOCAL) return null
     if (this.rule.count !== undefined) return this.nextCounted(local)
     const anchor = this.anchorFor(local)
     let rrule = this.original
@@ -305,6 +311,18 @@ function explicitOptions(rule: RecurrenceRule, dtstart: number): RRuleOptions {
   if (rule.freq < 5) options.byminute ??= [Math.floor(secondOfDay / 60) % 60]
   if (rule.freq < 6) options.bysecond ??= [secondOfDay % 60]
   return options
+}
+
+/** Whether some month of BYMONTH (every month without it) has a day of BYMONTHDAY. */
+function monthDaysExist(options: RRuleOptions): boolean {
+  const list = (value: number | number[] | null | undefined) =>
+    value === null || value === undefined ? [] : Array.isArray(value) ? value : [value]
+  const days = list(options.bymonthday)
+  if (days.length === 0) return true
+  const months = list(options.bymonth)
+  return (months.length ? months : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]).some((month) =>
+    days.some((day) => Math.abs(day) <= (month === 2 ? 29 : daysInMonth(2001, month))),
+  )
 }
 
 function readRule(
