@@ -110,7 +110,18 @@ describe('rruleTrigger', () => {
     expect(performance.now() - started).toBeLessThan(100)
   })
 
+  it('answers null at once for a rule whose months never hold its days', () => {
+    const trigger = rruleTrigger(
+      { rrule: 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30', dtstart: '2024-01-01' },
+      context(),
+    )
+    const started = performance.now()
+    expect(trigger.nextFireTime(null, micros('2024-06-01T00:00:00Z'))).toBeNull()
+    expect(performance.now() - started).toBeLessThan(50)
+  })
+
   it.each([
+    [{ rrule: 'FREQ=DAILY;COUNT=1000000', dtstart: '2024-01-01' }, 'COUNT=1000000; at most 100000'],
     [
       { rrule: 'FREQ=FOO', dtstart: '2024-01-01' },
       'scheduler.rrule has FREQ=FOO; expected one of YEARLY',

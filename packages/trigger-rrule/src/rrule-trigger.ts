@@ -34,7 +34,7 @@ import { FREQUENCIES, parseRecurrenceRule, type RecurrenceRule } from './recurre
 const { RRule, Weekday } = ((rrulePackage as unknown as { default?: typeof rrulePackage })
   .default ?? rrulePackage) as typeof rrulePackage
 type RRuleInstance = InstanceType<typeof RRule>
-type RRuleOptions = ConstructorParameters<typeof RRule>[0]
+type RRuleOptions = NonNullable<ConstructorParameters<typeof RRule>[0]>
 
 /** The `trigger:` value, and the tag in every message of this plugin. */
 export const TRIGGER_TYPE = 'rrule'
