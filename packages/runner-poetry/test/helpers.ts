@@ -3,7 +3,7 @@
  * own loader, a PrepareContext that records its log lines, and the returned Command run for real.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { cp, mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -112,4 +112,24 @@ export function runCommand(
       resolve({ code, stdout: stdout.split('\n').filter(Boolean), stderr }),
     )
   })
+}
+
+/** `platform.python_version()` of `python` (the first python3 on PATH by default). */
+export function pythonVersion(python = 'python3'): string | undefined {
+  return spawnSync(python, ['-c', 'import platform; print(platform.python_version())'], {
+    encoding: 'utf8',
+  }).stdout?.trim()
+}
+
+/** Another python3 than the one first on PATH, with another version, if this host has one. */
+export function otherInterpreter(): string | null {
+  const current = pythonVersion()
+  for (const candidate of ['/usr/bin/python3', '/usr/local/bin/python3'])
+    if (runs(candidate, '-c', 'import ensurepip, venv') && pythonVersion(candidate) !== current)
+      return candidate
+  return null
+}
+
+export async function listDir(dir: string): Promise<string[]> {
+  return (await readdir(dir)).sort()
 }
