@@ -133,6 +133,27 @@ describe('running a task', () => {
   })
 })
 
+describe('output at any rate', () => {
+  it('keeps every line once, in order, in log.txt and in the run log', async () => {
+    data = tempData('ok')
+    const count = 300_000
+    writeFileSync(
+      join(data, 'tasks', 'ok', 'task.sh'),
+      `seq 1 ${count}\nprintf "last line without newline"\n`,
+    )
+    writeFileSync(join(data, 'tasks', 'ok', 'task.yaml'), 'entrypoint: task.sh\n')
+    tasse = await startTasse(data)
+    const run = await runToEnd('ok')
+    const expected = [
+      ...Array.from({ length: count }, (_, i) => String(i + 1)),
+      'last line without newline',
+    ]
+    expect((await tasse.readRunLog(run.id)).split('\n').slice(0, -1)).toEqual(expected)
+    const logged = logLines('ok')
+    expect(logged.slice(1, -1).map((line) => line.slice(line.indexOf(' | ') + 3))).toEqual(expected)
+  })
+})
+
 describe('run control', () => {
   it('skips a run due while the task still runs, naming the running one', async () => {
     data = tempData('slow')

@@ -1,0 +1,83 @@
+/**
+ * Test helpers that run the real `tasse` CLI (the built `dist/cli.js`) as a child process, the
+ * way a user or a container starts it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js')
+
+export interface HostProcess {
+  child: ChildProcess
+  url: string
+  /** Everything it printed so far (stdout and stderr). */
+  output: () => string
+  /** Resolves with the exit code (or signal) once it exits. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/** Starts `tasse serve` on `dataDir` on a free port and waits until it listens. */
+export async function startHostProcess(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<HostProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--data', dataDir, '--port', '0'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (chunk) => {
+    output += chunk
+  })
+  child.stderr.on('data', (chunk) => {
+    output += chunk
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  )
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    const match = /serving .* on (http:\/\/\S+)/.exec(output)
+    if (match) return { child, url: match[1] as string, output: () => output, exited }
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`tasse serve did not start:\n${output}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** A temporary data folder with the given tasks: name → { file name → content }. */
+export function dataWith(tasks: Record<string, Record<string, string>>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tasse-host-'))
+  for (const [name, files] of Object.entries(tasks)) {
+    mkdirSync(join(dir, 'tasks', name), { recursive: true })
+    for (const [file, content] of Object.entries(files))
+      writeFileSync(join(dir, 'tasks', name, file), content)
+  }
+  return dir
+}
+
+export async function until<T>(
+  check: () => T | Promise<T>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value) return value
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
