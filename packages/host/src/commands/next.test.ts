@@ -111,4 +111,29 @@ describe('tasse next', () => {
       error: expect.stringMatching(/scheduler\.hour must be an hour 0-23/),
     })
   })
+
+  it('reads --from as ISO-8601: a decimal fraction, Z, ±HH:MM or ±HHMM, or a wall time in --timezone', async () => {
+    const dir = task('from', 'scheduler:\n  trigger: cron\n  second: "*"\n')
+    const first = async (from: string, timezone?: string) => {
+      const printed: string[] = []
+      const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+        printed.push(String(chunk))
+        return true
+      })
+      try {
+        const values = { json: true, count: '1', from, ...(timezone ? { timezone } : {}) }
+        await next.run({ values, positionals: [dir] })
+      } finally {
+        write.mockRestore()
+      }
+      return JSON.parse(printed[0] as string).fireTimes[0]
+    }
+    expect(await first('2024-01-01T10:00:00.5Z')).toBe('2024-01-01T10:00:01+00:00')
+    expect(await first('2024-01-01T10:00:00.000000Z')).toBe('2024-01-01T10:00:00+00:00')
+    expect(await first('2024-01-01T11:00:00+0100')).toBe('2024-01-01T10:00:00+00:00')
+    expect(await first('2024-01-01 12:00', 'Europe/Paris')).toBe('2024-01-01T12:00:00+01:00')
+    await expect(next.run({ values: { from: 'yesterday' }, positionals: [dir] })).rejects.toThrow(
+      '--from must be an ISO-8601 date-time',
+    )
+  })
 })

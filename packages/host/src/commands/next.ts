@@ -10,6 +10,7 @@ import {
   displayPath,
   type EpochMicros,
   instantOfDateTime,
+  MICROS_PER_SECOND,
   parseDateTime,
   readSchedulerConfig,
   TasseConfigError,
@@ -193,19 +194,38 @@ function readCount(value: unknown): number {
   return count
 }
 
-/** `--from`: an APScheduler-style date-time (naive = wall time in `zone`) or any ISO-8601 instant. */
+/**
+ * `--from`: an ISO-8601 date-time. Its fraction is a decimal fraction of a second, as ISO-8601
+ * reads it (`.5` is half a second; only APScheduler's own options count microseconds); without
+ * an offset it is a wall time in `zoneName`.
+ */
 function readFrom(value: unknown, zoneName: string): EpochMicros {
   if (value === undefined) return Date.now() * 1000
-  if (typeof value !== 'string') throw new UsageError('--from needs a date-time')
-  const parsed = parseDateTime(value)
-  if (!('problem' in parsed)) return instantOfDateTime(parsed, timeZone(zoneName))
-  const ms = Date.parse(value)
-  if (Number.isNaN(ms)) {
+  const match =
+    typeof value === 'string'
+      ? /^(\d{4}-\d{1,2}-\d{1,2})(?:[T ](\d{1,2}:\d{1,2}(?::\d{1,2})?)(?:[.,](\d+))?)?\s*(Z|[+-]\d\d(?::?\d\d)?)?$/i.exec(
+          value.trim(),
+        )
+      : null
+  if (!match) {
     throw new UsageError(
       `--from must be an ISO-8601 date-time such as 2024-03-31T00:00:00+01:00, got ${JSON.stringify(value)}`,
     )
   }
-  return ms * 1000
+  const [, date, time = '00:00:00', fraction = '', zone] = match
+  const clock = time.split(':').length === 2 ? `${time}:00` : time
+  const offset = zone === undefined ? '' : zone.toUpperCase() === 'Z' ? 'Z' : offsetWithColon(zone)
+  const parsed = parseDateTime(`${date} ${clock}${offset}`)
+  if ('problem' in parsed)
+    throw new UsageError(`--from ${parsed.problem}, got ${JSON.stringify(value)}`)
+  const micros = Math.round(Number(`0.${fraction || '0'}`) * MICROS_PER_SECOND)
+  return instantOfDateTime(parsed, timeZone(zoneName)) + micros
+}
+
+/** `+01`, `+0100` or `+01:00` as `+01:00`. */
+function offsetWithColon(zone: string): string {
+  const digits = zone.slice(1).replace(':', '')
+  return `${zone[0]}${digits.slice(0, 2)}:${digits.slice(2, 4) || '00'}`
 }
 
 function isFile(path: string): boolean {
