@@ -1,0 +1,34 @@
+import type { Trigger } from '@tasse/core'
+import { describe, expect, it } from 'vitest'
+import { upcomingFireTimes } from './fire-times.js'
+
+/**
+ * Fires at every multiple of 10 (µs) up to 50, searching as APScheduler's cron does: from
+ * min(now, previous + 1), so a `now` earlier than `previous` would find `previous` again.
+ */
+const tens: Trigger = {
+  type: 'test',
+  timezone: 'UTC',
+  describe: () => 'every 10 µs',
+  nextFireTime(previous, now) {
+    const start = previous === null ? now : Math.min(now, previous + 1)
+    const next = Math.ceil(start / 10) * 10
+    return next <= 50 ? next : null
+  },
+}
+
+describe('upcomingFireTimes', () => {
+  it('chains each fire time from the one before it', () => {
+    expect(upcomingFireTimes(tens, { count: 3, now: 5 })).toEqual([10, 20, 30])
+  })
+
+  it('starts from the scheduler’s own next fire time when given', () => {
+    expect(upcomingFireTimes(tens, { count: 2, first: 30, now: 0 })).toEqual([30, 40])
+    expect(upcomingFireTimes(tens, { count: 2, first: null })).toEqual([])
+  })
+
+  it('stops where the schedule ends, and at zero', () => {
+    expect(upcomingFireTimes(tens, { count: 10, now: 31 })).toEqual([40, 50])
+    expect(upcomingFireTimes(tens, { count: 0, now: 0 })).toEqual([])
+  })
+})
