@@ -17,6 +17,9 @@ import {
 export const PYTHON = '/usr/bin/python3'
 export const ORACLE = fileURLToPath(new URL('./apscheduler-oracle.py', import.meta.url))
 
+/** True when /usr/bin/python3 exists (its standard zoneinfo is an oracle of PEP 495). */
+export const hasPython = existsSync(PYTHON)
+
 /** True when Debian's python3-apscheduler is importable by /usr/bin/python3. */
 export const hasApscheduler =
   existsSync(PYTHON) &&
