@@ -4,14 +4,16 @@ import { upcomingFireTimes } from './fire-times.js'
 
 /**
  * Fires at every multiple of 10 (µs) up to 50, searching as APScheduler's cron does: from
- * min(now, previous + 1), so a `now` earlier than `previous` would find `previous` again.
+ * min(now, previous + 1), moved past `previous` if equal to it; so a `now` earlier than
+ * `previous` would find the same fire time again.
  */
 const tens: Trigger = {
   type: 'test',
   timezone: 'UTC',
   describe: () => 'every 10 µs',
   nextFireTime(previous, now) {
-    const start = previous === null ? now : Math.min(now, previous + 1)
+    let start = previous === null ? now : Math.min(now, previous + 1)
+    if (start === previous) start++
     const next = Math.ceil(start / 10) * 10
     return next <= 50 ? next : null
   },
@@ -20,6 +22,8 @@ const tens: Trigger = {
 describe('upcomingFireTimes', () => {
   it('chains each fire time from the one before it', () => {
     expect(upcomingFireTimes(tens, { count: 3, now: 5 })).toEqual([10, 20, 30])
+    // Chaining with the real `now` instead would repeat the first fire time:
+    expect(tens.nextFireTime(10, 5)).toBe(10)
   })
 
   it('starts from the scheduler’s own next fire time when given', () => {
