@@ -66,6 +66,30 @@ describe('tasks', () => {
     expect(task.nextFireTimes[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$/)
   })
 
+  it('shows a cron schedule’s next fire times in its zone, each after the one before', async () => {
+    host = await inProcessHost({
+      tasks: {
+        closing: {
+          'task.yaml':
+            'scheduler:\n  trigger: cron\n  day_of_week: mon-fri\n  hour: 17\n  minute: 30\n  timezone: Europe/Paris\n',
+          'task.sh': 'echo closing\n',
+        },
+      },
+    })
+    const task = (await (await get('/api/v1/tasks/closing?next=6')).json()) as {
+      trigger: { type: string; timezone: string }
+      nextFireTimes: string[]
+    }
+    expect(task.trigger).toMatchObject({ type: 'cron', timezone: 'Europe/Paris' })
+    expect(task.nextFireTimes).toHaveLength(6)
+    const times = task.nextFireTimes.map((t) => Date.parse(t))
+    for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1] as number)
+    for (const time of task.nextFireTimes) {
+      expect(time).toMatch(/T17:30:00\+0[12]:00$/)
+      expect([1, 2, 3, 4, 5]).toContain(new Date(time).getUTCDay())
+    }
+  })
+
   it('shows the last run of a task', async () => {
     host = await inProcessHost()
     const run = (await (await post('/api/v1/tasks/hello/runs')).json()) as { id: string }
