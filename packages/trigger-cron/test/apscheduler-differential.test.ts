@@ -91,12 +91,14 @@ function validItem(field: string): string | number {
       if (field === 'month') {
         const first = integer(0, 11)
         return chance(0.5)
-          ? MONTHS[first]
+          ? (MONTHS[first] as string)
           : `${MONTHS[first]}-${MONTHS[integer(first, 11)]}`.toUpperCase()
       }
       {
         const first = integer(0, 6)
-        return chance(0.5) ? WEEKDAYS[first] : `${WEEKDAYS[first]}-${WEEKDAYS[integer(first, 6)]}`
+        return chance(0.5)
+          ? (WEEKDAYS[first] as string)
+          : `${WEEKDAYS[first]}-${WEEKDAYS[integer(first, 6)]}`
       }
   }
 }
