@@ -6,6 +6,7 @@
 import type { OutputBatch, Run } from '@tasse/core'
 import { readConfig } from '../config.js'
 import { runExitCode } from '../exit-code.js'
+import { ProgressLine } from '../progress-line.js'
 import { createHostTasse } from '../server.js'
 import type { Command } from './command.js'
 import { paramsFrom, taskNameArgument } from './shared.js'
@@ -50,7 +51,7 @@ export const run: Command = {
       },
       history: 'runs',
     })
-    const progress = new ProgressLine(process.stderr)
+    const progress = new ProgressLine({ status: process.stderr })
     let runId: string | null = null
     const early: [Run, OutputBatch][] = []
     const onOutput = (run: Run, batch: OutputBatch) => {
@@ -82,65 +83,4 @@ export const run: Command = {
       await tasse.stop(0)
     }
   },
-}
-
-/**
- * The task's output to stdout and stderr as it comes; Tasse's own lines (a Python environment
- * being built) as one line that updates in place on a terminal, with the time spent, or line by
- * line elsewhere.
- */
-class ProgressLine {
-  private line: string | null = null
-  private since = 0
-  private timer: NodeJS.Timeout | null = null
-  /** Tasse's lines while nothing else was printed: shown in full if the run fails there. */
-  private held: string[] = []
-
-  constructor(private readonly out: NodeJS.WriteStream) {}
-
-  show(batch: OutputBatch): void {
-    if (batch.stream !== 'tasse') {
-      this.clear()
-      this.held = []
-      const text = `${batch.lines.join('\n')}\n`
-      if (batch.stream === 'stdout') process.stdout.write(text)
-      else process.stderr.write(text)
-      return
-    }
-    if (!this.out.isTTY) {
-      for (const line of batch.lines) this.out.write(`[tasse] ${line}\n`)
-      return
-    }
-    this.held.push(...batch.lines)
-    if (this.held.length > 40) this.held.splice(0, this.held.length - 40)
-    this.line = batch.lines[batch.lines.length - 1] ?? this.line
-    if (!this.timer) {
-      this.since = Date.now()
-      this.timer = setInterval(() => this.draw(), 1000)
-      this.timer.unref()
-    }
-    this.draw()
-  }
-
-  /** Clears the line; when `failed`, prints the lines it showed, which say why. */
-  end(failed: boolean): void {
-    this.clear()
-    if (failed) for (const line of this.held) this.out.write(`[tasse] ${line}\n`)
-    this.held = []
-  }
-
-  private draw(): void {
-    if (this.line === null) return
-    const seconds = Math.round((Date.now() - this.since) / 1000)
-    const room = Math.max(20, (this.out.columns || 80) - 16)
-    const text = this.line.length > room ? `${this.line.slice(0, room - 1)}…` : this.line
-    this.out.write(`\r\x1b[K[tasse] ${text} (${seconds}s)`)
-  }
-
-  private clear(): void {
-    if (this.timer) clearInterval(this.timer)
-    this.timer = null
-    if (this.line !== null) this.out.write('\r\x1b[K')
-    this.line = null
-  }
 }
