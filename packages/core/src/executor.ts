@@ -27,6 +27,11 @@ import type {
   TasseLogger,
 } from './types.js'
 
+/** Output gathered before it is handed to the sinks without waiting for the next loop turn. */
+const BATCH_CHARS = 256 * 1024
+/** A longer line without a newline is delivered in pieces of this size. */
+const MAX_LINE_CHARS = 1024 * 1024
+
 /** What asks for a run. */
 export interface RunRequest {
   reason: RunReason
@@ -445,26 +450,48 @@ export class Executor {
     entry.timers.push(kill)
   }
 
-  /** Reads `stream` as lines (a last line without newline included) into the sinks. */
+  /**
+   * Reads `stream` as lines (a last line without newline included) into the sinks. What arrives
+   * within one turn of the event loop is delivered as one batch: a task that writes line by line
+   * (Python with PYTHONUNBUFFERED, `echo` in a loop) would otherwise cost the sinks a write and
+   * a pause per line.
+   */
   private pipeLines(entry: ActiveRun, stream: Readable, name: 'stdout' | 'stderr'): Promise<void> {
     return new Promise((resolve) => {
       const decoder = new StringDecoder('utf8')
-      let partial = ''
-      const emit = (text: string, final: boolean) => {
-        const lines = (partial + text).split('\n')
-        partial = final ? '' : (lines.pop() as string)
-        if (final && lines[lines.length - 1] === '') lines.pop()
-        if (!lines.length) return
-        const pending = this.deliver(entry, { stream: name, time: Date.now(), lines })
-        if (pending) {
-          stream.pause()
-          void pending.then(() => stream.resume())
+      let text = '' // read, not yet delivered
+      let scheduled = false
+      let closed = false
+      const flush = () => {
+        scheduled = false
+        const lines = text.split('\n')
+        text = closed ? '' : (lines.pop() as string)
+        if (closed && lines[lines.length - 1] === '') lines.pop()
+        if (text.length > MAX_LINE_CHARS) {
+          lines.push(text) // a line this long is cut, so that memory stays bounded
+          text = ''
         }
+        if (lines.length) {
+          const pending = this.deliver(entry, { stream: name, time: Date.now(), lines })
+          if (pending && !closed) {
+            stream.pause()
+            void pending.then(() => stream.resume())
+          }
+        }
+        if (closed) resolve()
       }
-      stream.on('data', (chunk: Buffer) => emit(decoder.write(chunk), false))
+      stream.on('data', (chunk: Buffer) => {
+        text += decoder.write(chunk)
+        if (text.length >= BATCH_CHARS) flush()
+        else if (!scheduled) {
+          scheduled = true
+          setImmediate(flush)
+        }
+      })
       stream.once('close', () => {
-        emit(decoder.end(), true)
-        resolve()
+        text += decoder.end()
+        closed = true
+        flush()
       })
     })
   }

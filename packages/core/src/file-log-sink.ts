@@ -32,6 +32,14 @@ export interface FileLogSinkOptions {
   logger?: TasseLogger
 }
 
+/**
+ * How much output a log file may hold in memory while the disk catches up, before the task's
+ * output is paused. Small buffers (Node's default is 16 KiB) make every chunk a pause and resume
+ * and a system call of its own; 1 MiB lets writes gather into large `writev` calls while memory
+ * stays bounded per file.
+ */
+const WRITE_BUFFER_BYTES = 1024 * 1024
+
 /** Where the output of run `runId` of `task` is kept. */
 export function runLogPath(logsDir: string, task: string, runId: string): string {
   return join(logsDir, task, 'runs', `${runId}.log`)
@@ -84,7 +92,11 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
       try {
         bytes = statSync(path).size
       } catch {}
-      log = { stream: createWriteStream(path, { flags: 'a' }), bytes, path }
+      log = {
+        stream: createWriteStream(path, { flags: 'a', highWaterMark: WRITE_BUFFER_BYTES }),
+        bytes,
+        path,
+      }
       log.stream.on('error', (cause) => options.logger?.error(`cannot write ${path}`, cause))
       taskLogs.set(task, log)
     }
