@@ -16,6 +16,7 @@ import { plainRunners } from './plain-runners.js'
 import { killOrphanedGroup } from './process-group.js'
 import { followRunLog, readRunLog } from './run-log.js'
 import { Scheduler } from './scheduler.js'
+import { watchTasks } from './task-watcher.js'
 import { TOKENS } from './tokens.js'
 import type {
   EpochMicros,
@@ -51,8 +52,10 @@ export interface TasseOptions {
   timezone?: string
   /** How long running tasks may finish at `stop()`. @default 30 s */
   shutdownGraceMs?: number
-  /** How often the tasks folder is read again (a safety net for the watcher). @default 60 s */
+  /** How often the tasks folder is read again (a safety net for the watcher). @default 60 s (the original's) */
   rescanIntervalMs?: number
+  /** Watch the tasks folder and apply changes as they happen. @default true */
+  watch?: boolean
   /** Retention of finished runs in the store. @default 30 days and 1,000 runs per task */
   retention?: { maxAgeMs?: number; keepPerTask?: number }
   /** `log.txt` rotation and retention. @default 50 MB, 15 days */
@@ -105,6 +108,7 @@ export class Tasse {
   private readonly options: TasseOptions
   private rescanTimer: NodeJS.Timeout | null = null
   private pruneTimer: NodeJS.Timeout | null = null
+  private unwatch: () => void = () => {}
   private stateWrites: Promise<void> = Promise.resolve()
   private started = false
   private stopping: Promise<void> | null = null
@@ -187,6 +191,8 @@ export class Tasse {
     const rescanMs = this.options.rescanIntervalMs ?? 60_000
     this.rescanTimer = setInterval(() => this.rescan(), rescanMs)
     this.rescanTimer.unref()
+    if (this.options.watch !== false)
+      this.unwatch = watchTasks(this.tasksDir, () => this.rescan(), this.logger)
     void this.prune()
     this.pruneTimer = setInterval(() => void this.prune(), 3600_000)
     this.pruneTimer.unref()
@@ -199,6 +205,7 @@ export class Tasse {
   stop(graceMs = this.options.shutdownGraceMs ?? 30_000): Promise<void> {
     this.stopping ??= (async () => {
       this.scheduler.stop()
+      this.unwatch()
       if (this.rescanTimer) clearInterval(this.rescanTimer)
       if (this.pruneTimer) clearInterval(this.pruneTimer)
       await this.executor.shutdown(graceMs)
