@@ -38,7 +38,9 @@ export function ensureBaseImage({ rebuild = false, log = console.log } = {}) {
   const image = baseImageName()
   if (!rebuild && podmanOk(['image', 'exists', image])) return image
   if (process.getuid?.() !== 0)
-    throw new Error(`building ${image} needs root (debootstrap); run as root or build it once as root`)
+    throw new Error(
+      `building ${image} needs root (debootstrap); run as root or build it once as root`,
+    )
   const started = Date.now()
   const node = findNode()
   const mirror = debianMirror()
@@ -95,15 +97,22 @@ export function ensureBaseImage({ rebuild = false, log = console.log } = {}) {
 
     const tarball = join(work, 'rootfs.tar')
     run('tar', ['--numeric-owner', '-C', rootfs, '-cf', tarball, '.'])
-    run('podman', [
-      'import',
-      '--change', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      '--change', `ENV NODE_VERSION=${process.versions.node}`,
-      ...(existsSync(bundle) ? ['--change', `ENV NODE_EXTRA_CA_CERTS=${bundle}`] : []),
-      '--change', 'CMD ["node"]',
-      tarball,
-      image,
-    ], { quiet: true })
+    run(
+      'podman',
+      [
+        'import',
+        '--change',
+        'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        '--change',
+        `ENV NODE_VERSION=${process.versions.node}`,
+        ...(existsSync(bundle) ? ['--change', `ENV NODE_EXTRA_CA_CERTS=${bundle}`] : []),
+        '--change',
+        'CMD ["node"]',
+        tarball,
+        image,
+      ],
+      { quiet: true },
+    )
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
@@ -129,7 +138,10 @@ function findNode() {
 /** The Debian mirror this machine's apt uses (TASSE_TEST_DEBIAN_MIRROR overrides). */
 function debianMirror() {
   if (process.env.TASSE_TEST_DEBIAN_MIRROR) return process.env.TASSE_TEST_DEBIAN_MIRROR
-  const files = ['/etc/apt/sources.list', ...safeReaddir('/etc/apt/sources.list.d').map((f) => join('/etc/apt/sources.list.d', f))]
+  const files = [
+    '/etc/apt/sources.list',
+    ...safeReaddir('/etc/apt/sources.list.d').map((f) => join('/etc/apt/sources.list.d', f)),
+  ]
   for (const file of files) {
     let text = ''
     try {
@@ -155,7 +167,9 @@ function run(command, args, { quiet = false } = {}) {
   const result = spawnSync(command, args, { stdio: quiet ? 'pipe' : 'inherit', encoding: 'utf8' })
   if (result.status !== 0) {
     const output = quiet ? `\n${(result.stdout ?? '') + (result.stderr ?? '')}`.slice(-4000) : ''
-    throw new Error(`${command} ${args[0]} failed (${result.error?.message ?? `exit ${result.status}`})${output}`)
+    throw new Error(
+      `${command} ${args[0]} failed (${result.error?.message ?? `exit ${result.status}`})${output}`,
+    )
   }
 }
 

@@ -17,7 +17,16 @@
  *   TASSE_TEST_KEEP=1    keep the container and data folder on failure, to look at them
  */
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -57,7 +66,9 @@ function podman(args, { timeoutMs = 60_000, inherit = false } = {}) {
   return {
     status: timedOut ? null : result.status,
     stdout: (result.stdout ?? '').trim(),
-    stderr: timedOut ? `podman ${args[0]} timed out after ${timeoutMs / 1000}s` : (result.stderr ?? '').trim(),
+    stderr: timedOut
+      ? `podman ${args[0]} timed out after ${timeoutMs / 1000}s`
+      : (result.stderr ?? '').trim(),
   }
 }
 
@@ -153,14 +164,19 @@ function makeDataDir() {
 
 /** Triggers `name` with the original service's route, `GET /trigger/<name>` (200 when accepted). */
 function trigger(base, name, token) {
-  return http(`${base}/trigger/${name}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })
+  return http(`${base}/trigger/${name}`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  })
 }
 
 /** Triggers `name` with the versioned API, `POST /api/v1/tasks/<name>/runs` (202 when accepted). */
 function triggerRun(base, name, token) {
   return http(`${base}/api/v1/tasks/${name}/runs`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: '{}',
   })
 }
@@ -180,9 +196,14 @@ function containerLogs() {
 }
 
 async function main() {
-  if (process.getuid?.() !== 0) throw new Error('run as root: the base image needs debootstrap, the data folder is chowned to the image user')
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      'run as root: the base image needs debootstrap, the data folder is chowned to the image user',
+    )
   if (spawnSync('podman', ['--version']).status !== 0)
-    throw new Error('podman not found: apt-get install -y podman runc debootstrap uidmap fuse-overlayfs slirp4netns')
+    throw new Error(
+      'podman not found: apt-get install -y podman runc debootstrap uidmap fuse-overlayfs slirp4netns',
+    )
 
   // 1. The base image (cached in podman's store) and the image itself.
   let started = Date.now()
@@ -193,38 +214,88 @@ async function main() {
   started = Date.now()
   console.log(`building ${IMAGE} from ${join(CONTEXT, 'Dockerfile')}…`)
   const build = podman(
-    ['build', '--network', 'host', '--format', 'docker', '--layers', '--build-arg', `BASE_IMAGE=${base}`, '-t', IMAGE, '-f', join(CONTEXT, 'Dockerfile'), CONTEXT],
+    [
+      'build',
+      '--network',
+      'host',
+      '--format',
+      'docker',
+      '--layers',
+      '--build-arg',
+      `BASE_IMAGE=${base}`,
+      '-t',
+      IMAGE,
+      '-f',
+      join(CONTEXT, 'Dockerfile'),
+      CONTEXT,
+    ],
     { timeoutMs: 30 * 60_000, inherit: true },
   )
   timings.build = Date.now() - started
-  if (!check('image builds', build.status === 0, `${seconds(timings.build)}${build.status === 0 ? '' : `, ${build.stderr || `exit ${build.status}`}`}`)) return
+  if (
+    !check(
+      'image builds',
+      build.status === 0,
+      `${seconds(timings.build)}${build.status === 0 ? '' : `, ${build.stderr || `exit ${build.status}`}`}`,
+    )
+  )
+    return
 
   const inspect = JSON.parse(podman(['image', 'inspect', IMAGE]).stdout)[0]
   const size = inspect.Size
   console.log(`image size: ${(size / 1e6).toFixed(0)} MB (${size} bytes; base ${base})`)
   const config = inspect.Config ?? {}
-  const env = Object.fromEntries((config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]))
+  const env = Object.fromEntries(
+    (config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
+  )
   check(
     'image declares /data volume, port 5000, TASSE_DATA=/data, TASSE_HOST=0.0.0.0',
     Object.keys(config.Volumes ?? {}).includes('/data') &&
       Object.keys(config.ExposedPorts ?? {}).includes('5000/tcp') &&
       env.TASSE_DATA === '/data' &&
       env.TASSE_HOST === '0.0.0.0',
-    JSON.stringify({ volumes: config.Volumes, ports: config.ExposedPorts, TASSE_DATA: env.TASSE_DATA, TASSE_HOST: env.TASSE_HOST }),
+    JSON.stringify({
+      volumes: config.Volumes,
+      ports: config.ExposedPorts,
+      TASSE_DATA: env.TASSE_DATA,
+      TASSE_HOST: env.TASSE_HOST,
+    }),
   )
-  check('image has a HEALTHCHECK on /healthz', JSON.stringify(inspect.Healthcheck ?? config.Healthcheck ?? {}).includes('/healthz'))
+  check(
+    'image has a HEALTHCHECK on /healthz',
+    JSON.stringify(inspect.Healthcheck ?? config.Healthcheck ?? {}).includes('/healthz'),
+  )
   check('docker-compose.yml mounts ./data:/data and publishes 127.0.0.1:5000:5000', composeAgrees())
 
   // 2. Run it on a temporary data folder owned by the image's user, with host networking.
-  const [imageUid, imageGid] = podman(['run', '--rm', '--network', 'none', IMAGE, 'sh', '-c', 'id -u; id -g']).stdout.split('\n')
+  const [imageUid, imageGid] = podman([
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    IMAGE,
+    'sh',
+    '-c',
+    'id -u; id -g',
+  ]).stdout.split('\n')
   dataDir = makeDataDir()
   spawnSync('chown', ['-R', `${imageUid}:${imageGid}`, dataDir])
   const port = await freePort()
   const base_ = `http://127.0.0.1:${port}`
   started = Date.now()
   const run = podman([
-    'run', '--detach', '--name', CONTAINER, '--network', 'host',
-    '--volume', `${dataDir}:/data`, '--env', `TASSE_PORT=${port}`, '--env', 'TASSE_SHUTDOWN_GRACE=20',
+    'run',
+    '--detach',
+    '--name',
+    CONTAINER,
+    '--network',
+    'host',
+    '--volume',
+    `${dataDir}:/data`,
+    '--env',
+    `TASSE_PORT=${port}`,
+    '--env',
+    'TASSE_SHUTDOWN_GRACE=20',
     IMAGE,
   ])
   containerStarted = run.status === 0
@@ -234,7 +305,11 @@ async function main() {
   timings.ready = Date.now() - started
   if (!check('/healthz answers 200', Boolean(healthy), `after ${seconds(timings.ready)}`)) return
   const healthcheck = podman(['healthcheck', 'run', CONTAINER], { timeoutMs: 30_000 })
-  check('the image HEALTHCHECK passes', healthcheck.status === 0, healthcheck.stdout || healthcheck.stderr)
+  check(
+    'the image HEALTHCHECK passes',
+    healthcheck.status === 0,
+    healthcheck.stdout || healthcheck.stderr,
+  )
 
   const uid = podman(['exec', CONTAINER, 'id', '-u']).stdout
   check('runs as a non-root user', uid !== '' && uid !== '0', `uid ${uid}`)
@@ -251,24 +326,59 @@ async function main() {
     check('the host log says where the token is', containerLogs().includes('/data/.tasse/token'))
   }
   const anonymous = await trigger(base_, 'slow', null).catch((e) => ({ status: e.message }))
-  check('a trigger without the token is refused (401)', anonymous.status === 401, `got ${anonymous.status}`)
+  check(
+    'a trigger without the token is refused (401)',
+    anonymous.status === 401,
+    `got ${anonymous.status}`,
+  )
   const viaApi = await triggerRun(base_, 'helloworld', token)
-  check('POST /api/v1/tasks/helloworld/runs with the token is accepted (202)', viaApi.status === 202, await describe(viaApi))
+  check(
+    'POST /api/v1/tasks/helloworld/runs with the token is accepted (202)',
+    viaApi.status === 202,
+    await describe(viaApi),
+  )
 
   // 4. The repository's helloworld, on its schedule, logs into the mounted folder.
   const hello = await waitFor(() => /\| Hello world/.test(logOf('helloworld')), 45_000)
-  check('helloworld output in the mounted logs/helloworld/log.txt', Boolean(hello), hello ? '' : JSON.stringify(logOf('helloworld').slice(-300)))
+  check(
+    'helloworld output in the mounted logs/helloworld/log.txt',
+    Boolean(hello),
+    hello ? '' : JSON.stringify(logOf('helloworld').slice(-300)),
+  )
   const logOwner = existsSync(join(dataDir, 'logs')) ? statSync(join(dataDir, 'logs')).uid : null
-  check('logs/ in the mount belongs to the image user', String(logOwner) === imageUid, `uid ${logOwner}`)
+  check(
+    'logs/ in the mount belongs to the image user',
+    String(logOwner) === imageUid,
+    `uid ${logOwner}`,
+  )
 
   // 5. A Poetry task, triggered over HTTP with the token, builds its environment in the container.
   started = Date.now()
   const poetry = await trigger(base_, 'poetry-task', token)
-  if (check('GET /trigger/poetry-task with the token is accepted', poetry.status === 200, await describe(poetry))) {
-    const ran = await waitFor(() => /poetry task ran in (\S+)/.exec(logOf('poetry-task')), 240_000, 500)
+  if (
+    check(
+      'GET /trigger/poetry-task with the token is accepted',
+      poetry.status === 200,
+      await describe(poetry),
+    )
+  ) {
+    const ran = await waitFor(
+      () => /poetry task ran in (\S+)/.exec(logOf('poetry-task')),
+      240_000,
+      500,
+    )
     timings.poetry = Date.now() - started
-    check('the Poetry task ran in its own environment under /data/venv', Boolean(ran?.[1]?.startsWith('/data/venv/')), ran ? `${ran[1]}, ${seconds(timings.poetry)}` : JSON.stringify(logOf('poetry-task').slice(-600)))
-    check('its environment is in the mounted venv/ folder', existsSync(join(dataDir, 'venv', 'poetry-task')))
+    check(
+      'the Poetry task ran in its own environment under /data/venv',
+      Boolean(ran?.[1]?.startsWith('/data/venv/')),
+      ran
+        ? `${ran[1]}, ${seconds(timings.poetry)}`
+        : JSON.stringify(logOf('poetry-task').slice(-600)),
+    )
+    check(
+      'its environment is in the mounted venv/ folder',
+      existsSync(join(dataDir, 'venv', 'poetry-task')),
+    )
   }
 
   // 6. tini reaps what a task leaves behind.
@@ -276,22 +386,48 @@ async function main() {
   if (check('GET /trigger/orphan is accepted', orphan.status === 200, await describe(orphan))) {
     const left = await waitFor(() => /orphan left/.test(logOf('orphan')), 30_000)
     await sleep(2500) // the grandchild sleeps 1 s, then must be reaped
-    const states = podman(['exec', CONTAINER, 'sh', '-c', 'for s in /proc/[0-9]*/stat; do cat "$s" 2>/dev/null; echo; done']).stdout
+    const states = podman([
+      'exec',
+      CONTAINER,
+      'sh',
+      '-c',
+      'for s in /proc/[0-9]*/stat; do cat "$s" 2>/dev/null; echo; done',
+    ]).stdout
     // /proc/<pid>/stat: "<pid> (<comm>) <state> …"; the command name may hold spaces and parentheses.
     const zombies = states.split('\n').filter((line) => line[line.lastIndexOf(')') + 2] === 'Z')
-    check('an orphaned grandchild is reaped (no zombies)', Boolean(left) && zombies.length === 0, left ? zombies.join('; ') : 'the task did not run')
+    check(
+      'an orphaned grandchild is reaped (no zombies)',
+      Boolean(left) && zombies.length === 0,
+      left ? zombies.join('; ') : 'the task did not run',
+    )
   }
 
   // 7. SIGTERM while a task runs: the task finishes, the container exits 0.
   const slow = await trigger(base_, 'slow', token)
-  const slowStarted = slow.status === 200 && (await waitFor(() => /slow started/.test(logOf('slow')), 30_000))
-  if (!check('a slow task starts', Boolean(slowStarted), slow.status === 200 ? '' : await describe(slow))) return
+  const slowStarted =
+    slow.status === 200 && (await waitFor(() => /slow started/.test(logOf('slow')), 30_000))
+  if (
+    !check(
+      'a slow task starts',
+      Boolean(slowStarted),
+      slow.status === 200 ? '' : await describe(slow),
+    )
+  )
+    return
   started = Date.now()
   podman(['kill', '--signal', 'TERM', CONTAINER])
   const waited = podman(['wait', CONTAINER], { timeoutMs: 45_000 })
   timings.stop = Date.now() - started
-  check('SIGTERM: the container exits with code 0', waited.status === 0 && waited.stdout === '0', `${waited.stdout || waited.stderr} after ${seconds(timings.stop)}`)
-  check('SIGTERM: the running task was let finish', /slow finished/.test(logOf('slow')), JSON.stringify(logOf('slow').slice(-300)))
+  check(
+    'SIGTERM: the container exits with code 0',
+    waited.status === 0 && waited.stdout === '0',
+    `${waited.stdout || waited.stderr} after ${seconds(timings.stop)}`,
+  )
+  check(
+    'SIGTERM: the running task was let finish',
+    /slow finished/.test(logOf('slow')),
+    JSON.stringify(logOf('slow').slice(-300)),
+  )
 }
 
 /** docker-compose.yml and the image agree: ./data on /data, port 5000 on 127.0.0.1. */
@@ -321,10 +457,15 @@ try {
 } catch (error) {
   check('test harness', false, error instanceof Error ? error.message : String(error))
 } finally {
-  if (failedOnce && containerStarted) console.log(`--- container log (tail) ---\n${containerLogs().split('\n').slice(-40).join('\n')}\n---`)
+  if (failedOnce && containerStarted)
+    console.log(
+      `--- container log (tail) ---\n${containerLogs().split('\n').slice(-40).join('\n')}\n---`,
+    )
   cleanUp()
 }
-const named = Object.entries(timings).map(([k, v]) => `${k} ${seconds(v)}`).join(', ')
+const named = Object.entries(timings)
+  .map(([k, v]) => `${k} ${seconds(v)}`)
+  .join(', ')
 console.log(`timings: ${named}; total ${seconds(Date.now() - total)}`)
 const passed = results.filter((r) => r.ok).length
 console.log(`${passed} passed, ${results.length - passed} failed`)
