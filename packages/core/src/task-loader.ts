@@ -95,6 +95,12 @@ export function loadTask(dir: string, options: LoadTaskOptions): TaskDefinition 
   const job = { ...(scheduler?.job ?? DEFAULT_JOB_OPTIONS) }
   if (raw.max_instances !== undefined)
     job.maxInstances = readMaxInstances(raw.max_instances, at('max_instances'))
+  const overlap = readOverlap(raw.overlap, at('overlap'))
+  const limited =
+    raw.max_instances !== undefined ||
+    (typeof raw.scheduler === 'object' && raw.scheduler !== null && 'max_instances' in raw.scheduler)
+  // `overlap: allow` alone means no limit, as Kubernetes' `concurrencyPolicy: Allow`.
+  if (overlap === 'allow' && !limited) job.maxInstances = Number.POSITIVE_INFINITY
 
   if (raw.description !== undefined && typeof raw.description !== 'string')
     throw new TasseConfigError(at('description'), `must be text, got ${show(raw.description)}`)
@@ -110,7 +116,7 @@ export function loadTask(dir: string, options: LoadTaskOptions): TaskDefinition 
       raw.timeout === undefined || raw.timeout === null
         ? null
         : readDuration(raw.timeout, at('timeout')),
-    overlap: readOverlap(raw.overlap, at('overlap')),
+    overlap,
     queueSize: readQueueSize(raw.queue_size, at('queue_size')),
     params: readParams(raw.params, at('params')),
     env: readEnv(raw.env, at('env')),
