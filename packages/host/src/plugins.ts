@@ -1,6 +1,7 @@
 /** The plugins every host loads: the triggers, runners and store a `data/` folder uses. */
 import { join } from 'node:path'
 import type { TassePlugin } from '@tasse/core'
+import { plugin as poetryRunner } from '@tasse/runner-poetry'
 import { sqliteStorePlugin } from '@tasse/store-sqlite'
 import { plugin as cronTrigger } from '@tasse/trigger-cron'
 import { plugin as dateTrigger } from '@tasse/trigger-date'
@@ -19,6 +20,7 @@ export function builtinPlugins(dataDir: string): TassePlugin[] {
     cronTrigger,
     dateTrigger,
     rruleTrigger,
+    poetryRunner,
     sqliteStorePlugin({ path: join(stateDir(dataDir), 'tasse.db') }),
   ]
 }
