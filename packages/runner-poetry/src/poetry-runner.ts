@@ -169,17 +169,20 @@ export function poetryRunner(options: PoetryRunnerOptions = {}): Runner {
         files: await hashFiles(task.dir, files),
       }
       const build: Build = { task, layout, venvPath, shown, inputs, python, context, settings }
-      const { joined } = await shareBuild(
-        venvPath,
-        fingerprint(inputs),
-        context.signal,
-        (signal) => ensureEnvironment(build, signal),
-        () =>
-          context.log(
-            line(`waiting for the build of ${shown} that another run of this task started`),
-          ),
-      )
-      if (joined) context.log(line(`python environment ${shown} is ready`))
+      const { value: outcome, joined } = await shareBuild({
+        key: venvPath,
+        fingerprint: fingerprint(inputs),
+        signal: context.signal,
+        work: (signal, announce) => ensureEnvironment(build, signal, announce),
+        onAnnounce: context.log,
+      })
+      // A run that waited for another's check or build says what it found.
+      if (joined)
+        context.log(
+          outcome.built
+            ? line(`python environment ${shown} is ready (built by another run of this task)`)
+            : outcome.summary,
+        )
       return {
         command: join(venvPath, 'bin', 'python'),
         args,
@@ -211,8 +214,22 @@ interface Build {
   settings: Settings
 }
 
-/** Reuses the environment when its marker fits the inputs; (re)builds it otherwise. */
-async function ensureEnvironment(build: Build, signal: AbortSignal): Promise<void> {
+interface Outcome {
+  /** Whether the environment was (re)built, or reused. */
+  built: boolean
+  /** The log line that says so. */
+  summary: string
+}
+
+/**
+ * Reuses the environment when its marker fits the inputs; (re)builds it otherwise. `announce`
+ * tells the runs that wait for this build (they share the outcome) that an install started.
+ */
+async function ensureEnvironment(
+  build: Build,
+  signal: AbortSignal,
+  announce: (message: string) => void,
+): Promise<Outcome> {
   const { task, layout, venvPath, shown, inputs, context, settings } = build
   const log = context.log
   const marker = await readMarker(venvPath)
@@ -221,12 +238,11 @@ async function ensureEnvironment(build: Build, signal: AbortSignal): Promise<voi
     reasons = staleReasons(marker, inputs)
     if (reasons.length === 0) {
       if (await isFile(join(venvPath, 'bin', 'python'))) {
-        log(
-          line(
-            `python environment ${shown} reused (${describe(marker)}; inputs unchanged since ${marker.builtAt})`,
-          ),
+        const summary = line(
+          `python environment ${shown} reused (${describe(marker)}; inputs unchanged since ${marker.builtAt})`,
         )
-        return
+        log(summary)
+        return { built: false, summary }
       }
       // The symlink dangles: its base interpreter was removed (an OS upgrade, a pyenv uninstall).
       reasons = [`its bin/python no longer runs (${build.python.executable} was removed?)`]
@@ -242,6 +258,7 @@ async function ensureEnvironment(build: Build, signal: AbortSignal): Promise<voi
       ? `building python environment ${shown} (${LAYOUT_NAMES[layout.kind]}, python ${build.python.version})`
       : `rebuilding python environment ${shown} (${LAYOUT_NAMES[layout.kind]}, python ${build.python.version}): ${reasons.join('; ')}`
   log(line(headline))
+  announce(line(`waiting for the build of ${shown} that another run of this task started`))
 
   const env = installEnv({
     env: context.env,
@@ -313,7 +330,9 @@ async function ensureEnvironment(build: Build, signal: AbortSignal): Promise<voi
     builtAt: new Date().toISOString(),
     buildMs,
   })
-  log(line(`python environment ${shown} ready in ${formatSeconds(buildMs)}`))
+  const summary = line(`python environment ${shown} ready in ${formatSeconds(buildMs)}`)
+  log(summary)
+  return { built: true, summary }
 }
 
 async function findPoetry(build: Build, env: Record<string, string>): Promise<string> {

@@ -24,36 +24,80 @@ describe('shareBuild', () => {
   it('runs one build for callers with the same key and fingerprint, and shares its value', async () => {
     const build = controllable<string>()
     let joins = 0
-    const a = shareBuild('k1', 'f', live(), build.work)
-    const b = shareBuild('k1', 'f', live(), build.work, () => joins++)
+    const a = shareBuild({ key: 'k1', fingerprint: 'f', signal: live(), work: build.work })
+    const b = shareBuild({
+      key: 'k1',
+      fingerprint: 'f',
+      signal: live(),
+      work: build.work,
+      onAnnounce: () => joins++,
+    })
     await tick()
     build.finish('env')
     expect(await a).toEqual({ value: 'env', joined: false })
     expect(await b).toEqual({ value: 'env', joined: true })
     expect(build.calls).toHaveLength(1)
-    expect(joins).toBe(1)
+    expect(joins).toBe(0) // the build announced nothing
     expect(buildUnderWay('k1')).toBe(false)
+  })
+
+  it('passes what the build announces to the callers that joined, before and after they did', async () => {
+    let announce!: (message: string) => void
+    let finish!: () => void
+    const work = (_signal: AbortSignal, say: (message: string) => void) => {
+      announce = say
+      return new Promise<void>((resolve) => {
+        finish = resolve
+      })
+    }
+    const heard: string[] = []
+    const owner = shareBuild({ key: 'k6', fingerprint: 'f', signal: live(), work })
+    await tick()
+    announce('installing')
+    const joiner = shareBuild({
+      key: 'k6',
+      fingerprint: 'f',
+      signal: live(),
+      work,
+      onAnnounce: (message) => heard.push(message),
+    })
+    announce('still installing')
+    finish()
+    await Promise.all([owner, joiner])
+    expect(heard).toEqual(['installing', 'still installing'])
   })
 
   it('shares a failure too; the next caller starts a new build', async () => {
     const build = controllable<string>()
-    const a = shareBuild('k2', 'f', live(), build.work)
-    const b = shareBuild('k2', 'f', live(), build.work)
+    const a = shareBuild({ key: 'k2', fingerprint: 'f', signal: live(), work: build.work })
+    const b = shareBuild({ key: 'k2', fingerprint: 'f', signal: live(), work: build.work })
     await tick()
     build.fail(new Error('pip exited with code 1'))
     await expect(a).rejects.toThrow('pip exited with code 1')
     await expect(b).rejects.toThrow('pip exited with code 1')
-    const retry = shareBuild('k2', 'f', live(), async () => 'fixed')
+    const retry = shareBuild({
+      key: 'k2',
+      fingerprint: 'f',
+      signal: live(),
+      work: async () => 'fixed',
+    })
     expect((await retry).value).toBe('fixed')
   })
 
   it('lets a caller with other inputs wait for the build under way, then build its own', async () => {
     const first = controllable<string>()
     const order: string[] = []
-    const a = shareBuild('k3', 'old', live(), first.work).then(() => order.push('old'))
-    const b = shareBuild('k3', 'new', live(), async () => {
-      order.push('new started')
-      return 'new'
+    const a = shareBuild({ key: 'k3', fingerprint: 'old', signal: live(), work: first.work }).then(
+      () => order.push('old'),
+    )
+    const b = shareBuild({
+      key: 'k3',
+      fingerprint: 'new',
+      signal: live(),
+      work: async () => {
+        order.push('new started')
+        return 'new'
+      },
     })
     await tick()
     expect(order).toEqual([])
@@ -66,8 +110,8 @@ describe('shareBuild', () => {
     const build = controllable<string>()
     const one = new AbortController()
     const two = new AbortController()
-    const a = shareBuild('k4', 'f', one.signal, build.work)
-    const b = shareBuild('k4', 'f', two.signal, build.work)
+    const a = shareBuild({ key: 'k4', fingerprint: 'f', signal: one.signal, work: build.work })
+    const b = shareBuild({ key: 'k4', fingerprint: 'f', signal: two.signal, work: build.work })
     await tick()
     one.abort(new Error('run 1 cancelled'))
     await expect(a).rejects.toThrow('run 1 cancelled')
@@ -81,17 +125,26 @@ describe('shareBuild', () => {
     let endSlowly!: () => void
     const owner = new AbortController()
     // A build that takes its time to stop after being cancelled (a process group being killed).
-    const slow = shareBuild('k5', 'f', owner.signal, (signal) => {
-      return new Promise<string>((_resolve, reject) => {
-        endSlowly = () => reject(signal.reason)
-      })
+    const slow = shareBuild({
+      key: 'k5',
+      fingerprint: 'f',
+      signal: owner.signal,
+      work: (signal) =>
+        new Promise<string>((_resolve, reject) => {
+          endSlowly = () => reject(signal.reason)
+        }),
     })
     owner.abort(new Error('cancelled'))
     await expect(slow).rejects.toThrow('cancelled')
     expect(buildUnderWay('k5')).toBe(true)
 
     let settled = false
-    const next = shareBuild('k5', 'f', live(), async () => 'rebuilt').finally(() => {
+    const next = shareBuild({
+      key: 'k5',
+      fingerprint: 'f',
+      signal: live(),
+      work: async () => 'rebuilt',
+    }).finally(() => {
       settled = true
     })
     await tick()

@@ -14,6 +14,9 @@ interface Build {
   controller: AbortController
   waiting: number
   settled: boolean
+  /** What the build announced so far, replayed to a caller that joins later. */
+  announced: string[]
+  listeners: Set<(message: string) => void>
 }
 
 const builds = new Map<string, Build>()
@@ -24,18 +27,28 @@ export interface SharedOutcome<T> {
   joined: boolean
 }
 
+export interface ShareBuildOptions<T> {
+  /** Identifies the environment: builds of one key never overlap. */
+  key: string
+  /** Identifies the inputs: callers with equal fingerprints share one build. */
+  fingerprint: string
+  /** Cancels this caller's wait; the build is cancelled when no caller waits for it any more. */
+  signal: AbortSignal
+  /**
+   * The build, started by the first caller. `announce` passes a message to the callers that
+   * joined (and will join) this build, e.g. that an install has started.
+   */
+  work: (signal: AbortSignal, announce: (message: string) => void) => Promise<T>
+  /** Receives the build's announcements when this caller joins another's build. */
+  onAnnounce?: (message: string) => void
+}
+
 /**
  * Runs `work` for `key` unless a build with the same `fingerprint` is under way, in which case
- * its outcome is shared. `signal` cancels this caller's wait; the build itself is cancelled
- * (through the signal `work` gets) only when no caller waits for it any more.
+ * its outcome is shared.
  */
-export async function shareBuild<T>(
-  key: string,
-  fingerprint: string,
-  signal: AbortSignal,
-  work: (signal: AbortSignal) => Promise<T>,
-  onJoin?: () => void,
-): Promise<SharedOutcome<T>> {
+export async function shareBuild<T>(options: ShareBuildOptions<T>): Promise<SharedOutcome<T>> {
+  const { key, fingerprint, signal, work, onAnnounce } = options
   for (;;) {
     signal.throwIfAborted()
     const current = builds.get(key)
@@ -47,9 +60,15 @@ export async function shareBuild<T>(
         controller,
         waiting: 0,
         settled: false,
+        announced: [],
+        listeners: new Set(),
         promise: Promise.resolve(),
       }
-      build.promise = work(controller.signal).finally(() => {
+      const announce = (message: string) => {
+        build.announced.push(message)
+        for (const listener of build.listeners) listener(message)
+      }
+      build.promise = work(controller.signal, announce).finally(() => {
         build.settled = true
         if (builds.get(key) === build) builds.delete(key)
       })
@@ -59,8 +78,14 @@ export async function shareBuild<T>(
     // A build being cancelled is not joined: its outcome would be a cancellation this caller
     // never asked for.
     if (current.fingerprint === fingerprint && !current.controller.signal.aborted) {
-      onJoin?.()
-      return { value: (await wait(current, signal)) as T, joined: true }
+      if (!onAnnounce) return { value: (await wait(current, signal)) as T, joined: true }
+      for (const message of current.announced) onAnnounce(message)
+      current.listeners.add(onAnnounce)
+      try {
+        return { value: (await wait(current, signal)) as T, joined: true }
+      } finally {
+        current.listeners.delete(onAnnounce)
+      }
     }
     // Another run builds from other inputs (the files changed in between), or a build is being
     // cancelled: let it end, then check again, which finds the environment fitting or stale.

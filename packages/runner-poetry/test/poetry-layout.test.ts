@@ -203,9 +203,20 @@ describe('Poetry layout (pyproject.toml)', () => {
       expect([...steps(a.lines), ...steps(b.lines)]).toHaveLength(2) // one venv, one install
       expect(b.lines).toEqual([
         '[runner-poetry] waiting for the build of venv/poetry-path that another run of this task started',
-        '[runner-poetry] python environment venv/poetry-path is ready',
+        '[runner-poetry] python environment venv/poetry-path is ready (built by another run of this task)',
       ])
       expect((await runCommand(cb, task, b)).stdout[0]).toBe('hello from greeting 0.1.0, poetry')
+
+      // Built: two more runs at once share the check, and both say the environment was reused.
+      const c = context(box.dataDir, task)
+      const d = context(box.dataDir, task)
+      await Promise.all([runner().prepare(task, c), runner().prepare(task, d)])
+      for (const ctx of [c, d])
+        expect(ctx.lines).toEqual([
+          expect.stringMatching(
+            /^\[runner-poetry\] python environment venv\/poetry-path reused \(/,
+          ),
+        ])
     },
     BUILD_TIMEOUT,
   )
