@@ -42,6 +42,15 @@ describe('runInstallCommand', () => {
     expect(lines).toEqual(['100% done'])
   })
 
+  it('drops colour codes', async () => {
+    const lines: string[] = []
+    await runInstallCommand(
+      sh('printf "\\033[1;32mSuccessfully\\033[0m installed\\n"'),
+      options(lines),
+    )
+    expect(lines).toEqual(['Successfully installed'])
+  })
+
   it('fails with the command, its exit code, its duration and its last lines', async () => {
     const lines: string[] = []
     const error = await runInstallCommand(

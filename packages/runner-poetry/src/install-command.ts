@@ -60,7 +60,7 @@ export function runInstallCommand(
   const tail: string[] = []
   const emit = (line: string) => {
     if (!line) return // Poetry spaces its output with blank lines; the log has no use for them
-    tail.push(line)
+    tail.push(line.length > MAX_TAIL_LINE ? `${line.slice(0, MAX_TAIL_LINE)}…` : line)
     if (tail.length > tailSize) tail.shift()
     options.log(line)
   }
@@ -146,14 +146,20 @@ export function formatSeconds(ms: number): string {
   return ms < 100 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`
 }
 
+/** Characters of one output line kept in a failure message (a compiler can print far more). */
+const MAX_TAIL_LINE = 500
+
+/** Colour and cursor sequences: a build backend may print them even without a terminal. */
+const ANSI_ESCAPE = /\x1b\[[0-9;?]*[ -/]*[@-~]/g
+
 /**
- * Cuts a stream into lines. A `\r` inside a line is a progress bar redrawing itself: only what
+ * Cuts a stream into lines, without colour codes. A `\r` inside a line is a progress bar redrawing itself: only what
  * was drawn last is kept.
  */
 function lineSplitter(emit: (line: string) => void) {
   let partial = ''
   const flush = (line: string) => {
-    const shown = line.endsWith('\r') ? line.slice(0, -1) : line
+    const shown = (line.endsWith('\r') ? line.slice(0, -1) : line).replace(ANSI_ESCAPE, '')
     const last = shown.slice(shown.lastIndexOf('\r') + 1)
     emit(last.trimEnd())
   }
