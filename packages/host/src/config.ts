@@ -25,6 +25,14 @@ export interface HostConfig {
   token: string | null
   /** `--tokens-file` / `TASSE_TOKENS_FILE`: a file of accepted tokens, one a line. @default null */
   tokensFile: string | null
+  /** `--retention-days` / `TASSE_RETENTION_DAYS`: finished runs older than this leave the history. @default 30 */
+  retentionDays: number
+  /** `--retention-runs` / `TASSE_RETENTION_RUNS`: runs kept per task at most. @default 1000 */
+  retentionRuns: number
+  /** `--log-rotate-mb` / `TASSE_LOG_ROTATE_MB`: `log.txt` is rotated past this size. @default 50 (the original's) */
+  logRotateMb: number
+  /** `--log-retention-days` / `TASSE_LOG_RETENTION_DAYS`: rotated logs are deleted after this. @default 15 (the original's) */
+  logRetentionDays: number
 }
 
 /** One setting: its flag, its environment variable, and how to read it. */
@@ -74,6 +82,20 @@ const SETTINGS = [
     fallback: null,
     read: (text: string) => resolve(text),
   },
+  ...(
+    [
+      ['retentionDays', 'retention-days', 'TASSE_RETENTION_DAYS', 30],
+      ['retentionRuns', 'retention-runs', 'TASSE_RETENTION_RUNS', 1000],
+      ['logRotateMb', 'log-rotate-mb', 'TASSE_LOG_ROTATE_MB', 50],
+      ['logRetentionDays', 'log-retention-days', 'TASSE_LOG_RETENTION_DAYS', 15],
+    ] as const
+  ).map(([key, flag, env, fallback]) => ({
+    key,
+    flag,
+    env,
+    fallback,
+    read: (text: string, source: string) => readWhole(text, source, 1),
+  })),
 ] as const satisfies readonly Setting<Exclude<keyof HostConfig, 'token'>>[]
 
 /** The flags `readConfig` understands, for `parseArgs`. */
@@ -90,6 +112,10 @@ export const CONFIG_HELP = [
   '  --concurrency N         runs at once                            [TASSE_CONCURRENCY, default 5]',
   '  --shutdown-grace SECS   time running tasks get on SIGTERM       [TASSE_SHUTDOWN_GRACE, default 30]',
   '  --tokens-file FILE      bearer tokens the API accepts, one a line [TASSE_TOKENS_FILE]',
+  '  --retention-days N      finished runs kept this many days       [TASSE_RETENTION_DAYS, default 30]',
+  '  --retention-runs N      runs kept per task                      [TASSE_RETENTION_RUNS, default 1000]',
+  '  --log-rotate-mb N       log.txt rotated past this size          [TASSE_LOG_ROTATE_MB, default 50]',
+  '  --log-retention-days N  rotated log.txt files kept this long    [TASSE_LOG_RETENTION_DAYS, default 15]',
   '',
   'Environment only:',
   '  TASSE_TOKEN             a bearer token the API accepts. With no token configured, a host',

@@ -19,6 +19,8 @@ import { createMetrics } from './metrics.js'
 import { builtinPlugins } from './plugins.js'
 import { resolveAuth } from './tokens.js'
 
+const DAY_MS = 24 * 3600 * 1000
+
 export interface RunningHost {
   tasse: Tasse
   /** The base URL it listens on, e.g. `http://127.0.0.1:5000`. */
@@ -60,6 +62,11 @@ export function createHostTasse(config: HostConfig, options: HostOptions = {}): 
     timezone: config.timezone,
     concurrency: config.concurrency,
     shutdownGraceMs: config.shutdownGraceMs,
+    retention: { maxAgeMs: config.retentionDays * DAY_MS, keepPerTask: config.retentionRuns },
+    logRotation: {
+      rotateBytes: config.logRotateMb * 1024 * 1024,
+      retentionMs: config.logRetentionDays * DAY_MS,
+    },
     ...(options.tasksDir ? { tasksDir: options.tasksDir } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(history === 'memory' ? { store: new MemoryRunStore() } : {}),
