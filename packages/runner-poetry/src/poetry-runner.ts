@@ -41,7 +41,12 @@ import {
   LAYOUT_NAMES,
   type ProjectLayout,
 } from './project-layout.js'
-import { installEnv, taskEnvOverrides, withoutForeignEnv } from './python-env.js'
+import {
+  installEnv,
+  installEnvFromHost,
+  taskEnvOverrides,
+  withoutForeignEnv,
+} from './python-env.js'
 import { shareBuild } from './shared-builds.js'
 
 /** The tag of every message and log line of this runner. */
@@ -70,7 +75,9 @@ export interface PoetryRunnerOptions {
    * Variables for the install commands only (`pip`, `poetry`), never for the task: a package
    * index mirror (`PIP_INDEX_URL`), its credentials (`POETRY_HTTP_BASIC_<SOURCE>_PASSWORD`),
    * `PIP_NO_INDEX=1` for hosts with no index at all. The host's own `PIP_*` and `POETRY_*`
-   * never reach the installs; these are how the operator chooses them deliberately.
+   * never reach the installs; these are how the operator chooses them deliberately. Added to
+   * the host's `TASSE_INSTALL_<NAME>` variables, which give `<NAME>` (so a container sets
+   * `TASSE_INSTALL_PIP_INDEX_URL` where it used to set `PIP_INDEX_URL`).
    * @default {}
    */
   installEnv?: Readonly<Record<string, string>>
@@ -385,7 +392,7 @@ function settle(options: PoetryRunnerOptions): Settings {
     python: options.python ?? process.env.TASSE_PYTHON ?? 'python3',
     poetry: options.poetry ?? process.env.TASSE_POETRY ?? 'poetry',
     venvDir: options.venvDir,
-    installEnv: { ...options.installEnv },
+    installEnv: { ...installEnvFromHost(process.env), ...options.installEnv },
     installTimeoutMs: options.installTimeoutMs ?? 30 * 60_000,
     unbuffered: options.unbuffered ?? true,
     priority: options.priority ?? 10,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { installEnv, taskEnvOverrides, withoutForeignEnv } from './python-env.js'
+import {
+  installEnv,
+  installEnvFromHost,
+  taskEnvOverrides,
+  withoutForeignEnv,
+} from './python-env.js'
 
 const host = {
   PATH: '/usr/bin:/bin',
@@ -79,5 +84,22 @@ describe('taskEnvOverrides', () => {
     const taskEnv = { PYTHONPATH: 'src', PYTHONUNBUFFERED: '0' }
     expect(taskEnvOverrides({ PATH: '/bin', ...taskEnv }, taskEnv, null, true)).toEqual({})
     expect(taskEnvOverrides({ PATH: '/bin' }, {}, null, false)).toEqual({})
+  })
+})
+
+describe('installEnvFromHost', () => {
+  it('turns TASSE_INSTALL_<NAME> into <NAME>, and takes nothing else', () => {
+    expect(
+      installEnvFromHost({
+        TASSE_INSTALL_PIP_INDEX_URL: 'https://mirror.example/simple',
+        TASSE_INSTALL_POETRY_HTTP_BASIC_CORP_PASSWORD: 'secret',
+        TASSE_INSTALL_: 'no name',
+        TASSE_PYTHON: 'python3.12',
+        PIP_INDEX_URL: 'https://host.example/simple',
+      }),
+    ).toEqual({
+      PIP_INDEX_URL: 'https://mirror.example/simple',
+      POETRY_HTTP_BASIC_CORP_PASSWORD: 'secret',
+    })
   })
 })

@@ -35,6 +35,20 @@ export function withoutForeignEnv(
   return clean
 }
 
+/**
+ * The operator's install settings from the host's environment: each `TASSE_INSTALL_<NAME>` gives
+ * `<NAME>` to the install commands. Core keeps every `TASSE_*` variable from tasks, so an index
+ * password set this way reaches pip and Poetry and nothing else.
+ */
+export function installEnvFromHost(env: NodeJS.ProcessEnv): Record<string, string> {
+  const settings: Record<string, string> = {}
+  for (const [key, value] of Object.entries(env)) {
+    const name = /^TASSE_INSTALL_(.+)$/.exec(key)?.[1]
+    if (name && value !== undefined) settings[name] = value
+  }
+  return settings
+}
+
 export interface InstallEnvOptions {
   /** The environment the task will get (`PrepareContext.env`). */
   env: Readonly<Record<string, string>>
