@@ -378,7 +378,7 @@ function hintFor(error: InstallStepError): string {
       text,
     )
   )
-    return '\n  A package could not be downloaded: check that the package index is reachable, or point pip and Poetry at a mirror with the runner-poetry `installEnv` option (PIP_INDEX_URL).'
+    return '\n  A package could not be downloaded: check that the package index is reachable, or point pip at a mirror (TASSE_INSTALL_PIP_INDEX_URL on the host, or the runner-poetry `installEnv` option).'
   return ''
 }
 
