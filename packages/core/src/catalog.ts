@@ -41,6 +41,11 @@ export class Catalog {
     return tasks.sort((a, b) => a.name.localeCompare(b.name))
   }
 
+  /** Every task folder found by the last scan, valid or not. */
+  folders(): string[] {
+    return [...this.entries.keys()]
+  }
+
   get(name: string): TaskDefinition | undefined {
     return this.entries.get(name)?.task ?? undefined
   }

@@ -2,39 +2,84 @@
  * Watches the tasks folder so that tasks appear, change and disappear while the host runs. Events
  * are gathered for a moment (an editor writes a file in several steps) and then trigger one
  * rescan; the periodic rescan stays as the safety net for what a watcher can miss (network file
- * systems, a folder replaced as a whole, the inotify watch limit).
+ * systems, the inotify watch limit).
+ *
+ * NOTE: folders are watched one by one, not with `fs.watch(dir, { recursive: true })`: on Linux,
+ * Node 20's recursive mode watches each file, and loses a file that an editor replaces by
+ * renaming a new one over it (`sed -i`, vim, most IDEs), so every later edit went unseen. A
+ * folder's own watch sees every entry in it, replaced or not.
  */
 import { type FSWatcher, watch } from 'node:fs'
+import { join } from 'node:path'
 import type { TasseLogger } from './types.js'
 
 /** How long after the last file event the folder is read again. */
 export const WATCH_DEBOUNCE_MS = 150
 
-/** Starts watching `dir`; returns a function that stops it (a no-op when watching failed). */
-export function watchTasks(dir: string, onChange: () => void, logger: TasseLogger): () => void {
-  let timer: NodeJS.Timeout | null = null
-  let watcher: FSWatcher
-  try {
-    watcher = watch(dir, { recursive: true, persistent: false }, () => {
-      if (timer) clearTimeout(timer)
-      timer = setTimeout(() => {
-        timer = null
-        onChange()
-      }, WATCH_DEBOUNCE_MS)
-    })
-  } catch (cause) {
-    logger.warn(
-      `cannot watch ${dir} (${(cause as Error).message}); changes are picked up by the periodic rescan`,
-    )
-    return () => {}
+export class TaskWatcher {
+  private readonly folders = new Map<string, FSWatcher>()
+  private root: FSWatcher | null = null
+  private timer: NodeJS.Timeout | null = null
+  private warned = false
+
+  constructor(
+    private readonly tasksDir: string,
+    private readonly onChange: () => void,
+    private readonly logger: TasseLogger,
+  ) {
+    this.root = this.watch(tasksDir)
   }
-  watcher.on('error', (cause) =>
-    logger.warn(
-      `stopped watching ${dir} (${cause.message}); changes are picked up by the periodic rescan`,
-    ),
-  )
-  return () => {
-    if (timer) clearTimeout(timer)
-    watcher.close()
+
+  /** Watches exactly these task folders (call after each scan with the folders found). */
+  sync(names: Iterable<string>): void {
+    const wanted = new Set(names)
+    for (const [name, watcher] of this.folders)
+      if (!wanted.has(name)) {
+        watcher.close()
+        this.folders.delete(name)
+      }
+    for (const name of wanted) {
+      if (this.folders.has(name)) continue
+      const watcher = this.watch(join(this.tasksDir, name))
+      if (watcher) this.folders.set(name, watcher)
+    }
+    // The tasks folder may have been created after start: watch it once it exists.
+    this.root ??= this.watch(this.tasksDir)
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.root?.close()
+    for (const watcher of this.folders.values()) watcher.close()
+    this.folders.clear()
+  }
+
+  private changed = () => {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.onChange()
+    }, WATCH_DEBOUNCE_MS)
+  }
+
+  private watch(dir: string): FSWatcher | null {
+    try {
+      const watcher = watch(dir, { persistent: false }, this.changed)
+      watcher.on('error', () => {
+        watcher.close()
+        if (dir === this.tasksDir) this.root = null
+        else for (const [name, w] of this.folders) if (w === watcher) this.folders.delete(name)
+      })
+      return watcher
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code
+      if (code !== 'ENOENT' && !this.warned) {
+        this.warned = true
+        this.logger.warn(
+          `cannot watch ${dir} (${(cause as Error).message}); changes are picked up by the periodic rescan`,
+        )
+      }
+      return null
+    }
   }
 }

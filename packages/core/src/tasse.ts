@@ -16,7 +16,7 @@ import { plainRunners } from './plain-runners.js'
 import { killOrphanedGroup } from './process-group.js'
 import { followRunLog, readRunLog } from './run-log.js'
 import { Scheduler } from './scheduler.js'
-import { watchTasks } from './task-watcher.js'
+import { TaskWatcher } from './task-watcher.js'
 import { TOKENS } from './tokens.js'
 import type {
   EpochMicros,
@@ -108,7 +108,7 @@ export class Tasse {
   private readonly options: TasseOptions
   private rescanTimer: NodeJS.Timeout | null = null
   private pruneTimer: NodeJS.Timeout | null = null
-  private unwatch: () => void = () => {}
+  private watcher: TaskWatcher | null = null
   private stateWrites: Promise<void> = Promise.resolve()
   private started = false
   private stopping: Promise<void> | null = null
@@ -191,8 +191,10 @@ export class Tasse {
     const rescanMs = this.options.rescanIntervalMs ?? 60_000
     this.rescanTimer = setInterval(() => this.rescan(), rescanMs)
     this.rescanTimer.unref()
-    if (this.options.watch !== false)
-      this.unwatch = watchTasks(this.tasksDir, () => this.rescan(), this.logger)
+    if (this.options.watch !== false) {
+      this.watcher = new TaskWatcher(this.tasksDir, () => this.rescan(), this.logger)
+      this.watcher.sync(this.catalog.folders())
+    }
     void this.prune()
     this.pruneTimer = setInterval(() => void this.prune(), 3600_000)
     this.pruneTimer.unref()
@@ -205,7 +207,7 @@ export class Tasse {
   stop(graceMs = this.options.shutdownGraceMs ?? 30_000): Promise<void> {
     this.stopping ??= (async () => {
       this.scheduler.stop()
-      this.unwatch()
+      this.watcher?.close()
       if (this.rescanTimer) clearInterval(this.rescanTimer)
       if (this.pruneTimer) clearInterval(this.pruneTimer)
       await this.executor.shutdown(graceMs)
@@ -220,6 +222,7 @@ export class Tasse {
   rescan(): CatalogChanges {
     const changes = this.catalog.scan()
     this.applyChanges(changes, new Map())
+    this.watcher?.sync(this.catalog.folders())
     return changes
   }
 

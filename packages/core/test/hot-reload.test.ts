@@ -1,5 +1,5 @@
 /** Issue #6, hot reload: tasks appear, change and disappear while Tasse runs. */
-import { cpSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Tasse } from '@tasse/core'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -29,6 +29,14 @@ describe('hot reload', () => {
     writeFileSync(yaml, 'scheduler:\n  trigger: every\n  ms: 200\n')
     await waitFor(async () => (await scheduled(t, 'ok')) >= 2, 3000, 'runs at the new schedule')
 
+    // Replaced by a rename, as editors and `sed -i` save: the next edits must still be seen.
+    writeFileSync(`${yaml}.tmp`, 'scheduler:\n  trigger: every\n  ms: 300\n')
+    renameSync(`${yaml}.tmp`, yaml)
+    await waitFor(
+      () => t.taskInfo('ok')?.task?.trigger?.describe() === 'every 300 ms',
+      2000,
+      'the renamed edit',
+    )
     writeFileSync(yaml, 'scheduler:\n  trigger: every\n  ms: [200\n')
     await waitFor(() => t.taskInfo('ok')?.error, 2000, 'the error to show')
     expect(t.taskInfo('ok')).toMatchObject({
