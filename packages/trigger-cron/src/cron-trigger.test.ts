@@ -162,11 +162,12 @@ describe('cronTrigger: matching (§3.3)', () => {
     [{ day: '1st mon', day_of_week: 'tue' }],
     [{ year: '1970/4', month: 2, day: 29 }],
   ])('answers null at once for the impossible schedule %j', (options) => {
+    // Walking to the year 9999 as APScheduler does takes seconds; the bound allows a loaded CI.
     const trigger = cronTrigger(options, context())
     const started = performance.now()
     expect(trigger.nextFireTime(null, micros('2024-01-01T00:00:00Z'))).toBeNull()
     expect(trigger.nextFireTime(null, micros('2025-01-01T00:00:00Z'))).toBeNull()
-    expect(performance.now() - started).toBeLessThan(50)
+    expect(performance.now() - started).toBeLessThan(500)
   })
 })
 

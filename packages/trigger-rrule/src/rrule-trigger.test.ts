@@ -117,7 +117,7 @@ describe('rruleTrigger', () => {
     )
     const started = performance.now()
     expect(trigger.nextFireTime(null, micros('2024-06-01T00:00:00Z'))).toBeNull()
-    expect(performance.now() - started).toBeLessThan(50)
+    expect(performance.now() - started).toBeLessThan(500)
   })
 
   it.each([
