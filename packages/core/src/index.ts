@@ -24,6 +24,14 @@ export { type FileLogSinkOptions, fileLogSink, runLogPath } from './file-log-sin
 export { MemoryRunStore } from './memory-store.js'
 export { type PlainRunnerOptions, plainRunners } from './plain-runners.js'
 export { newRunId } from './run-id.js'
+export {
+  checkPruneOptions,
+  checkRunLimit,
+  DEFAULT_RUN_PAGE_SIZE,
+  decodeRunCursor,
+  encodeRunCursor,
+  type PruneOptions,
+} from './run-store-args.js'
 export { MAX_TIMER_DELAY_MS } from './scheduler.js'
 export { DEFAULT_JOB_OPTIONS, readJobOptions, readSchedulerConfig } from './scheduler-config.js'
 export {

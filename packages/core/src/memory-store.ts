@@ -5,6 +5,13 @@
  */
 import { tasseMessage } from './errors.js'
 import {
+  checkPruneOptions,
+  checkRunLimit,
+  decodeRunCursor,
+  encodeRunCursor,
+  type PruneOptions,
+} from './run-store-args.js'
+import {
   FINAL_RUN_STATUSES,
   type Run,
   type RunPage,
@@ -14,11 +21,8 @@ import {
 } from './types.js'
 
 const STORE_NAME = 'memory'
-const DEFAULT_LIMIT = 50
-const CURSOR_PREFIX = 'before:'
 
 type RunPatch = Parameters<RunStore['updateRun']>[1]
-type PruneOptions = Parameters<RunStore['pruneRuns']>[0]
 
 /**
  * Keeps runs and task states in maps, indexed by id order overall and per task, so a page costs
@@ -75,11 +79,12 @@ export class MemoryRunStore implements RunStore {
 
   async listRuns(query: RunQuery = {}): Promise<RunPage> {
     this.#assertOpen()
-    const limit = checkLimit(query.limit)
+    const limit = checkRunLimit(query.limit, STORE_NAME)
     const ids = query.task === undefined ? this.#ids : (this.#idsByTask.get(query.task) ?? [])
     const statuses = query.status && new Set(query.status)
     let index = ids.length - 1
-    if (query.cursor !== undefined) index = lowerBound(ids, decodeCursor(query.cursor)) - 1
+    if (query.cursor !== undefined)
+      index = lowerBound(ids, decodeRunCursor(query.cursor, STORE_NAME)) - 1
 
     const runs: Run[] = []
     let more = false
@@ -95,7 +100,7 @@ export class MemoryRunStore implements RunStore {
       runs.push(copyRun(run))
     }
     const last = runs[runs.length - 1]
-    return { runs, nextCursor: more && last ? encodeCursor(last.id) : null }
+    return { runs, nextCursor: more && last ? encodeRunCursor(last.id) : null }
   }
 
   async unfinishedRuns(): Promise<Run[]> {
@@ -128,7 +133,7 @@ export class MemoryRunStore implements RunStore {
 
   async pruneRuns(options: PruneOptions): Promise<number> {
     this.#assertOpen()
-    const { olderThanMs, keepPerTask } = checkPruneOptions(options)
+    const { olderThanMs, keepPerTask } = checkPruneOptions(options, STORE_NAME)
     const cutoff = olderThanMs === undefined ? undefined : (options.now ?? Date.now()) - olderThanMs
     const doomed = new Set<string>()
     for (const taskIds of this.#idsByTask.values()) {
@@ -163,60 +168,6 @@ export class MemoryRunStore implements RunStore {
 
 function copyRun(run: Run): Run {
   return { ...run, params: { ...run.params } }
-}
-
-function checkLimit(limit: number | undefined): number {
-  if (limit === undefined) return DEFAULT_LIMIT
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new RangeError(
-      tasseMessage(
-        `listRuns: limit must be a whole number of at least 1, got ${limit}`,
-        STORE_NAME,
-      ),
-    )
-  }
-  return limit
-}
-
-function checkPruneOptions(options: PruneOptions): PruneOptions {
-  const { olderThanMs, keepPerTask, now } = options
-  if (olderThanMs !== undefined && !(Number.isFinite(olderThanMs) && olderThanMs >= 0)) {
-    throw new RangeError(
-      tasseMessage(`pruneRuns: olderThanMs must be a number ≥ 0, got ${olderThanMs}`, STORE_NAME),
-    )
-  }
-  if (keepPerTask !== undefined && !(Number.isInteger(keepPerTask) && keepPerTask >= 0)) {
-    throw new RangeError(
-      tasseMessage(
-        `pruneRuns: keepPerTask must be a whole number ≥ 0, got ${keepPerTask}`,
-        STORE_NAME,
-      ),
-    )
-  }
-  if (now !== undefined && !Number.isFinite(now)) {
-    throw new RangeError(tasseMessage(`pruneRuns: now must be epoch ms, got ${now}`, STORE_NAME))
-  }
-  return options
-}
-
-function encodeCursor(id: string): string {
-  return Buffer.from(CURSOR_PREFIX + id).toString('base64url')
-}
-
-function decodeCursor(cursor: string): string {
-  const text = Buffer.from(cursor, 'base64url').toString()
-  if (
-    !text.startsWith(CURSOR_PREFIX) ||
-    encodeCursor(text.slice(CURSOR_PREFIX.length)) !== cursor
-  ) {
-    throw new Error(
-      tasseMessage(
-        `listRuns: cursor ${JSON.stringify(cursor)} was not made by this store (pass the nextCursor of a previous page)`,
-        STORE_NAME,
-      ),
-    )
-  }
-  return text.slice(CURSOR_PREFIX.length)
 }
 
 /** Index of the first element ≥ `value` in ascending `sorted`. */

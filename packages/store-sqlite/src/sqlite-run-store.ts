@@ -7,7 +7,12 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import {
+  checkPruneOptions,
+  checkRunLimit,
+  decodeRunCursor,
+  encodeRunCursor,
   FINAL_RUN_STATUSES,
+  type PruneOptions,
   RUN_STATUSES,
   type Run,
   type RunPage,
@@ -41,9 +46,7 @@ export interface SqliteRunStoreOptions {
   migrations?: readonly Migration[]
 }
 
-const DEFAULT_LIMIT = 50
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000
-const CURSOR_PREFIX = 'before:'
 /** Runs deleted per write transaction by `pruneRuns`. */
 const PRUNE_BATCH = 5_000
 
@@ -69,7 +72,6 @@ const COLUMNS = {
 } as const satisfies Record<Exclude<keyof Run, 'id' | 'task'>, string>
 
 type RunPatch = Parameters<RunStore['updateRun']>[1]
-type PruneOptions = Parameters<RunStore['pruneRuns']>[0]
 
 interface RunRow {
   id: string
@@ -189,7 +191,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunPage> {
-    const limit = checkLimit(query.limit)
+    const limit = checkRunLimit(query.limit, STORE_TAG)
     const where: string[] = []
     const values: unknown[] = []
     if (query.task !== undefined) {
@@ -215,7 +217,7 @@ export class SqliteRunStore implements RunStore {
     }
     if (query.cursor !== undefined) {
       where.push('id < ?')
-      values.push(decodeCursor(query.cursor))
+      values.push(decodeRunCursor(query.cursor, STORE_TAG))
     }
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
     // One row more than asked tells whether there is a next page.
@@ -226,7 +228,7 @@ export class SqliteRunStore implements RunStore {
     const more = rows.length > limit
     const runs = (more ? rows.slice(0, limit) : rows).map(toRun)
     const last = runs[runs.length - 1]
-    return { runs, nextCursor: more && last ? encodeCursor(last.id) : null }
+    return { runs, nextCursor: more && last ? encodeRunCursor(last.id) : null }
   }
 
   async unfinishedRuns(): Promise<Run[]> {
@@ -257,7 +259,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   async pruneRuns(options: PruneOptions): Promise<number> {
-    const { olderThanMs, keepPerTask, now } = checkPruneOptions(options)
+    const { olderThanMs, keepPerTask, now } = checkPruneOptions(options, STORE_TAG)
     this.#assertOpen()
     const finished = `status IN (${FINAL.map(() => '?').join(', ')})`
     let deleted = 0
@@ -397,57 +399,6 @@ function toTaskState(row: TaskStateRow): TaskState {
     nextFireTime: row.next_fire_time,
     paused: row.paused === 1,
   }
-}
-
-function checkLimit(limit: number | undefined): number {
-  if (limit === undefined) return DEFAULT_LIMIT
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new RangeError(
-      tasseMessage(`listRuns: limit must be a whole number of at least 1, got ${limit}`, STORE_TAG),
-    )
-  }
-  return limit
-}
-
-function checkPruneOptions(options: PruneOptions): PruneOptions {
-  const { olderThanMs, keepPerTask, now } = options
-  if (olderThanMs !== undefined && !(Number.isFinite(olderThanMs) && olderThanMs >= 0)) {
-    throw new RangeError(
-      tasseMessage(`pruneRuns: olderThanMs must be a number ≥ 0, got ${olderThanMs}`, STORE_TAG),
-    )
-  }
-  if (keepPerTask !== undefined && !(Number.isInteger(keepPerTask) && keepPerTask >= 0)) {
-    throw new RangeError(
-      tasseMessage(
-        `pruneRuns: keepPerTask must be a whole number ≥ 0, got ${keepPerTask}`,
-        STORE_TAG,
-      ),
-    )
-  }
-  if (now !== undefined && !Number.isFinite(now)) {
-    throw new RangeError(tasseMessage(`pruneRuns: now must be epoch ms, got ${now}`, STORE_TAG))
-  }
-  return options
-}
-
-function encodeCursor(id: string): string {
-  return Buffer.from(CURSOR_PREFIX + id).toString('base64url')
-}
-
-function decodeCursor(cursor: string): string {
-  const text = Buffer.from(cursor, 'base64url').toString()
-  if (
-    !text.startsWith(CURSOR_PREFIX) ||
-    encodeCursor(text.slice(CURSOR_PREFIX.length)) !== cursor
-  ) {
-    throw new Error(
-      tasseMessage(
-        `listRuns: cursor ${JSON.stringify(cursor)} was not made by this store (pass the nextCursor of a previous page)`,
-        STORE_TAG,
-      ),
-    )
-  }
-  return text.slice(CURSOR_PREFIX.length)
 }
 
 function isSqliteError(error: unknown, code: string): boolean {

@@ -1,0 +1,65 @@
+/**
+ * Argument checks and the cursor format shared by every `RunStore`, so that each store refuses
+ * the same bad input with the same message and pages the same way.
+ */
+import { tasseMessage } from './errors.js'
+import type { RunStore } from './types.js'
+
+export type PruneOptions = Parameters<RunStore['pruneRuns']>[0]
+
+/** Runs in a page when the query names no `limit`. */
+export const DEFAULT_RUN_PAGE_SIZE = 50
+
+const CURSOR_PREFIX = 'before:'
+
+/** `limit` of a `RunQuery`, checked, or the default. */
+export function checkRunLimit(limit: number | undefined, store: string): number {
+  if (limit === undefined) return DEFAULT_RUN_PAGE_SIZE
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RangeError(
+      tasseMessage(`listRuns: limit must be a whole number of at least 1, got ${limit}`, store),
+    )
+  }
+  return limit
+}
+
+/** The options of `pruneRuns`, checked. */
+export function checkPruneOptions(options: PruneOptions, store: string): PruneOptions {
+  const { olderThanMs, keepPerTask, now } = options
+  if (olderThanMs !== undefined && !(Number.isFinite(olderThanMs) && olderThanMs >= 0)) {
+    throw new RangeError(
+      tasseMessage(`pruneRuns: olderThanMs must be a number ≥ 0, got ${olderThanMs}`, store),
+    )
+  }
+  if (keepPerTask !== undefined && !(Number.isInteger(keepPerTask) && keepPerTask >= 0)) {
+    throw new RangeError(
+      tasseMessage(`pruneRuns: keepPerTask must be a whole number ≥ 0, got ${keepPerTask}`, store),
+    )
+  }
+  if (now !== undefined && !Number.isFinite(now)) {
+    throw new RangeError(tasseMessage(`pruneRuns: now must be epoch ms, got ${now}`, store))
+  }
+  return options
+}
+
+/** The cursor of the page that follows the run `id` (newest first). */
+export function encodeRunCursor(id: string): string {
+  return Buffer.from(CURSOR_PREFIX + id).toString('base64url')
+}
+
+/** The run id a cursor made by `encodeRunCursor` stands for; a message for any other text. */
+export function decodeRunCursor(cursor: string, store: string): string {
+  const text = Buffer.from(cursor, 'base64url').toString()
+  if (
+    !text.startsWith(CURSOR_PREFIX) ||
+    encodeRunCursor(text.slice(CURSOR_PREFIX.length)) !== cursor
+  ) {
+    throw new Error(
+      tasseMessage(
+        `listRuns: cursor ${JSON.stringify(cursor)} was not made by this store (pass the nextCursor of a previous page)`,
+        store,
+      ),
+    )
+  }
+  return text.slice(CURSOR_PREFIX.length)
+}
