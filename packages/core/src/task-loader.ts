@@ -98,7 +98,9 @@ export function loadTask(dir: string, options: LoadTaskOptions): TaskDefinition 
   const overlap = readOverlap(raw.overlap, at('overlap'))
   const limited =
     raw.max_instances !== undefined ||
-    (typeof raw.scheduler === 'object' && raw.scheduler !== null && 'max_instances' in raw.scheduler)
+    (typeof raw.scheduler === 'object' &&
+      raw.scheduler !== null &&
+      'max_instances' in raw.scheduler)
   // `overlap: allow` alone means no limit, as Kubernetes' `concurrencyPolicy: Allow`.
   if (overlap === 'allow' && !limited) job.maxInstances = Number.POSITIVE_INFINITY
 
