@@ -102,6 +102,28 @@ describe('restarts', () => {
   })
 })
 
+describe('pause', () => {
+  it('survives a restart: a paused task does not fire until resumed', async () => {
+    data = dataWith({
+      tick: { 'task.sh': 'echo tick\n', 'task.yaml': 'scheduler:\n  trigger: interval\n  seconds: 1\n' },
+    })
+    const first = await start()
+    const paused = await fetch(`${first.url}/api/v1/tasks/tick/pause`, { method: 'POST' })
+    expect(paused.status).toBe(200)
+    await stop(first)
+    const before = (await history()).length
+
+    const second = await start()
+    await new Promise((resolve) => setTimeout(resolve, 2500))
+    expect((await history()).length).toBe(before)
+    const task = await (await fetch(`${second.url}/api/v1/tasks/tick`)).json()
+    expect(task.state).toBe('paused')
+
+    await fetch(`${second.url}/api/v1/tasks/tick/resume`, { method: 'POST' })
+    await until(async () => (await history()).length > before, 3000, 'a fire after resume')
+  })
+})
+
 describe('fires missed while the host was down', () => {
   const every2s = (extra: string) => ({
     tick: {
