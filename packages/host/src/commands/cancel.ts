@@ -27,7 +27,12 @@ export const cancel: Command = {
     const id = onePositional(input, 'the run id', usage)
     const run = await clientFrom(input.values).cancel(id)
     if (input.values.json) printJson(run)
-    else console.log(`run ${run.id} of ${run.task}: cancelling (was ${run.status})`)
+    else
+      console.log(
+        run.status === 'cancelled'
+          ? `run ${run.id} of ${run.task}: cancelled`
+          : `run ${run.id} of ${run.task}: cancelling (its processes are being ended)`,
+      )
     return 0
   },
 }
