@@ -24,7 +24,7 @@ const ZONES: Array<[zone: string, fromYear: number, toYear: number]> = [
   ['Pacific/Chatham', 2024, 2025],
   ['Asia/Kathmandu', 1985, 1986],
 ]
-const CASES_PER_TRANSITION = 40
+const CASES_PER_TRANSITION = 60
 const FIRES = 6
 
 type TimeField = 'hour' | 'minute' | 'second'
@@ -128,15 +128,19 @@ function model(c: ModelCase, count: number): number[] {
   const startWall = start + intlOffset(c.zone, start)
   const firstDay = Math.floor((startWall - 3 * 3600) / 86_400)
   const instants = new Set<number>()
-  const margin = 6 * 3600
+  // A wall time W lands at W minus one of the zone's offsets around now (the cases stay within
+  // a day or two of one transition), so at or after W − (largest offset).
+  const largestOffset = Math.max(
+    intlOffset(c.zone, start - 3 * 86_400),
+    intlOffset(c.zone, start),
+    intlOffset(c.zone, start + 3 * 86_400),
+  )
   for (let day = firstDay; day < firstDay + 40; day++) {
     for (const hour of c.sets.hour) {
       // Complete once `count` instants are known and no later wall can land below them.
       const sorted = [...instants].filter((i) => i >= start).sort((a, b) => a - b)
-      if (
-        sorted.length >= count &&
-        day * 86_400 + hour * 3600 - margin > (sorted[count - 1] as number) + 14 * 3600
-      ) {
+      const nextWall = day * 86_400 + hour * 3600
+      if (sorted.length >= count && nextWall - largestOffset > (sorted[count - 1] as number)) {
         return sorted.slice(0, count)
       }
       for (const minute of c.sets.minute) {
