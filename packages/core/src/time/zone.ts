@@ -97,8 +97,9 @@ export function timeZone(name: string): TimeZone {
  * Offsets are cached per chunk of 2^25 s (≈ 388 days). A chunk is found by sampling `Intl`
  * every three days and bisecting each change to the second, then kept for good, so a lookup is
  * a map read (usually the last chunk) plus a scan of the chunk's one or two transitions.
- * NOTE: two transitions less than three days apart that cancel out would be missed; no zone in
- * the tz database has had such a pair since 1970.
+ * NOTE: two transitions less than three days apart that cancel each other out would be missed
+ * (the offset is the same at both samples). Real transitions are months apart; such a pair is
+ * a historical curiosity, and the wall-time maths assume at most one transition in four days.
  */
 const CHUNK_SECONDS = 2 ** 25
 const SAMPLE_SECONDS = 3 * 86_400
