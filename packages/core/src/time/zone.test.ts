@@ -37,6 +37,40 @@ describe('TimeZone', () => {
     }
   })
 
+  it('agrees with Intl at random instants 1970-2040 in every tenth zone the platform knows', () => {
+    let seed = 7
+    const random = () => {
+      seed = (seed * 16_807) % 2_147_483_647
+      return seed / 2_147_483_647
+    }
+    const mismatches: string[] = []
+    const names = Intl.supportedValuesOf('timeZone').filter((_, i) => i % 10 === 0)
+    for (const name of names) {
+      const zone = timeZone(name)
+      const format = new Intl.DateTimeFormat('en-US', {
+        timeZone: name,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      })
+      for (let i = 0; i < 100; i++) {
+        const t = Math.floor(random() * 2_208_988_800)
+        const [mo, d, y, h, mi, s] = (format.format(new Date(t * 1000)).match(/\d+/g) ?? []).map(
+          Number,
+        )
+        const offset = Date.UTC(y as number, (mo as number) - 1, d, h, mi, s) / 1000 - t
+        if (zone.offsetAt(t) !== offset)
+          mismatches.push(`${name} at ${t}: ${zone.offsetAt(t)} ≠ ${offset}`)
+      }
+    }
+    expect(names.length).toBeGreaterThan(35)
+    expect(mismatches).toEqual([])
+  })
+
   it('finds transitions to the second, with the offsets on each side', () => {
     expect(
       timeZone('Europe/Paris').transitionsBetween(
