@@ -252,7 +252,7 @@ async function ensureEnvironment(
         return { built: false, summary }
       }
       // The symlink dangles: its base interpreter was removed (an OS upgrade, a pyenv uninstall).
-      reasons = [`its bin/python no longer runs (${build.python.executable} was removed?)`]
+      reasons = [`its bin/python no longer runs (was ${marker.python.executable} removed?)`]
     }
   } else if (await exists(venvPath)) {
     reasons = ['an earlier build did not finish (no marker file)']

@@ -4,7 +4,7 @@
  * returned command.
  */
 import { spawnSync } from 'node:child_process'
-import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { poetryRunner } from '../src/index.js'
@@ -144,6 +144,26 @@ describe('requirements.txt layout', () => {
         ctx,
       )
       expect(ctx.lines).toContain('Successfully installed greeting-0.1.0')
+      expect((await runCommand(command, task, ctx)).stdout[0]).toBe(
+        'hello from greeting 0.1.0, pip',
+      )
+    },
+    BUILD_TIMEOUT,
+  )
+
+  it.skipIf(noVenv)(
+    `an environment whose python no longer runs (base interpreter removed) is rebuilt${skipVenv}`,
+    async () => {
+      const task = box.task('requirements-path')
+      await runner().prepare(task, context(box.dataDir, task))
+      const python = join(box.venv('requirements-path'), 'bin', 'python')
+      await rm(python)
+      await symlink(join(box.dataDir, 'uninstalled', 'python3.9'), python)
+      const ctx = context(box.dataDir, task)
+      const command = await runner().prepare(task, ctx)
+      expect(ctx.lines[0]).toMatch(
+        /^\[runner-poetry\] rebuilding python environment venv\/requirements-path .*: its bin\/python no longer runs \(was .+ removed\?\)$/,
+      )
       expect((await runCommand(command, task, ctx)).stdout[0]).toBe(
         'hello from greeting 0.1.0, pip',
       )
