@@ -6,6 +6,8 @@
  * Tasse runs once at the default concurrency limit (5) and once with TASSE_CONCURRENCY=N; the
  * original has a fixed pool of 5 threads.
  */
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { na, parseIsoSeconds, readRecords, stampScript } from '../lib/common.mjs'
 import { startOriginal, startTasse } from '../lib/hosts.mjs'
@@ -34,6 +36,15 @@ export default {
     const rows = []
     const details = { seconds, startDate, cases: [] }
     for (const n of sizes) {
+      const machine = await floor(n, 3)
+      details.cases.push({ n, floor: machine })
+      rows.push({
+        figure: `floor: ${n} bash processes started at once by a shell loop, p50 / p99`,
+        unit: 'ms',
+        tasse: machine.p50,
+        tasseText: `${fmt(machine.p50)} / ${fmt(machine.p99)} ms`,
+        target: '',
+      })
       for (const limit of n === 5 ? [5] : [5, n]) {
         const label = `${n} task${n > 1 ? 's' : ''}, limit ${limit === 5 ? '5 (default)' : limit}`
         ctx.log(`  Tasse: ${label}`)
@@ -102,6 +113,39 @@ export default {
   },
 }
 
+/**
+ * What the machine itself allows: `n` bash processes started at once by a bash loop (no
+ * scheduler), each recording its start; lateness from the loop's start. `rounds` times.
+ */
+async function floor(n, rounds) {
+  const work = makeWorkDir(`fire-floor-${n}`)
+  try {
+    const records = join(work, 'records.txt')
+    const starter = join(work, 'start.sh')
+    writeFileSync(
+      starter,
+      [
+        'printf "%s t0\\n" "$EPOCHREALTIME" >> "$1"',
+        `for ((i = 0; i < $2; i++)); do bash -c 'printf "%s x\\n" "$EPOCHREALTIME" >> "$0"' "$1" & done`,
+        'wait',
+        '',
+      ].join('\n'),
+    )
+    const lateness = []
+    for (let r = 0; r < rounds; r++) {
+      writeFileSync(records, '')
+      execFileSync('bash', [starter, records, String(n)], { stdio: 'ignore', timeout: 60_000 })
+      const rows = readRecords(records)
+      const t0 = Number(rows.find((row) => row[1] === 't0')?.[0])
+      for (const row of rows) if (row[1] === 'x') lateness.push((Number(row[0]) - t0) * 1000)
+      await sleep(300)
+    }
+    return summary(lateness)
+  } finally {
+    removeWorkDir(work)
+  }
+}
+
 function fmt(v) {
   return v === null || v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1)
 }
@@ -135,12 +179,8 @@ async function measure(ctx, kind, n, { limit, seconds, startDate }) {
     const first = Math.ceil(readyAt) + 1
     const last = first + seconds - 1
     await sleep((last + 3 - wallSeconds()) * 1000)
-    const apiRuns = kind === 'tasse' ? await runHistory(host, first, last) : null
-    const hostLines = host.log.lines.length
-    await host.stop()
-    host.log.poll()
     // One entry per (task, fire second).
-    const seen = new Map()
+    const seen = new Set()
     const lateness = []
     let duplicates = 0
     for (const [startText, name, scheduledText] of readRecords(records)) {
@@ -153,22 +193,37 @@ async function measure(ctx, kind, n, { limit, seconds, startDate }) {
             : null
       if (scheduled === null) continue
       const slot = Math.round(scheduled)
-      if (!startDate && kind === 'tasse') {
-        // Without start_date each task has its own grid; the window is the same in seconds.
-        if (scheduled < first || scheduled >= last + 1) continue
-      } else if (slot < first || slot > last) continue
+      if (slot < first || slot > last) continue
       const key = `${name} ${slot}`
       if (seen.has(key)) {
         duplicates++
         continue
       }
-      seen.set(key, true)
+      seen.add(key)
       lateness.push((start - scheduled) * 1000)
     }
     const expected = n * seconds
     const ran = seen.size
     const notRun = expected - ran
-    const reported = reportedFires(kind, host.log.lines, apiRuns)
+    // Fires not run that the host recorded (skipped, missed, still queued…): from its run
+    // history when it has one, slot by slot; asked again while some are unaccounted for, as an
+    // overloaded host may record them late.
+    let reported = null
+    if (kind === 'tasse') {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const history = await runHistory(host, first, last)
+        if (!history) break
+        let recorded = 0
+        for (const key of history.keys()) if (!seen.has(key)) recorded++
+        reported = { from: 'api', exact: true, count: recorded, statuses: history.statuses }
+        if (recorded >= notRun) break
+        await sleep(5000)
+      }
+    }
+    reported ??= reportedFromLog(kind, host.log.lines)
+    const hostLines = host.log.lines.length
+    await host.stop()
+    host = null
     return {
       expected,
       ran,
@@ -178,6 +233,7 @@ async function measure(ctx, kind, n, { limit, seconds, startDate }) {
       reported: reported.count,
       reportedFrom: reported.from,
       silent: reported.exact ? Math.max(0, notRun - reported.count) : null,
+      historyStatuses: reported.statuses ?? null,
       lateness: summary(lateness),
       hostLogLines: hostLines,
     }
@@ -191,42 +247,38 @@ async function measure(ctx, kind, n, { limit, seconds, startDate }) {
 }
 
 /**
- * Runs recorded by the host with a fire time in the window, from its API when it has one
- * (`GET /api/v1/runs`); null otherwise.
+ * The fires the host recorded in the window, from its API (`GET /api/v1/runs`, newest first):
+ * a map `"<task> <fire second>"` → status, plus counts by status; null without the API.
  */
 async function runHistory(host, first, last) {
-  const runs = []
+  const keys = new Map()
+  const statuses = {}
   let cursor = null
-  for (let page = 0; page < 200; page++) {
+  for (let page = 0; page < 100; page++) {
     const url = new URL('/api/v1/runs', host.url)
     url.searchParams.set('limit', '500')
     if (cursor) url.searchParams.set('cursor', cursor)
-    const res = await request(url.href, { headers: host.headers })
-    if (res.status !== 200 || !res.json) return null
-    const items = res.json.runs
-    if (!Array.isArray(items)) return null
-    for (const run of items) {
-      const at =
-        typeof run.scheduledAt === 'number'
-          ? run.scheduledAt / 1e6
-          : parseIsoSeconds(String(run.scheduledAt ?? ''))
-      if (at !== null && at >= first && at < last + 1) runs.push(run)
+    const res = await request(url.href, { headers: host.headers, timeoutMs: 60_000 })
+    if (res.status !== 200 || !Array.isArray(res.json?.runs)) return null
+    let older = 0
+    for (const run of res.json.runs) {
+      const at = run.scheduledAt ? parseIsoSeconds(run.scheduledAt.replace('Z', '+00:00')) : null
+      if (at === null) continue
+      const slot = Math.round(at)
+      if (slot < first) older++
+      if (slot < first || slot > last) continue
+      keys.set(`${run.task} ${slot}`, run.status)
+      statuses[run.status] = (statuses[run.status] ?? 0) + 1
     }
     cursor = res.json.nextCursor ?? null
-    if (!cursor) break
+    // Newest first: a page wholly before the window ends the search.
+    if (!cursor || older === res.json.runs.length) break
   }
-  return runs
+  return Object.assign(keys, { statuses })
 }
 
-/** Fires the host says it did not run (skipped, missed, …) — from its API or its log. */
-function reportedFires(kind, lines, apiRuns) {
-  if (apiRuns)
-    return {
-      from: 'api',
-      exact: true,
-      count: apiRuns.filter((r) => !['succeeded', 'failed', 'running', 'queued'].includes(r.status))
-        .length,
-    }
+/** Without a run history: what the host's log says it skipped or missed (whole run, not exact). */
+function reportedFromLog(kind, lines) {
   let count = 0
   for (const line of lines) {
     if (kind === 'tasse') {
@@ -235,6 +287,5 @@ function reportedFires(kind, lines, apiRuns) {
       if (m) count += Number(m[1])
     } else if (/was missed by|skipped: maximum number of running instances/.test(line)) count++
   }
-  // Counted over the host's whole life, not only the window: an upper bound.
   return { from: 'host log', exact: false, count }
 }
