@@ -33,9 +33,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=manifests /src/packages packages
 # Build native modules against the headers of the Node.js in this image (include/node next to
-# its bin/), rather than downloading them.
+# its bin/), rather than downloading them, on every CPU (JOBS: node-gyp's make -j; compiling
+# SQLite takes minutes on one).
 RUN npm_config_nodedir="$(node -p 'require("path").resolve(process.execPath, "../..")')" \
-    npm ci
+    JOBS=max npm ci
 COPY tsconfig.json tsconfig.base.json ./
 COPY packages packages
 # --omit=optional too: test tools that a package names as an optional peer (vitest, for
