@@ -134,7 +134,7 @@ function lastWords(log) {
 
 /** Whether the original can run here: its server.py and Debian's Python packages. */
 export async function originalProblem(serverPy) {
-  if (!serverPy) return 'not given (--original PATH to its server.py)'
+  if (!serverPy) return 'not run: no --original'
   if (!existsSync(serverPy)) return `${serverPy} does not exist`
   const { execFileSync } = await import('node:child_process')
   try {
