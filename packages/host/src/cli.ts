@@ -4,32 +4,52 @@
  * it, parses its flags, prints help and turns errors into messages and exit codes.
  */
 import { parseArgs } from 'node:util'
-import { cancel } from './commands/cancel.js'
 import type { Command } from './commands/command.js'
-import { list } from './commands/list.js'
-import { logs } from './commands/logs.js'
-import { next } from './commands/next.js'
-import { run } from './commands/run.js'
-import { serve } from './commands/serve.js'
 import { UsageError } from './commands/shared.js'
-import { trigger } from './commands/trigger.js'
-import { validate } from './commands/validate.js'
 
-export const COMMANDS: Record<string, Command> = {
-  serve,
-  run,
-  list,
-  validate,
-  next,
-  trigger,
-  logs,
-  cancel,
+/**
+ * The commands, each loaded only when it runs: `tasse next` is called once per task by scripts,
+ * and should not pay for the HTTP server, the store and the runners it never uses.
+ */
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  serve: {
+    summary: 'run the scheduler and the HTTP API on a data folder',
+    load: async () => (await import('./commands/serve.js')).serve,
+  },
+  run: {
+    summary: 'run a task now, in the foreground, and exit with its exit status',
+    load: async () => (await import('./commands/run.js')).run,
+  },
+  list: {
+    summary: 'list the tasks, their state and next fire time',
+    load: async () => (await import('./commands/list.js')).list,
+  },
+  validate: {
+    summary: 'check every task of a folder; exit 1 listing the errors (for CI)',
+    load: async () => (await import('./commands/validate.js')).validate,
+  },
+  next: {
+    summary: 'preview the next fire times of tasks (with DST notes)',
+    load: async () => (await import('./commands/next.js')).next,
+  },
+  trigger: {
+    summary: 'run a task now on a running host (with --param NAME=VALUE)',
+    load: async () => (await import('./commands/trigger.js')).trigger,
+  },
+  logs: {
+    summary: "print a run's output (--follow: live, until it ends)",
+    load: async () => (await import('./commands/logs.js')).logs,
+  },
+  cancel: {
+    summary: 'cancel a queued or running run on a running host',
+    load: async () => (await import('./commands/cancel.js')).cancel,
+  },
 }
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length))
   const lines = Object.entries(COMMANDS).map(
-    ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`,
+    ([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`,
   )
   return `Usage: tasse <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "tasse <command> --help" for a command's options.`
 }
@@ -40,11 +60,12 @@ export async function main(argv: string[]): Promise<number> {
     console.log(help())
     return name ? 0 : 2
   }
-  const command = COMMANDS[name]
-  if (!command) {
+  const entry = COMMANDS[name]
+  if (!entry) {
     console.error(`[tasse] unknown command "${name}"\n\n${help()}`)
     return 2
   }
+  const command = await entry.load()
   let input: ReturnType<typeof parseArgs>
   try {
     input = parseArgs({

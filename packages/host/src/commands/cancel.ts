@@ -20,7 +20,6 @@ Options:
 ${CLIENT_HELP}`
 
 export const cancel: Command = {
-  summary: 'cancel a queued or running run on a running host',
   usage,
   options: { ...CLIENT_FLAGS, ...JSON_FLAG },
   async run(input) {

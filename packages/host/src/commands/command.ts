@@ -5,8 +5,6 @@ export interface CommandInput {
 }
 
 export interface Command {
-  /** One line for `tasse --help`. */
-  summary: string
   /** The full `tasse <command> --help` text. */
   usage: string
   options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>

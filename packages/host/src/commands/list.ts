@@ -18,7 +18,6 @@ Options:
   --timezone ZONE  default zone of triggers  [TASSE_TIMEZONE, default UTC]`
 
 export const list: Command = {
-  summary: 'list the tasks, their state and next fire time',
   usage,
   options: {
     ...JSON_FLAG,

@@ -14,7 +14,6 @@ Options:
 ${CLIENT_HELP}`
 
 export const logs: Command = {
-  summary: "print a run's output (--follow: live, until it ends)",
   usage,
   options: { ...CLIENT_FLAGS, follow: { type: 'boolean', short: 'f' } },
   async run(input) {

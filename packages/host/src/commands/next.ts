@@ -59,7 +59,6 @@ export interface NextReport {
 }
 
 export const next: Command = {
-  summary: 'preview the next fire times of tasks (with DST notes)',
   usage,
   options: {
     ...JSON_FLAG,

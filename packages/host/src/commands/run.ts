@@ -24,7 +24,6 @@ Options:
   --timezone ZONE      default zone of triggers and log times  [TASSE_TIMEZONE, default UTC]`
 
 export const run: Command = {
-  summary: 'run a task now, in the foreground, and exit with its exit status',
   usage,
   options: {
     param: { type: 'string', multiple: true },

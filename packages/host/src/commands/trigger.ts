@@ -23,7 +23,6 @@ Options:
 ${CLIENT_HELP}`
 
 export const trigger: Command = {
-  summary: 'run a task now on a running host (with --param NAME=VALUE)',
   usage,
   options: {
     ...CLIENT_FLAGS,

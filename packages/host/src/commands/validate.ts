@@ -31,7 +31,6 @@ export interface ValidationReport {
 }
 
 export const validate: Command = {
-  summary: 'check every task of a folder; exit 1 listing the errors (for CI)',
   usage,
   options: { ...JSON_FLAG, timezone: { type: 'string' } },
   async run(input) {
