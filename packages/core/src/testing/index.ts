@@ -3,3 +3,16 @@
  * run in their own tests. Imports Vitest, so it is only for test files.
  */
 export { makeRun, type TestRunStoreOptions, testRunStore } from './run-store.js'
+export type { SkippedTests } from './skip.js'
+export {
+  type InvalidTriggerOptions,
+  type TestTriggerFactoryOptions,
+  type TestTriggerOptions,
+  TRIGGER_CONTRACT_FROM,
+  TRIGGER_CONTRACT_TESTS,
+  TRIGGER_FACTORY_CONTRACT_TESTS,
+  type TriggerContractTest,
+  type TriggerFactoryContractTest,
+  testTrigger,
+  testTriggerFactory,
+} from './trigger.js'
