@@ -306,7 +306,7 @@ async function main() {
     IMAGE,
   ])
   containerStarted = run.status === 0
-  if (!check('container starts', containerStarted, run.stderr)) return
+  if (!check('container starts', containerStarted, containerStarted ? '' : run.stderr)) return
 
   const healthy = await waitFor(async () => (await http(`${base_}/healthz`, {}, 2000)).ok, 60_000)
   timings.ready = Date.now() - started
@@ -422,16 +422,17 @@ async function main() {
   )
     return
   started = Date.now()
-  podman(['kill', '--signal', 'TERM', CONTAINER])
-  const waited = podman(['wait', CONTAINER], { timeoutMs: 45_000 })
+  // As `docker stop`: the image's STOPSIGNAL (SIGTERM), then SIGKILL (exit 137) after 40 s.
+  podman(['stop', '--time', '40', CONTAINER], { timeoutMs: 60_000 })
+  const waited = podman(['wait', CONTAINER], { timeoutMs: 15_000 })
   timings.stop = Date.now() - started
   check(
-    'SIGTERM: the container exits with code 0',
+    'podman stop (SIGTERM): the container exits with code 0',
     waited.status === 0 && waited.stdout === '0',
     `${waited.stdout || waited.stderr} after ${seconds(timings.stop)}`,
   )
   check(
-    'SIGTERM: the running task was let finish',
+    'podman stop (SIGTERM): the running task was let finish',
     /slow finished/.test(logOf('slow')),
     JSON.stringify(logOf('slow').slice(-300)),
   )
