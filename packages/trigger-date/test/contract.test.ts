@@ -1,20 +1,30 @@
 /**
- * The trigger contract of `@tasse/core/testing`, run on the date trigger. It fires once, so the
- * chained checks end after one step; and APScheduler's DateTrigger hands back a run_date in the
- * past as it is (the scheduler then counts the fire as missed), so "at or after now" holds only
- * for the run_dates this file gives, all before the instants the suite asks from.
+ * The trigger contract of `@tasse/core/testing`, run on the date trigger. It fires once, so each
+ * chain ends after one step. APScheduler's DateTrigger hands back a run_date in the past as it is
+ * (the scheduler then records the fire as missed): "at or after now" holds for a run_date still
+ * to come, so the factory suite asks only from instants before every run_date given here.
  */
-import { testTriggerFactory } from '@tasse/core/testing'
+import { testTrigger, testTriggerFactory } from '@tasse/core/testing'
 import { dateTriggerFactory } from '@tasse/trigger-date'
 import { describe, expect, it } from 'vitest'
 
-/** After every run_date below: the suite asks only from here on. */
-const from = ['2101-01-01T00:00:00Z', '2200-02-29T12:00:00.25Z', '9999-12-31T23:58:00Z']
-
 testTriggerFactory({
   factory: dateTriggerFactory,
-  valid: [{}, { timezone: 'Europe/Paris' }],
-  from: ['1970-01-01T00:00:00Z', '2024-03-31T00:59:59.999999Z', ...from],
+  valid: [
+    {},
+    { timezone: 'Europe/Paris' },
+    { run_date: '2024-03-31 02:30:00', timezone: 'Europe/Paris' },
+    { run_date: '2024-06-01 12:00:00.000001Z', timezone: 'Asia/Tokyo' },
+    { run_date: '2100-12-31' },
+  ],
+  // Before the earliest run_date above (2024-03-31T01:00:00Z, moved out of the gap).
+  from: [
+    '1970-01-01T00:00:00Z',
+    '1999-12-31T23:59:59.999999Z',
+    '2000-02-29T12:34:56.789012Z',
+    '2024-03-10T06:30:00Z',
+    '2024-03-31T00:59:59.999999Z',
+  ],
   invalid: [
     { options: { start_date: '2024-01-01' }, field: 'scheduler.start_date' },
     { options: { end_date: '2024-01-01' }, field: 'scheduler.end_date' },
@@ -27,24 +37,18 @@ testTriggerFactory({
   ],
 })
 
-// With a run_date, the first fire time is the run_date itself: at or after now only when it
-// is still to come. The suite asks from instants after it, so it checks the rest of the contract.
-testTriggerFactory({
-  factory: dateTriggerFactory,
-  valid: [
-    { run_date: '2024-03-31 02:30:00', timezone: 'Europe/Paris' },
-    { run_date: '2024-06-01 12:00:00.000001Z', timezone: 'Asia/Tokyo' },
-    { run_date: '2100-12-31' },
-  ],
-  from: ['1970-01-01T00:00:00Z', '2000-02-29T12:34:56.789012Z', '2024-01-01T00:00:00Z'],
-  skip: [
-    {
-      reason: 'that case of the date factory is covered by the first suite of this file',
-      tests: [
-        'refuses each invalid option set with a TasseConfigError naming the file and the key',
-      ],
-    },
-  ],
+// Without a run_date it fires at now, whenever now is: asked from the suite's whole range.
+testTrigger({
+  name: 'date without run_date',
+  create: () =>
+    dateTriggerFactory.create(
+      {},
+      {
+        at: { file: 'tasks/once/task.yaml', field: 'scheduler' },
+        defaultTimezone: 'UTC',
+        random: Math.random,
+      },
+    ),
 })
 
 describe('date trigger: a run_date in the past (not part of the core contract)', () => {
