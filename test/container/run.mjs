@@ -211,6 +211,14 @@ async function main() {
   const base = process.env.TASSE_TEST_BASE ?? ensureBaseImage()
   timings.base = Date.now() - started
   console.log(`base image: ${base} (${seconds(timings.base)})`)
+  const smoke = podman(['run', '--rm', '--network', 'none', base, 'true'])
+  if (smoke.status !== 0)
+    throw new Error(
+      `podman cannot start a container: ${smoke.stderr}` +
+        (/rlimit/.test(smoke.stderr)
+          ? '\n(where setting resource limits is not permitted, put "[containers]\\ndefault_ulimits = []\\npids_limit = 0" in /etc/containers/containers.conf)'
+          : ''),
+    )
 
   started = Date.now()
   console.log(`building ${IMAGE} from ${join(CONTEXT, 'Dockerfile')}…`)
@@ -449,7 +457,8 @@ function cleanUp() {
     console.log(`kept for inspection: container ${CONTAINER}, data ${dataDir}`)
     return
   }
-  if (containerStarted) podman(['rm', '--force', '--time', '0', CONTAINER], { timeoutMs: 30_000 })
+  // Also when `podman run` failed half-way and left the container created.
+  podman(['rm', '--force', '--ignore', '--time', '0', CONTAINER], { timeoutMs: 30_000 })
   if (dataDir) rmSync(dataDir, { recursive: true, force: true })
 }
 
