@@ -3,6 +3,13 @@
  * run in their own tests. Imports Vitest, so it is only for test files.
  */
 export { makeRun, type TestRunStoreOptions, testRunStore } from './run-store.js'
+export {
+  RUNNER_CONTRACT_TESTS,
+  type RunnerContractTest,
+  type RunnerFixture,
+  type TestRunnerOptions,
+  testRunner,
+} from './runner.js'
 export type { SkippedTests } from './skip.js'
 export {
   type InvalidTriggerOptions,
