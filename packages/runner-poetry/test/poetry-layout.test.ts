@@ -201,7 +201,12 @@ describe('Poetry layout (pyproject.toml)', () => {
       const [ca, cb] = await Promise.all([runner().prepare(task, a), runner().prepare(task, b)])
       expect(ca).toEqual(cb)
       expect([...steps(a.lines), ...steps(b.lines)]).toHaveLength(2) // one venv, one install
-      expect(b.lines).toEqual([
+      // Which of the two gets to build first is up to the event loop; the other one waits.
+      const [builder, waiter] = a.lines[0]?.includes('building') ? [a, b] : [b, a]
+      expect(builder.lines[0]).toMatch(
+        /^\[runner-poetry\] building python environment venv\/poetry-path /,
+      )
+      expect(waiter.lines).toEqual([
         '[runner-poetry] waiting for the build of venv/poetry-path that another run of this task started',
         '[runner-poetry] python environment venv/poetry-path is ready (built by another run of this task)',
       ])
