@@ -2,6 +2,14 @@
  * `@tasse/core/testing`: the contract suites and fixture helpers that store and plugin packages
  * run in their own tests. Imports Vitest, so it is only for test files.
  */
+
+export {
+  LOG_SINK_CONTRACT_TESTS,
+  type LogSinkContractTest,
+  makeTask,
+  type TestLogSinkOptions,
+  testLogSink,
+} from './log-sink.js'
 export { makeRun, type TestRunStoreOptions, testRunStore } from './run-store.js'
 export {
   RUNNER_CONTRACT_TESTS,
