@@ -216,22 +216,24 @@ export function testLogSink(options: TestLogSinkOptions): void {
 
     check('keeps the runs of several tasks, and several runs of one task, apart', async () => {
       const [a, b] = [makeTask('alpha'), makeTask('beta')]
-      const runs = [startedRun(a), startedRun(b), startedRun(a)] as const
-      const tasks = [a, b, a] as const
-      for (let r = 0; r < 3; r++)
-        await settles(sink.runStarted({ ...runs[r] }, tasks[r]), 'runStarted')
-      const expected: string[][] = [[], [], []]
+      // Two runs of alpha and one of beta, all open at once.
+      const open = [a, b, a].map((task) => ({ task, run: startedRun(task), lines: [] as string[] }))
+      for (const { task, run } of open)
+        await settles(sink.runStarted({ ...run }, task), 'runStarted')
       for (let i = 0; i < 30; i++) {
-        const r = (i * 5) % 3
-        const lines = [`run ${r} batch ${i}`, `run ${r} batch ${i} again`]
-        expected[r]?.push(...lines)
-        await settles(sink.output({ ...runs[r] }, tasks[r], batch('stdout', lines, i)), 'output')
+        const one = open[(i * 5) % 3] as (typeof open)[number]
+        const lines = [`${one.run.id} batch ${i}`, `${one.run.id} batch ${i} again`]
+        one.lines.push(...lines)
+        await settles(sink.output({ ...one.run }, one.task, batch('stdout', lines, i)), 'output')
       }
-      const ended = runs.map((run) => endedRun(run))
+      const ended = open.map((one) => ({ ...one, run: endedRun(one.run) }))
       // Ended in another order than started.
-      for (const r of [1, 2, 0]) await settles(sink.runEnded(ended[r] as Run, tasks[r]), 'runEnded')
-      for (let r = 0; r < 3; r++)
-        expect(await read(ended[r] as Run, tasks[r]), `run ${r}`).toStrictEqual(expected[r])
+      for (const r of [1, 2, 0]) {
+        const one = ended[r] as (typeof ended)[number]
+        await settles(sink.runEnded(one.run, one.task), 'runEnded')
+      }
+      for (const [r, one] of ended.entries())
+        expect(await read(one.run, one.task), `run ${r}`).toStrictEqual(one.lines)
     })
 
     check('records a failed run, a run ended by a signal and a run without output', async () => {
