@@ -59,7 +59,8 @@ describe.each(builds)('the container of %s', (_, build) => {
 
   it('resolves every token of TOKENS', () => {
     const c = tasse.container
-    for (const [name, token] of Object.entries(TOKENS)) {
+    // Every token is a symbol (Symbol.for('tasse.…')), typed by what it resolves to.
+    for (const [name, token] of Object.entries(TOKENS) as [string, symbol][]) {
       expect(c.isRegistered(token, true), `TOKENS.${name} is registered`).toBe(true)
       expect(c.resolveAll(token).length, `TOKENS.${name} resolves`).toBeGreaterThan(0)
     }
