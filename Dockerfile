@@ -59,10 +59,7 @@ RUN apt-get update \
 ARG TASSE_UID=1000
 ARG TASSE_GID=1000
 # The official Node images already have a `node` user with uid 1000: it makes way for `tasse`.
-RUN for name in node; do \
-      if getent passwd "$name" >/dev/null; then userdel --remove "$name" 2>/dev/null || true; fi; \
-      if getent group "$name" >/dev/null; then groupdel "$name" 2>/dev/null || true; fi; \
-    done \
+RUN (userdel --remove node 2>/dev/null; groupdel node 2>/dev/null; true) \
  && groupadd --gid "$TASSE_GID" tasse \
  && useradd --uid "$TASSE_UID" --gid "$TASSE_GID" --home-dir /home/tasse --create-home \
       --shell /bin/sh tasse
