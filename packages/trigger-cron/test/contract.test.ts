@@ -18,6 +18,7 @@ testTriggerFactory({
     {},
     { second: '*' },
     { minute: '*/5' },
+    { hour: 12, minute: 0, timezone: 'UTC' },
     { day_of_week: 'mon-fri', hour: 17, minute: 30, timezone: 'Europe/Paris' },
     { hour: '2', minute: 30, timezone: 'America/New_York' },
     { hour: '1-3', minute: '*/20', timezone: 'Australia/Lord_Howe' },

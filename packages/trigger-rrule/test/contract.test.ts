@@ -16,6 +16,7 @@ testTriggerFactory({
   factory: rruleTriggerFactory,
   valid: [
     { rrule: 'FREQ=DAILY', dtstart: '2024-01-01 09:00:00' },
+    { rrule: 'FREQ=WEEKLY;BYDAY=MO', dtstart: '2024-01-01 08:00:00', timezone: 'UTC' },
     {
       rrule: 'FREQ=MONTHLY;BYMONTH=3,6,9,12;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1',
       dtstart: '2024-01-01 18:00:00',

@@ -257,16 +257,28 @@ export function testLogSink(options: TestLogSinkOptions): void {
 
     check('keeps everything after close()', async () => {
       const task = makeTask('closing')
-      const lines = Array.from({ length: 5000 }, (_, i) => `before close ${i}`)
-      const done = await play(task, [batch('stdout', lines.slice(0, 2500))])
-      // A second run still open at shutdown: its output so far must survive close() too.
+      const lines = Array.from({ length: 2500 }, (_, i) => `before close ${i}`)
+      const done = await play(task, [batch('stdout', lines)])
+      // A second run still open at shutdown, its last batches handed over just before close()
+      // without waiting for them (so a sink that buffers still holds them): close() flushes.
       const open = startedRun(task)
       await settles(sink.runStarted({ ...open }, task), 'runStarted')
-      await settles(sink.output({ ...open }, task, batch('stdout', lines.slice(2500))), 'output')
+      const pending = Array.from({ length: 64 }, (_, i) =>
+        batch(
+          'stdout',
+          Array.from({ length: 1000 }, (_, j) => `open ${i}:${j} ${'c'.repeat(200)}`),
+          i,
+        ),
+      )
+      const returned = pending.map((b) => sink.output({ ...open }, task, b))
       closed = true
       await settles(sink.close?.(), 'close')
-      expect(await read(done, task)).toStrictEqual(lines.slice(0, 2500))
-      expect(await read(open, task)).toStrictEqual(lines.slice(2500))
+      // Read as soon as close() settled: it must not leave writes behind it.
+      expect(await read(done, task)).toStrictEqual(lines)
+      const kept = await read(open, task)
+      expect(kept.length, 'lines of the run open at close').toBe(64_000)
+      expect(kept).toStrictEqual(pending.flatMap((b) => b.lines))
+      await settles(Promise.all(returned), 'the outputs handed over before close')
     })
   })
 }
