@@ -220,6 +220,7 @@ async function measure(ctx, kind, n, { limit, seconds, startDate }) {
         await sleep(5000)
       }
     }
+    host.log.poll()
     reported ??= reportedFromLog(kind, host.log.lines)
     const hostLines = host.log.lines.length
     await host.stop()
