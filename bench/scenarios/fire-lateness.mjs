@@ -78,11 +78,11 @@ export default {
           better: 'lower',
           tasse: pick(tasse, (r) => r.lateness.p99),
           tasseText: tasse.lateness
-            ? `${fmt(tasse.lateness.p99)} / ${fmt(tasse.lateness.max)}`
+            ? `${fmt(tasse.lateness.p99)} / ${fmt(tasse.lateness.max)} ms`
             : undefined,
           original: original && pick(original, (r) => r.lateness.p99),
           originalText: original?.lateness
-            ? `${fmt(original.lateness.p99)} / ${fmt(original.lateness.max)}`
+            ? `${fmt(original.lateness.p99)} / ${fmt(original.lateness.max)} ms`
             : undefined,
           target: target.p99 ?? '',
           met: target.p99 && tasse.lateness ? tasse.lateness.p99 <= 20 : undefined,
