@@ -14,18 +14,19 @@ export interface SkippedTests<Name extends string = string> {
 }
 
 /**
- * An `it` that skips the titles listed in `skip`, showing the reason. Throws at once when a skip
- * names a test the suite does not have, so a renamed test cannot be skipped silently.
+ * An `it` for the tests named in `names` (so the list a plugin may skip from stays in step with
+ * the suite) that skips the titles listed in `skip`, showing the reason. Throws at once when a
+ * skip names a test the suite does not have, so a renamed test cannot be skipped silently.
  */
-export function contractIt(
+export function contractIt<Name extends string>(
   suite: string,
-  names: readonly string[],
+  names: readonly Name[],
   skip: readonly SkippedTests[] = [],
-): (title: string, fn: () => unknown, timeout?: number) => void {
+): (title: Name, fn: () => unknown, timeout?: number) => void {
   const reasons = new Map<string, string>()
   for (const entry of skip) {
     for (const title of entry.tests) {
-      if (!names.includes(title))
+      if (!(names as readonly string[]).includes(title))
         throw new Error(
           `[tasse] ${suite}: cannot skip ${JSON.stringify(title)}, the suite has no such test; its tests are:\n  ${names.join('\n  ')}`,
         )
