@@ -3,6 +3,7 @@
  * daylight-saving policy (APSCHEDULER.md §3, §6, §7.1).
  */
 import {
+  ceilToSecond,
   type EpochMicros,
   jitterDelay,
   MICROS_PER_SECOND,
@@ -12,6 +13,7 @@ import {
   readJitterOption,
   readTimeZoneOption,
   rejectUnknownOptions,
+  secondAfter,
   type Trigger,
   type TriggerContext,
   type TriggerFactory,
@@ -101,9 +103,9 @@ export function cronTrigger(
     nextFireTime: function cronTrigger(previous: EpochMicros | null, now: EpochMicros) {
       // The first fire time is at or after max(now, start_date); later ones strictly after the
       // previous (jittered) one, whatever `now` says: catching up is the scheduler's business.
-      let from = previous === null ? now : previous + 1
-      if (startDate !== null && startDate > from) from = startDate
-      const second = schedule.nextFire(ceilToSecond(from))
+      let from = previous === null ? ceilToSecond(now) : secondAfter(previous)
+      if (startDate !== null) from = Math.max(from, ceilToSecond(startDate))
+      const second = schedule.nextFire(from)
       if (second === null) return null
       const fire = second * MICROS_PER_SECOND
       if (endDate !== null && fire > endDate) return null
@@ -130,10 +132,4 @@ function readFields(options: Readonly<Record<string, unknown>>, source: OptionSo
     if (error instanceof CronFieldError) optionError(source, error.field, error.problem)
     throw error
   }
-}
-
-/** Whole seconds at or after an instant in µs, exact for every instant up to the year 9999. */
-function ceilToSecond(micros: EpochMicros): number {
-  const remainder = micros % MICROS_PER_SECOND
-  return (micros - remainder) / MICROS_PER_SECOND + (remainder > 0 ? 1 : 0)
 }

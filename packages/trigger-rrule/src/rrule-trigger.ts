@@ -5,6 +5,7 @@
  * APSCHEDULER.md §7.2 (RFC 5545's own rule: a time in a gap moves forward by the gap's length).
  */
 import {
+  ceilToSecond,
   civilFromDays,
   daysFromCivil,
   daysInMonth,
@@ -19,6 +20,7 @@ import {
   readTimeZoneOption,
   rejectUnknownOptions,
   SECONDS_PER_DAY,
+  secondAfter,
   show,
   type TimeZone,
   type Trigger,
@@ -116,8 +118,8 @@ export function rruleTrigger(
     timezone: zone.name,
     describe: () => description,
     nextFireTime: function rruleTrigger(previous: EpochMicros | null, now: EpochMicros) {
-      const from = previous === null ? now : previous + 1
-      const second = nextInstant(walls, zone, ceilToSecond(from), end)
+      const from = previous === null ? ceilToSecond(now) : secondAfter(previous)
+      const second = nextInstant(walls, zone, from, end)
       if (second === null) return null
       const fire = second * MICROS_PER_SECOND
       if (jitter === 0) return fire
@@ -375,9 +377,4 @@ function readDtstart(
 /** A wall time as the floating `Date` `rrule` works with (its UTC fields are the wall clock). */
 function dateOf(local: number): Date {
   return new Date(local * 1000)
-}
-
-function ceilToSecond(micros: EpochMicros): number {
-  const remainder = micros % MICROS_PER_SECOND
-  return (micros - remainder) / MICROS_PER_SECOND + (remainder > 0 ? 1 : 0)
 }

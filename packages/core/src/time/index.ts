@@ -10,6 +10,7 @@ export {
   weekdayOfDays,
 } from './civil.js'
 export {
+  ceilToSecond,
   formatInstant,
   formatLocal,
   formatOffset,
@@ -17,6 +18,7 @@ export {
   MICROS_PER_SECOND,
   type ParsedDateTime,
   parseDateTime,
+  secondAfter,
 } from './iso.js'
 export {
   jitterDelay,

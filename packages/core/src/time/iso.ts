@@ -9,6 +9,25 @@ import type { TimeZone } from './zone.js'
 /** Microseconds per second. */
 export const MICROS_PER_SECOND = 1_000_000
 
+/** The whole second (as seconds since the epoch) at or after an instant in µs; exact up to 9999. */
+export function ceilToSecond(micros: EpochMicros): number {
+  const remainder = micros % MICROS_PER_SECOND
+  return (micros - remainder) / MICROS_PER_SECOND + (remainder > 0 ? 1 : 0)
+}
+
+/**
+ * The first whole second strictly after an instant in µs, as seconds: where the search for the
+ * fire time after `previous` starts.
+ *
+ * NOTE: not `ceilToSecond(previous + 1)`: past 2^53 µs (the year 2255) a double no longer holds
+ * every microsecond, `previous + 1` rounds back to `previous`, and a trigger would answer the
+ * same fire time again and again.
+ */
+export function secondAfter(micros: EpochMicros): number {
+  const remainder = micros % MICROS_PER_SECOND
+  return (micros - remainder) / MICROS_PER_SECOND + 1
+}
+
 /** A parsed date-time string: a wall time, and the offset it was written with, if any. */
 export interface ParsedDateTime {
   /** The wall time as microseconds, read as if it were UTC. */
