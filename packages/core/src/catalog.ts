@@ -4,9 +4,9 @@
  * others; a task whose task.yaml breaks after it was good keeps its last good definition (and
  * shows the error) rather than stopping.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { type Dirent, readdirSync, readFileSync, type Stats, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { displayPath, type LoadTaskOptions, loadTask } from './task-loader.js'
+import { DEFAULT_ENTRYPOINTS, displayPath, type LoadTaskOptions, loadTask } from './task-loader.js'
 import type { InvalidTask, TaskDefinition } from './types.js'
 
 export interface CatalogEntry {
@@ -14,8 +14,10 @@ export interface CatalogEntry {
   task: TaskDefinition | null
   /** Why the folder's current content cannot be used. */
   error: InvalidTask | null
-  /** The content that produced this entry, to skip re-parsing unchanged folders. */
+  /** Cheap signs of change (modification times), to skip unchanged folders. */
   fingerprint: string
+  /** What defines the task (task.yaml's text, the default entrypoints present). */
+  content: string
 }
 
 export interface CatalogChanges {
@@ -71,9 +73,16 @@ export class Catalog {
       const fingerprint = folderFingerprint(dir)
       const previous = this.entries.get(name)
       if (previous && previous.fingerprint === fingerprint) continue
+      // The folder was touched; whether the task changed is decided by what defines it, so that
+      // a task writing files into its own folder is not rescheduled each time it does.
+      const content = folderContent(dir)
+      if (previous && previous.content === content) {
+        previous.fingerprint = fingerprint
+        continue
+      }
       try {
         const task = loadTask(dir, this.loadOptions)
-        this.entries.set(name, { task, error: null, fingerprint })
+        this.entries.set(name, { task, error: null, fingerprint, content })
         if (previous?.task) changes.changed.push(task)
         else changes.added.push(task)
       } catch (cause) {
@@ -83,7 +92,7 @@ export class Catalog {
           file: displayPath(join(dir, 'task.yaml'), this.loadOptions.displayFrom),
           error: cause instanceof Error ? cause : new Error(String(cause)),
         }
-        this.entries.set(name, { task: previous?.task ?? null, error, fingerprint })
+        this.entries.set(name, { task: previous?.task ?? null, error, fingerprint, content })
         changes.invalid.push(error)
       }
     }
@@ -96,40 +105,55 @@ export class Catalog {
   }
 }
 
-/** Folder names below `tasksDir`, hidden ones (`.git`, …) left out. */
+/** Folder names below `tasksDir` (links to folders included), hidden ones (`.git`, …) left out. */
 function listTaskFolders(tasksDir: string): string[] {
-  let names: string[]
+  let entries: Dirent[]
   try {
-    names = readdirSync(tasksDir)
+    entries = readdirSync(tasksDir, { withFileTypes: true })
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return []
     throw cause
   }
-  return names.filter((name) => !name.startsWith('.') && isDirectory(join(tasksDir, name))).sort()
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory()
-  } catch {
-    return false
-  }
+  return entries
+    .filter(
+      (entry) =>
+        !entry.name.startsWith('.') &&
+        (entry.isDirectory() ||
+          (entry.isSymbolicLink() && statOrNull(join(tasksDir, entry.name))?.isDirectory())),
+    )
+    .map((entry) => entry.name)
+    .sort()
 }
 
 /**
- * What decides whether a folder must be loaded again: task.yaml's text and the names of the
- * files beside it (an entrypoint appearing or disappearing changes the task).
+ * What decides whether a folder must be loaded again: the folder's own modification time (an
+ * entry added, removed or renamed, such as an entrypoint appearing or a task.yaml replaced by
+ * an editor) and task.yaml's modification time, size and inode. Two `stat` calls rather than
+ * reading every file: the periodic rescan of 10,000 tasks must cost next to nothing.
  */
 function folderFingerprint(dir: string): string {
-  let yaml = ''
+  const folder = statOrNull(dir)
+  const yaml = statOrNull(join(dir, 'task.yaml'))
+  const yamlPart = yaml ? `${yaml.mtimeMs}:${yaml.size}:${yaml.ino}` : 'missing'
+  return `${folder?.mtimeMs ?? 'gone'}|${yamlPart}`
+}
+
+/** What a task is made from: task.yaml's text and which default entrypoints exist. */
+function folderContent(dir: string): string {
+  let yaml: string
   try {
     yaml = readFileSync(join(dir, 'task.yaml'), 'utf8')
   } catch {
     yaml = '\0missing'
   }
-  let files = ''
+  const entrypoints = DEFAULT_ENTRYPOINTS.filter((file) => statOrNull(join(dir, file)) !== null)
+  return `${entrypoints.join(',')}\n${yaml}`
+}
+
+function statOrNull(path: string): Stats | null {
   try {
-    files = readdirSync(dir).sort().join('\0')
-  } catch {}
-  return `${files}\n${yaml}`
+    return statSync(path)
+  } catch {
+    return null
+  }
 }

@@ -60,7 +60,8 @@ export interface ExecutorOptions {
 }
 
 /** Environment variables of the host that never reach a task. */
-export const HOST_ONLY_ENV = /^(TASSE_.*|VIRTUAL_ENV|POETRY_ACTIVE|PYTHONHOME|npm_.*|NODE_OPTIONS)$/
+export const HOST_ONLY_ENV =
+  /^(TASSE_.*|VIRTUAL_ENV|VIRTUAL_ENV_PROMPT|PYENV_VIRTUAL_ENV|POETRY_ACTIVE|PIPENV_ACTIVE|PYTHONHOME|npm_.*|NODE_OPTIONS)$/
 
 /** The host's environment without its own configuration and secrets, as tasks start from. */
 export function taskBaseEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
@@ -304,8 +305,9 @@ export class Executor {
     this.update(run, { status: 'running', startedAt: Date.now() })
     this.options.events.emit('run:started', { ...run })
     await this.toSinks((sink) => sink.runStarted(run, task))
-    const tasseLine = (line: string) =>
-      void this.deliver(entry, { stream: 'tasse', time: Date.now(), lines: [line] })
+    // A message of several lines (an install's last lines) stays one log line per line.
+    const tasseLine = (text: string) =>
+      void this.deliver(entry, { stream: 'tasse', time: Date.now(), lines: text.split('\n') })
     try {
       const runner = pickRunner(this.options.runners, task)
       const env = this.runEnv(task, run)

@@ -69,6 +69,10 @@ describe('catalog rescans', () => {
     expect(catalog.scan().added).toHaveLength(1)
     expect(catalog.scan()).toEqual({ added: [], changed: [], removed: [], invalid: [] })
 
+    // A task writing files into its own folder does not change the task.
+    writeFileSync(join(dir, 'hello', 'output.csv'), 'a,b\n')
+    expect(catalog.scan()).toEqual({ added: [], changed: [], removed: [], invalid: [] })
+
     writeFileSync(join(dir, 'hello', 'task.yaml'), 'scheduler:\n  trigger: every\n  ms: 50\n')
     expect(catalog.scan().changed.map((t) => t.trigger?.describe())).toEqual(['every 50 ms'])
 
