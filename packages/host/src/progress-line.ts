@@ -54,7 +54,7 @@ export class ProgressLine {
       return
     }
     if (!this.status.isTTY) {
-      for (const line of batch.lines) this.status.write(`[tasse] ${line}\n`)
+      for (const line of batch.lines) this.status.write(`${tagged(line)}\n`)
       return
     }
     const keep = this.options.keep ?? 40
@@ -72,7 +72,7 @@ export class ProgressLine {
   /** Clears the status line; when `failed`, prints the lines it showed, which say why. */
   end(failed: boolean): void {
     this.clear()
-    if (failed) for (const line of this.held) this.status.write(`[tasse] ${line}\n`)
+    if (failed) for (const line of this.held) this.status.write(`${tagged(line)}\n`)
     this.held = []
   }
 
@@ -90,4 +90,9 @@ export class ProgressLine {
     if (this.line !== null) this.status.write('\r\x1b[K')
     this.line = null
   }
+}
+
+/** A line as Tasse says it: `[tasse] …`, once (runner messages already carry the prefix). */
+function tagged(line: string): string {
+  return line.startsWith('[tasse]') ? line : `[tasse] ${line}`
 }
