@@ -35,8 +35,9 @@ export interface Trigger {
   describe(): string
   /**
    * APScheduler 3's `get_next_fire_time(previous_fire_time, now)`: the first fire time, given
-   * `previous === null`, at or after `now`; otherwise the one after `previous`. `null` when the
-   * schedule has no more fire times.
+   * `previous === null`, at or after `now` (a date trigger answers its `run_date` even when it
+   * is past, as APScheduler does: the scheduler's misfire grace decides); otherwise the one
+   * after `previous`. `null` when the schedule has no more fire times.
    */
   nextFireTime(previous: EpochMicros | null, now: EpochMicros): EpochMicros | null
 }
@@ -227,7 +228,7 @@ export interface Runner {
 // ---------------------------------------------------------------------------------------------
 // Log sinks
 
-/** Consecutive complete lines of one stream, read at one time. */
+/** Consecutive complete lines of one stream, read at one time (at least one line). */
 export interface OutputBatch {
   stream: 'stdout' | 'stderr' | 'tasse'
   /** When the lines were read, epoch ms. */
