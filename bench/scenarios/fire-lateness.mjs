@@ -39,7 +39,7 @@ export default {
       const machine = await floor(n, 3)
       details.cases.push({ n, floor: machine })
       rows.push({
-        figure: `floor: ${n} bash processes started at once by a shell loop, p50 / p99`,
+        figure: `floor: ${n} bash process${n > 1 ? 'es' : ''} started at once by a shell loop, p50 / p99`,
         unit: 'ms',
         tasse: machine.p50,
         tasseText: `${fmt(machine.p50)} / ${fmt(machine.p99)} ms`,
