@@ -28,7 +28,7 @@ import type {
 } from './types.js'
 
 /** Output gathered before it is handed to the sinks without waiting for the next loop turn. */
-const BATCH_CHARS = 256 * 1024
+const BATCH_CHARS = 32 * 1024
 /** A longer line without a newline is delivered in pieces of this size. */
 const MAX_LINE_CHARS = 1024 * 1024
 

@@ -35,10 +35,11 @@ export interface FileLogSinkOptions {
 /**
  * How much output a log file may hold in memory while the disk catches up, before the task's
  * output is paused. Small buffers (Node's default is 16 KiB) make every chunk a pause and resume
- * and a system call of its own; 1 MiB lets writes gather into large `writev` calls while memory
- * stays bounded per file.
+ * and a system call of its own; 128 KiB lets writes gather into `writev` calls while memory stays
+ * bounded per file (measured: 2,000,000 lines at ~100 MB/s, host peak RSS 127 MB; with 1 MiB,
+ * 151 MB and no faster).
  */
-const WRITE_BUFFER_BYTES = 1024 * 1024
+const WRITE_BUFFER_BYTES = 128 * 1024
 
 /** Where the output of run `runId` of `task` is kept. */
 export function runLogPath(logsDir: string, task: string, runId: string): string {
