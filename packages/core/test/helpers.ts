@@ -71,16 +71,19 @@ export async function startTasse(
   return Object.assign(tasse, { log })
 }
 
+/** What a polled check gives once it holds. */
+export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>
+
 /** Polls `check` until it returns a truthy value, or fails after `timeoutMs`. */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
   timeoutMs = 10_000,
   what = 'condition',
-): Promise<T> {
+): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()
-    if (value) return value
+    if (value) return value as Truthy<T>
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 25))

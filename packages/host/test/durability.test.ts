@@ -119,7 +119,9 @@ describe('pause', () => {
     const second = await start()
     await new Promise((resolve) => setTimeout(resolve, 2500))
     expect((await history()).length).toBe(before)
-    const task = await (await fetch(`${second.url}/api/v1/tasks/tick`)).json()
+    const task = (await (await fetch(`${second.url}/api/v1/tasks/tick`)).json()) as {
+      state: string
+    }
     expect(task.state).toBe('paused')
 
     await fetch(`${second.url}/api/v1/tasks/tick/resume`, { method: 'POST' })

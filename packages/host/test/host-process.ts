@@ -62,11 +62,11 @@ export async function until<T>(
   check: () => T | Promise<T>,
   timeoutMs: number,
   what: string,
-): Promise<T> {
+): Promise<Exclude<T, false | 0 | '' | null | undefined>> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()
-    if (value) return value
+    if (value) return value as Exclude<T, false | 0 | '' | null | undefined>
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
