@@ -90,6 +90,9 @@ describe('restarts', () => {
       'the child to start',
     )
     expect(processAlive(childPid)).toBe(true)
+    // The crash must come after the run's process group is on record, as it would in real life
+    // (on a loaded machine the write may trail the child's first line by a few milliseconds).
+    await until(async () => (await history('sleeper'))[0]?.pid, 5000, 'the pid on record')
     expect(await stop(first, 'SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' })
     expect(processAlive(childPid)).toBe(true) // orphaned: nothing ended it yet
 
