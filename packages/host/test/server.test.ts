@@ -163,8 +163,10 @@ function parsePrometheus(text: string): Sample[] {
       }
       continue
     }
+    // Values as Prometheus reads them (Go's ParseFloat: NaN and Inf in any case). prom-client
+    // writes `Nan` for the event-loop lag before its first sample (taken once a second).
     const sample =
-      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*)\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*)\})? (-?[0-9.e+-]+|[Nn][Aa][Nn]|[+-]Inf)$/.exec(
         line,
       )
     if (!sample) throw new Error(`not Prometheus text: ${JSON.stringify(line)}`)
