@@ -140,8 +140,12 @@ describe('fires missed while the host was down', () => {
     },
   })
 
-  it('with misfire_grace_time: null and coalesce: true, runs exactly one catch-up', async () => {
-    data = dataWith(every2s('  misfire_grace_time: null\n  coalesce: true\n'))
+  /**
+   * A task every 2 s, run once, its host stopped for 7 s and started again. Returns how many
+   * runs history held before the restart, and when it restarted (µs).
+   */
+  async function downFor7s(extra: string) {
+    data = dataWith(every2s(extra))
     const first = await start()
     await until(
       async () => (await history()).some((r) => r.status === 'succeeded'),
@@ -151,8 +155,13 @@ describe('fires missed while the host was down', () => {
     await stop(first)
     const before = (await history()).length
     await new Promise((resolve) => setTimeout(resolve, 7000))
-
+    const restartedAt = Date.now() * 1000
     await start()
+    return { before, restartedAt }
+  }
+
+  it('with misfire_grace_time: null and coalesce: true, runs exactly one catch-up', async () => {
+    const { before } = await downFor7s('  misfire_grace_time: null\n  coalesce: true\n')
     // Down 7 s with a fire every 2 s: at least 3 fires fell due; one runs, the rest are missed.
     const after = await until(
       async () => {
@@ -169,19 +178,7 @@ describe('fires missed while the host was down', () => {
   }, 30_000)
 
   it('with the default grace of 1 s, records the missed fires and does not run them', async () => {
-    data = dataWith(every2s(''))
-    const first = await start()
-    await until(
-      async () => (await history()).some((r) => r.status === 'succeeded'),
-      6000,
-      'a first run',
-    )
-    await stop(first)
-    const before = (await history()).length
-    await new Promise((resolve) => setTimeout(resolve, 7000))
-
-    const restartedAt = Date.now() * 1000
-    await start()
+    const { before, restartedAt } = await downFor7s('')
     // Down 7 s with a fire every 2 s: at least 3 fires fell due, all but the last > 1 s late.
     const after = await until(
       async () => {
