@@ -26,30 +26,31 @@ export function memory(pid) {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM'), threads: threads ? Number(threads[1]) : null }
 }
 
-/** User + system CPU seconds of the process itself (not its children). */
-export function cpuSeconds(pid) {
-  let text
+/**
+ * The fields of `/proc/<pid>/stat` from field 3 (state) on, or null once the process is gone.
+ * The command name (field 2) may hold spaces: split after its closing parenthesis.
+ */
+function statFields(pid) {
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return text.slice(text.lastIndexOf(')') + 2).split(' ')
   } catch {
     return null
   }
-  // The command name (field 2) may hold spaces: split after its closing parenthesis.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
+}
+
+/** User + system CPU seconds of the process itself (not its children). */
+export function cpuSeconds(pid) {
+  const fields = statFields(pid)
   // fields[0] is field 3 (state); utime is field 14, stime field 15.
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks
+  return fields && (Number(fields[11]) + Number(fields[12])) / clockTicks
 }
 
 /** Child + own CPU seconds (cutime, cstime: children already waited for). */
 export function cpuSecondsWithChildren(pid) {
-  let text
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  } catch {
-    return null
-  }
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
+  const fields = statFields(pid)
   return (
+    fields &&
     (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / clockTicks
   )
 }
