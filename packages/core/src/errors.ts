@@ -132,3 +132,17 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length] as number
 }
+
+/**
+ * A store that serves one host at a time (SQLite) is held by another live host: starting a
+ * second host there would run every schedule twice. `holder` is that host, when known.
+ */
+export class HostConflictError extends Error {
+  override readonly name = 'HostConflictError'
+  readonly holder: { id: string; name: string; pid: number; startedAt: number } | null
+
+  constructor(message: string, holder: HostConflictError['holder']) {
+    super(message)
+    this.holder = holder
+  }
+}

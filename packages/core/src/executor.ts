@@ -57,6 +57,8 @@ export interface ExecutorOptions {
   killGraceMs?: number
   /** Zone of TASSE_SCHEDULED_TIME. @default 'UTC' */
   timezone?: string
+  /** The id this host registered with the store, recorded on its runs (`null`: none). */
+  hostId?: () => string | null
 }
 
 /** Environment variables of the host that never reach a task. */
@@ -228,6 +230,7 @@ export class Executor {
       error: null,
       pid: null,
       pidStartedAt: null,
+      hostId: this.options.hostId?.() ?? null,
     }
   }
 

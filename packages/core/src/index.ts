@@ -2,7 +2,9 @@
  * @tasse/core: the public API. Anything not exported here is internal.
  */
 export { Catalog, type CatalogChanges, type CatalogEntry } from './catalog.js'
+export { LocalChangeFeed } from './change-feed.js'
 export {
+  HostConflictError,
   RunFailedError,
   RunRefusedError,
   show,
@@ -21,7 +23,7 @@ export {
   validateParams,
 } from './executor.js'
 export { type FileLogSinkOptions, fileLogSink, runLogPath } from './file-log-sink.js'
-export { MemoryRunStore } from './memory-store.js'
+export { MemoryRunStore, type MemoryRunStoreOptions } from './memory-store.js'
 export { type PlainRunnerOptions, plainRunners } from './plain-runners.js'
 export { newRunId } from './run-id.js'
 export {
@@ -32,6 +34,23 @@ export {
   encodeRunCursor,
   type PruneOptions,
 } from './run-store-args.js'
+export {
+  capChunk,
+  changesFinalStatus,
+  checkAdmissionWrites,
+  checkClaim,
+  checkHostRegistration,
+  checkLease,
+  checkOutputCap,
+  checkOutputChunk,
+  checkOutputRead,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  DEFAULT_OUTPUT_PAGE_CHUNKS,
+  finalStatusError,
+  outputPage,
+  takenOverError,
+  UNFINISHED_RUN_STATUSES,
+} from './run-store-cluster.js'
 export { MAX_TIMER_DELAY_MS } from './scheduler.js'
 export { DEFAULT_JOB_OPTIONS, readJobOptions, readSchedulerConfig } from './scheduler-config.js'
 export {

@@ -1,4 +1,8 @@
 import { MemoryRunStore } from './memory-store.js'
 import { testRunStore } from './testing/index.js'
 
-testRunStore({ name: 'memory', create: () => new MemoryRunStore() })
+testRunStore({
+  name: 'memory',
+  hosts: 'many',
+  create: ({ maxOutputBytes }) => new MemoryRunStore({ maxOutputBytes }),
+})

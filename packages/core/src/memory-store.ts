@@ -1,8 +1,11 @@
 /**
  * The in-memory `RunStore`: a real implementation (filters, newest-first pages, opaque cursors,
- * retention), for tests and for embedders who want no history across restarts. It passes the
- * same contract suite (`testRunStore` in `@tasse/core/testing`) as the SQLite store.
+ * retention, claims, hosts and leases, admission, cancel requests, output), for tests and for
+ * embedders who want no history across restarts. It passes the same contract suite
+ * (`testRunStore` in `@tasse/core/testing`) as the SQLite and PostgreSQL stores. Several Tasse
+ * instances in one process may share one: it then behaves as a cluster's store would.
  */
+import { LocalChangeFeed } from './change-feed.js'
 import { tasseMessage } from './errors.js'
 import {
   checkPruneOptions,
@@ -12,17 +15,52 @@ import {
   type PruneOptions,
 } from './run-store-args.js'
 import {
+  capChunk,
+  changesFinalStatus,
+  checkAdmissionWrites,
+  checkClaim,
+  checkHostRegistration,
+  checkLease,
+  checkOutputCap,
+  checkOutputChunk,
+  checkOutputRead,
+  finalStatusError,
+  outputPage,
+  takenOverError,
+} from './run-store-cluster.js'
+import {
+  type AdmissionWrites,
+  type CancelRequest,
+  type EpochMicros,
+  type ExpiredHosts,
+  type ExpireHostsOptions,
   FINAL_RUN_STATUSES,
+  type HostRecord,
+  type HostRegistration,
+  type OutputAppend,
+  type OutputChunk,
+  type OutputPage,
   type Run,
   type RunPage,
+  type RunPatch,
   type RunQuery,
   type RunStore,
+  type StoreChange,
   type TaskState,
 } from './types.js'
 
 const STORE_NAME = 'memory'
 
-type RunPatch = Parameters<RunStore['updateRun']>[1]
+export interface MemoryRunStoreOptions {
+  /**
+   * Bytes of output kept per run (`appendOutput`); what comes after is dropped.
+   * @default 1 MiB (`DEFAULT_MAX_OUTPUT_BYTES`)
+   */
+  maxOutputBytes?: number
+}
+
+type StoredChunk = OutputChunk & { bytes: number; truncated: boolean }
+type StoredCancel = Omit<CancelRequest, 'task' | 'hostId'>
 
 /**
  * Keeps runs and task states in maps, indexed by id order overall and per task, so a page costs
@@ -41,10 +79,27 @@ export class MemoryRunStore implements RunStore {
   /** Each task's run ids, ascending. */
   readonly #idsByTask = new Map<string, string[]>()
   readonly #states = new Map<string, TaskState>()
+  /** Claimed `(task, fire time, attempt)` keys, with the fire time for pruning. */
+  readonly #claims = new Map<string, EpochMicros>()
+  readonly #hosts = new Map<string, HostRecord>()
+  readonly #cancels = new Map<string, StoredCancel>()
+  /** Each run's output chunks by offset. */
+  readonly #output = new Map<string, Map<number, StoredChunk>>()
+  readonly #feed = new LocalChangeFeed()
+  readonly #maxOutputBytes: number
   #closed = false
+
+  /** @param options.maxOutputBytes bytes of output kept per run. @default 1 MiB */
+  constructor(options: MemoryRunStoreOptions = {}) {
+    this.#maxOutputBytes = checkOutputCap(options.maxOutputBytes, STORE_NAME)
+  }
 
   async insertRun(run: Run): Promise<void> {
     this.#assertOpen()
+    this.#insert(run)
+  }
+
+  #insert(run: Run): void {
     if (this.#runs.has(run.id)) {
       throw new Error(tasseMessage(`a run with id "${run.id}" already exists`, STORE_NAME))
     }
@@ -56,12 +111,19 @@ export class MemoryRunStore implements RunStore {
       this.#idsByTask.set(run.task, taskIds)
     }
     insertSorted(taskIds, run.id)
+    this.#changed(run)
   }
 
   async updateRun(id: string, patch: RunPatch): Promise<void> {
     this.#assertOpen()
+    this.#update(id, patch)
+  }
+
+  #update(id: string, patch: RunPatch): void {
     const stored = this.#runs.get(id)
     if (!stored) throw new Error(tasseMessage(`no run with id "${id}" to update`, STORE_NAME))
+    if (changesFinalStatus(stored.status, patch))
+      throw finalStatusError(id, stored.status, patch, STORE_NAME)
     const updated: Record<string, unknown> = { ...stored }
     for (const [key, value] of Object.entries(patch)) {
       // `id` and `task` identify the run and never change; undefined means "leave as is".
@@ -69,6 +131,7 @@ export class MemoryRunStore implements RunStore {
       updated[key] = key === 'params' ? { ...(value as Run['params']) } : value
     }
     this.#runs.set(id, updated as unknown as Run)
+    this.#changed(updated as unknown as Run)
   }
 
   async getRun(id: string): Promise<Run | undefined> {
@@ -105,10 +168,15 @@ export class MemoryRunStore implements RunStore {
 
   async unfinishedRuns(): Promise<Run[]> {
     this.#assertOpen()
+    return this.#unfinished(this.#ids).map(copyRun)
+  }
+
+  /** The unfinished runs among `ids`, in their order (not copied). */
+  #unfinished(ids: readonly string[]): Run[] {
     const runs: Run[] = []
-    for (const id of this.#ids) {
+    for (const id of ids) {
       const run = this.#runs.get(id) as Run
-      if (!FINAL_RUN_STATUSES.has(run.status)) runs.push(copyRun(run))
+      if (!FINAL_RUN_STATUSES.has(run.status)) runs.push(run)
     }
     return runs
   }
@@ -122,6 +190,7 @@ export class MemoryRunStore implements RunStore {
   async setTaskState(state: TaskState): Promise<void> {
     this.#assertOpen()
     this.#states.set(state.task, { ...state })
+    this.#feed.emit({ type: 'task-state', task: state.task })
   }
 
   async listTaskStates(): Promise<TaskState[]> {
@@ -133,8 +202,18 @@ export class MemoryRunStore implements RunStore {
 
   async pruneRuns(options: PruneOptions): Promise<number> {
     this.#assertOpen()
-    const { olderThanMs, keepPerTask } = checkPruneOptions(options, STORE_NAME)
-    const cutoff = olderThanMs === undefined ? undefined : (options.now ?? Date.now()) - olderThanMs
+    const { olderThanMs, keepPerTask, outputOlderThanMs } = checkPruneOptions(options, STORE_NAME)
+    const now = options.now ?? Date.now()
+    const cutoff = olderThanMs === undefined ? undefined : now - olderThanMs
+    if (cutoff !== undefined)
+      for (const [key, scheduledAt] of this.#claims)
+        if (scheduledAt < cutoff * 1000) this.#claims.delete(key)
+    if (outputOlderThanMs !== undefined)
+      for (const runId of this.#output.keys()) {
+        const run = this.#runs.get(runId)
+        if (run && FINAL_RUN_STATUSES.has(run.status) && run.queuedAt < now - outputOlderThanMs)
+          this.#output.delete(runId)
+      }
     const doomed = new Set<string>()
     for (const taskIds of this.#idsByTask.values()) {
       for (let i = taskIds.length - 1; i >= 0; i--) {
@@ -148,7 +227,11 @@ export class MemoryRunStore implements RunStore {
     }
     if (doomed.size === 0) return 0
 
-    for (const id of doomed) this.#runs.delete(id)
+    for (const id of doomed) {
+      this.#runs.delete(id)
+      this.#output.delete(id)
+      this.#cancels.delete(id)
+    }
     removeAll(this.#ids, doomed)
     for (const [task, taskIds] of this.#idsByTask) {
       removeAll(taskIds, doomed)
@@ -157,8 +240,193 @@ export class MemoryRunStore implements RunStore {
     return doomed.size
   }
 
+  async claimFire(
+    task: string,
+    scheduledAt: EpochMicros,
+    by: { hostId: string; attempt?: number },
+  ): Promise<boolean> {
+    this.#assertOpen()
+    const attempt = checkClaim(task, scheduledAt, by, STORE_NAME)
+    const key = JSON.stringify([task, scheduledAt, attempt])
+    if (this.#claims.has(key)) return false
+    this.#claims.set(key, scheduledAt)
+    return true
+  }
+
+  async admitRun<D extends AdmissionWrites>(
+    task: string,
+    decide: (active: readonly Run[]) => D,
+  ): Promise<D> {
+    this.#assertOpen()
+    // Nothing awaits between the read and the writes: no other call can come in between.
+    const active = this.#unfinished(this.#idsByTask.get(task) ?? [])
+    const writes = decide(active.map(copyRun))
+    checkAdmissionWrites(task, active, writes, STORE_NAME)
+    if (writes.insert && this.#runs.has(writes.insert.id))
+      throw new Error(
+        tasseMessage(`a run with id "${writes.insert.id}" already exists`, STORE_NAME),
+      )
+    if (writes.insert) this.#insert(writes.insert)
+    for (const { id, patch } of writes.update ?? []) this.#update(id, patch)
+    for (const { runId, reason } of writes.cancel ?? [])
+      this.#requestCancel(runId, { reason, requestedBy: null })
+    return writes
+  }
+
+  async registerHost(host: HostRegistration, options: { now?: number } = {}): Promise<HostRecord> {
+    this.#assertOpen()
+    checkHostRegistration(host, STORE_NAME)
+    if (this.#hosts.has(host.id))
+      throw new Error(tasseMessage(`a host with id "${host.id}" is already registered`, STORE_NAME))
+    const now = options.now ?? Date.now()
+    const record: HostRecord = {
+      id: host.id,
+      name: host.name,
+      pid: host.pid,
+      url: host.url,
+      startedAt: now,
+      heartbeatAt: now,
+    }
+    this.#hosts.set(host.id, record)
+    this.#feed.emit({ type: 'host', id: host.id, event: 'registered' })
+    return { ...record }
+  }
+
+  async heartbeat(hostId: string, options: { now?: number } = {}): Promise<boolean> {
+    this.#assertOpen()
+    const host = this.#hosts.get(hostId)
+    if (!host) return false
+    host.heartbeatAt = options.now ?? Date.now()
+    return true
+  }
+
+  async listHosts(): Promise<HostRecord[]> {
+    this.#assertOpen()
+    return [...this.#hosts.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((host) => ({ ...host }))
+  }
+
+  async expireHosts(options: ExpireHostsOptions): Promise<ExpiredHosts> {
+    this.#assertOpen()
+    const leaseMs = checkLease(options.leaseMs, STORE_NAME)
+    const now = options.now ?? Date.now()
+    const hosts: HostRecord[] = []
+    for (const host of this.#hosts.values())
+      if (host.heartbeatAt < now - leaseMs) hosts.push({ ...host })
+    for (const host of hosts) this.#hosts.delete(host.id)
+    const byId = new Map(hosts.map((host) => [host.id, host]))
+    const runs: Run[] = []
+    for (const run of this.#unfinished(this.#ids)) {
+      if (run.hostId === null || this.#hosts.has(run.hostId)) continue
+      const host = byId.get(run.hostId) ?? null
+      const error = options.error?.(host) ?? takenOverError(host, leaseMs)
+      this.#update(run.id, { status: 'interrupted', error, endedAt: now })
+      runs.push(copyRun(this.#runs.get(run.id) as Run))
+    }
+    for (const host of hosts) this.#feed.emit({ type: 'host', id: host.id, event: 'expired' })
+    return { hosts, runs }
+  }
+
+  async unregisterHost(hostId: string): Promise<void> {
+    this.#assertOpen()
+    if (this.#hosts.delete(hostId))
+      this.#feed.emit({ type: 'host', id: hostId, event: 'unregistered' })
+  }
+
+  async requestCancel(
+    runId: string,
+    request: { reason: string; requestedBy: string | null; now?: number },
+  ): Promise<boolean> {
+    this.#assertOpen()
+    return this.#requestCancel(runId, request)
+  }
+
+  #requestCancel(
+    runId: string,
+    request: { reason: string; requestedBy: string | null; now?: number },
+  ): boolean {
+    const run = this.#runs.get(runId)
+    if (!run || FINAL_RUN_STATUSES.has(run.status)) return false
+    if (!this.#cancels.has(runId)) {
+      this.#cancels.set(runId, {
+        runId,
+        reason: request.reason,
+        requestedBy: request.requestedBy,
+        requestedAt: request.now ?? Date.now(),
+      })
+      this.#feed.emit({ type: 'cancel', runId, hostId: run.hostId })
+    }
+    return true
+  }
+
+  async cancelRequests(hostId: string | null): Promise<CancelRequest[]> {
+    this.#assertOpen()
+    const requests: CancelRequest[] = []
+    for (const request of this.#cancels.values()) {
+      const run = this.#runs.get(request.runId) as Run
+      if (run.hostId === hostId && !FINAL_RUN_STATUSES.has(run.status))
+        requests.push({ ...request, task: run.task, hostId: run.hostId })
+    }
+    return requests.sort((a, b) => a.requestedAt - b.requestedAt || (a.runId < b.runId ? -1 : 1))
+  }
+
+  async appendOutput(runId: string, chunk: OutputChunk): Promise<OutputAppend> {
+    this.#assertOpen()
+    checkOutputChunk(runId, chunk, STORE_NAME)
+    if (!this.#runs.has(runId))
+      throw new Error(tasseMessage(`no run with id "${runId}" to append output to`, STORE_NAME))
+    let chunks = this.#output.get(runId)
+    if (!chunks) {
+      chunks = new Map()
+      this.#output.set(runId, chunks)
+    }
+    const kept = capChunk(chunk, this.#maxOutputBytes)
+    // The mark of a cut is an empty chunk at the cap; a chunk sent again is kept once.
+    const offset = kept.bytes === 0 && kept.truncated ? this.#maxOutputBytes : chunk.offset
+    if (!chunks.has(offset)) {
+      chunks.set(offset, { ...chunk, ...kept, offset })
+      if (kept.bytes > 0)
+        this.#feed.emit({ type: 'output', runId, next: chunk.offset + kept.bytes })
+    }
+    return { kept: kept.bytes, truncated: kept.truncated }
+  }
+
+  async readOutput(
+    runId: string,
+    options?: { from?: number; limit?: number },
+  ): Promise<OutputPage> {
+    this.#assertOpen()
+    const { from, limit } = checkOutputRead(options, STORE_NAME)
+    const stored = [...(this.#output.get(runId)?.values() ?? [])].sort(
+      (a, b) => a.offset - b.offset,
+    )
+    return outputPage(
+      stored,
+      from,
+      limit,
+      stored.some((chunk) => chunk.truncated),
+    )
+  }
+
+  async subscribe(listener: (change: StoreChange) => void): Promise<() => Promise<void>> {
+    this.#assertOpen()
+    return this.#feed.subscribe(listener)
+  }
+
   async close(): Promise<void> {
     this.#closed = true
+    this.#feed.clear()
+  }
+
+  #changed(run: Run): void {
+    this.#feed.emit({
+      type: 'run',
+      id: run.id,
+      task: run.task,
+      status: run.status,
+      hostId: run.hostId,
+    })
   }
 
   #assertOpen(): void {

@@ -25,11 +25,15 @@ export function checkRunLimit(limit: number | undefined, store: string): number 
 
 /** The options of `pruneRuns`, checked. */
 export function checkPruneOptions(options: PruneOptions, store: string): PruneOptions {
-  const { olderThanMs, keepPerTask, now } = options
-  if (olderThanMs !== undefined && !(Number.isFinite(olderThanMs) && olderThanMs >= 0)) {
-    throw new RangeError(
-      tasseMessage(`pruneRuns: olderThanMs must be a number ≥ 0, got ${olderThanMs}`, store),
-    )
+  const { olderThanMs, keepPerTask, outputOlderThanMs, now } = options
+  for (const [name, value] of [
+    ['olderThanMs', olderThanMs],
+    ['outputOlderThanMs', outputOlderThanMs],
+  ] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0))
+      throw new RangeError(
+        tasseMessage(`pruneRuns: ${name} must be a number ≥ 0, got ${value}`, store),
+      )
   }
   if (keepPerTask !== undefined && !(Number.isInteger(keepPerTask) && keepPerTask >= 0)) {
     throw new RangeError(

@@ -82,19 +82,18 @@ const RUNS_ONLY_STORE: TassePlugin = {
   name: '@tasse/host:runs-only-store',
   register(container) {
     const store = container.resolve(TOKENS.RunStore)
-    const runsOnly: RunStore = {
-      name: store.name,
-      insertRun: (run) => store.insertRun(run),
-      updateRun: (id, patch) => store.updateRun(id, patch),
-      getRun: (id) => store.getRun(id),
-      listRuns: (query) => store.listRuns(query),
-      unfinishedRuns: () => store.unfinishedRuns(),
-      getTaskState: (task) => store.getTaskState(task),
-      listTaskStates: () => store.listTaskStates(),
+    const ignored: Partial<RunStore> = {
       setTaskState: async () => {},
       pruneRuns: async () => 0,
-      close: () => store.close(),
     }
+    // Every other call goes to the store itself (bound: stores keep private fields).
+    const runsOnly = new Proxy(store, {
+      get(target, key, receiver) {
+        if (key in ignored) return ignored[key as keyof RunStore]
+        const value = Reflect.get(target, key, receiver)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
     container.register(TOKENS.RunStore, { useValue: runsOnly })
   },
 }

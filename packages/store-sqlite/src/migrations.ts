@@ -56,6 +56,55 @@ export const MIGRATIONS: readonly Migration[] = [
       `)
     },
   },
+  {
+    version: 2,
+    description: 'add run owners, fire-time claims, hosts, cancel requests and run output',
+    up(db) {
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN host_id TEXT; -- the host that owns the run, null for none
+        -- The unfinished runs of a host, for taking them over when it dies.
+        CREATE INDEX runs_host_unfinished ON runs (host_id) WHERE status IN ('queued', 'running');
+
+        -- One row per claimed fire time: the primary key is what makes a claim exactly once.
+        CREATE TABLE fire_claims (
+          task         TEXT NOT NULL,
+          scheduled_at INTEGER NOT NULL, -- µs
+          attempt      INTEGER NOT NULL,
+          host_id      TEXT NOT NULL,
+          claimed_at   INTEGER NOT NULL, -- ms
+          PRIMARY KEY (task, scheduled_at, attempt)
+        ) WITHOUT ROWID;
+        CREATE INDEX fire_claims_scheduled_at ON fire_claims (scheduled_at);
+
+        CREATE TABLE hosts (
+          id           TEXT PRIMARY KEY NOT NULL,
+          name         TEXT NOT NULL,
+          pid          INTEGER NOT NULL,
+          url          TEXT,
+          started_at   INTEGER NOT NULL, -- ms
+          heartbeat_at INTEGER NOT NULL  -- ms
+        );
+
+        CREATE TABLE cancel_requests (
+          run_id       TEXT PRIMARY KEY NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          reason       TEXT NOT NULL,
+          requested_by TEXT,
+          requested_at INTEGER NOT NULL -- ms
+        );
+
+        CREATE TABLE run_output (
+          run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          byte_offset INTEGER NOT NULL, -- UTF-8 bytes of the run's output before this chunk
+          stream      TEXT NOT NULL,
+          time        INTEGER NOT NULL, -- ms
+          text        TEXT NOT NULL,
+          bytes       INTEGER NOT NULL, -- UTF-8 bytes of text
+          truncated   INTEGER NOT NULL CHECK (truncated IN (0, 1)), -- the cap cut the output here
+          PRIMARY KEY (run_id, byte_offset)
+        ) WITHOUT ROWID;
+      `)
+    },
+  },
 ]
 
 /** What `migrate` did: the file's version before and after. */

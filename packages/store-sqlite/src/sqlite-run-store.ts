@@ -7,22 +7,60 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import {
+  type AdmissionWrites,
+  type CancelRequest,
+  capChunk,
+  changesFinalStatus,
+  checkAdmissionWrites,
+  checkClaim,
+  checkHostRegistration,
+  checkLease,
+  checkOutputCap,
+  checkOutputChunk,
+  checkOutputRead,
   checkPruneOptions,
   checkRunLimit,
   decodeRunCursor,
+  type EpochMicros,
+  type ExpiredHosts,
+  type ExpireHostsOptions,
   encodeRunCursor,
   FINAL_RUN_STATUSES,
+  finalStatusError,
+  HostConflictError,
+  type HostRecord,
+  type HostRegistration,
+  LocalChangeFeed,
+  type OutputAppend,
+  type OutputChunk,
+  type OutputPage,
+  outputPage,
   type PruneOptions,
   RUN_STATUSES,
   type Run,
   type RunPage,
+  type RunPatch,
   type RunQuery,
   type RunStore,
+  type StoreChange,
   type TaskState,
+  takenOverError,
   tasseMessage,
+  UNFINISHED_RUN_STATUSES,
 } from '@tasse/core'
 import Database, { type Statement } from 'better-sqlite3'
+import { HostLock } from './host-lock.js'
 import { MIGRATIONS, type Migration, migrate } from './migrations.js'
+import {
+  COLUMNS,
+  type HostRow,
+  type RunRow,
+  runValues,
+  type TaskStateRow,
+  toHost,
+  toRun,
+  toTaskState,
+} from './sqlite-rows.js'
 
 /** The tag of every message of this package: `[tasse] [store-sqlite] …`. */
 export const STORE_TAG = 'store-sqlite'
@@ -40,6 +78,12 @@ export interface SqliteRunStoreOptions {
    */
   busyTimeoutMs?: number
   /**
+   * Bytes of output kept per run (`appendOutput`); what comes after is dropped (the whole output
+   * stays in the task's `log.txt`).
+   * @default 1 MiB
+   */
+  maxOutputBytes?: number
+  /**
    * The schema's migrations. Only for tests of the migration machinery.
    * @default MIGRATIONS
    */
@@ -50,53 +94,21 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5_000
 /** Runs deleted per write transaction by `pruneRuns`. */
 const PRUNE_BATCH = 5_000
 
-const UNFINISHED = RUN_STATUSES.filter((status) => !FINAL_RUN_STATUSES.has(status))
+const UNFINISHED = UNFINISHED_RUN_STATUSES
 const FINAL = RUN_STATUSES.filter((status) => FINAL_RUN_STATUSES.has(status))
+const IN_UNFINISHED = `status IN (${UNFINISHED.map((status) => `'${status}'`).join(', ')})`
+const IN_FINAL = `status IN (${FINAL.map((status) => `'${status}'`).join(', ')})`
 
-/** Each patchable field of a run and its column. */
-const COLUMNS = {
-  reason: 'reason',
-  params: 'params',
-  scheduledAt: 'scheduled_at',
-  queuedAt: 'queued_at',
-  startedAt: 'started_at',
-  endedAt: 'ended_at',
-  status: 'status',
-  exitCode: 'exit_code',
-  signal: 'signal',
-  attempt: 'attempt',
-  retryOf: 'retry_of',
-  error: 'error',
-  pid: 'pid',
-  pidStartedAt: 'pid_started_at',
-} as const satisfies Record<Exclude<keyof Run, 'id' | 'task'>, string>
+/** How long a host refused by the lock looks for the holder's record, to name it. */
+const HOLDER_WAIT_MS = 2_000
 
-type RunPatch = Parameters<RunStore['updateRun']>[1]
-
-interface RunRow {
-  id: string
-  task: string
-  reason: Run['reason']
-  params: string
-  scheduled_at: number | null
-  queued_at: number
-  started_at: number | null
-  ended_at: number | null
-  status: Run['status']
-  exit_code: number | null
-  signal: string | null
-  attempt: number
-  retry_of: string | null
-  error: string | null
-  pid: number | null
-  pid_started_at: number | null
-}
-
-interface TaskStateRow {
-  task: string
-  last_fire_time: number | null
-  next_fire_time: number | null
-  paused: 0 | 1
+interface OutputRow {
+  byte_offset: number
+  stream: OutputChunk['stream']
+  time: number
+  text: string
+  bytes: number
+  truncated: 0 | 1
 }
 
 /**
@@ -117,6 +129,12 @@ export class SqliteRunStore implements RunStore {
 
   readonly #db: Database.Database
   readonly #statements = new Map<string, Statement>()
+  readonly #feed = new LocalChangeFeed()
+  readonly #maxOutputBytes: number
+  /** Held while a host registered through this object: one host process per file. */
+  readonly #lock: HostLock | null
+  /** The hosts registered through this object (while the lock is held, every other is dead). */
+  readonly #hostIds = new Set<string>()
   #closed = false
 
   constructor(options: SqliteRunStoreOptions) {
@@ -128,34 +146,24 @@ export class SqliteRunStore implements RunStore {
         ),
       )
     }
+    this.#maxOutputBytes = checkOutputCap(options.maxOutputBytes, STORE_TAG)
     this.path = options.path === ':memory:' ? options.path : resolve(options.path)
     this.#db = openDatabase(this.path, options)
+    this.#lock = this.path === ':memory:' ? null : new HostLock(`${this.path}.lock`)
   }
 
   async insertRun(run: Run): Promise<void> {
+    this.#emit(this.#insert(run))
+  }
+
+  #insert(run: Run): StoreChange {
     try {
       this.#statement(
-        `INSERT INTO runs (id, task, reason, params, scheduled_at, queued_at, started_at, ended_at,
-           status, exit_code, signal, attempt, retry_of, error, pid, pid_started_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        run.id,
-        run.task,
-        run.reason,
-        JSON.stringify(run.params),
-        run.scheduledAt,
-        run.queuedAt,
-        run.startedAt,
-        run.endedAt,
-        run.status,
-        run.exitCode,
-        run.signal,
-        run.attempt,
-        run.retryOf,
-        run.error,
-        run.pid,
-        run.pidStartedAt,
-      )
+        `INSERT INTO runs (id, task, ${Object.values(COLUMNS).join(', ')})
+         VALUES (${runValues(run)
+           .map(() => '?')
+           .join(', ')})`,
+      ).run(...runValues(run))
     } catch (error) {
       if (isSqliteError(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
         throw new Error(tasseMessage(`a run with id "${run.id}" already exists`, STORE_TAG), {
@@ -164,9 +172,14 @@ export class SqliteRunStore implements RunStore {
       }
       throw error
     }
+    return runChange(run)
   }
 
   async updateRun(id: string, patch: RunPatch): Promise<void> {
+    this.#emit(this.#update(id, patch))
+  }
+
+  #update(id: string, patch: RunPatch): StoreChange {
     const columns: string[] = []
     const values: unknown[] = []
     for (const [field, column] of Object.entries(COLUMNS)) {
@@ -175,14 +188,23 @@ export class SqliteRunStore implements RunStore {
       columns.push(column)
       values.push(field === 'params' ? JSON.stringify(value) : value)
     }
-    const changes =
+    // One statement: a final status is kept, whoever else writes to the file meanwhile.
+    const row =
       columns.length === 0
-        ? (this.#statement('SELECT count(*) AS n FROM runs WHERE id = ?').get(id) as { n: number })
-            .n
+        ? this.#statement('SELECT * FROM runs WHERE id = ?').get(id)
         : this.#statement(
-            `UPDATE runs SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`,
-          ).run(...values, id).changes
-    if (changes === 0) throw new Error(tasseMessage(`no run with id "${id}" to update`, STORE_TAG))
+            `UPDATE runs SET ${columns.map((c) => `${c} = ?`).join(', ')}
+             WHERE id = ? AND NOT (${IN_FINAL} AND ? IS NOT NULL AND status <> ?) RETURNING *`,
+          ).get(...values, id, patch.status ?? null, patch.status ?? null)
+    if (!row) {
+      const current = this.#statement('SELECT status FROM runs WHERE id = ?').pluck().get(id) as
+        | Run['status']
+        | undefined
+      if (current && changesFinalStatus(current, patch))
+        throw finalStatusError(id, current, patch, STORE_TAG)
+      throw new Error(tasseMessage(`no run with id "${id}" to update`, STORE_TAG))
+    }
+    return runChange(toRun(row as RunRow))
   }
 
   async getRun(id: string): Promise<Run | undefined> {
@@ -251,6 +273,7 @@ export class SqliteRunStore implements RunStore {
        ON CONFLICT (task) DO UPDATE SET last_fire_time = excluded.last_fire_time,
          next_fire_time = excluded.next_fire_time, paused = excluded.paused`,
     ).run(state.task, state.lastFireTime, state.nextFireTime, state.paused ? 1 : 0)
+    this.#emit({ type: 'task-state', task: state.task })
   }
 
   async listTaskStates(): Promise<TaskState[]> {
@@ -259,8 +282,16 @@ export class SqliteRunStore implements RunStore {
   }
 
   async pruneRuns(options: PruneOptions): Promise<number> {
-    const { olderThanMs, keepPerTask, now } = checkPruneOptions(options, STORE_TAG)
+    const { olderThanMs, keepPerTask, outputOlderThanMs, now } = checkPruneOptions(
+      options,
+      STORE_TAG,
+    )
     this.#assertOpen()
+    if (outputOlderThanMs !== undefined)
+      this.#statement(
+        `DELETE FROM run_output WHERE run_id IN
+           (SELECT id FROM runs WHERE queued_at < ? AND ${IN_FINAL})`,
+      ).run((now ?? Date.now()) - outputOlderThanMs)
     const finished = `status IN (${FINAL.map(() => '?').join(', ')})`
     let deleted = 0
     // By count first, so that ranks count every run the call started with, as the contract says.
@@ -287,15 +318,283 @@ export class SqliteRunStore implements RunStore {
     if (olderThanMs !== undefined) {
       const cutoff = (now ?? Date.now()) - olderThanMs
       deleted += this.#deleteInBatches(`queued_at < ? AND ${finished}`, [cutoff, ...FINAL])
+      this.#statement('DELETE FROM fire_claims WHERE scheduled_at < ?').run(cutoff * 1000)
     }
     return deleted
+  }
+
+  async claimFire(
+    task: string,
+    scheduledAt: EpochMicros,
+    by: { hostId: string; attempt?: number },
+  ): Promise<boolean> {
+    const attempt = checkClaim(task, scheduledAt, by, STORE_TAG)
+    const { changes } = this.#statement(
+      `INSERT INTO fire_claims (task, scheduled_at, attempt, host_id, claimed_at)
+       VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    ).run(task, scheduledAt, attempt, by.hostId, Date.now())
+    return changes === 1
+  }
+
+  async admitRun<D extends AdmissionWrites>(
+    task: string,
+    decide: (active: readonly Run[]) => D,
+  ): Promise<D> {
+    const changes: StoreChange[] = []
+    const admit = this.#db.transaction((): D => {
+      const active = (
+        this.#statement(`SELECT * FROM runs WHERE task = ? AND ${IN_UNFINISHED} ORDER BY id`).all(
+          task,
+        ) as RunRow[]
+      ).map(toRun)
+      const writes = decide(active.map((run) => ({ ...run, params: { ...run.params } })))
+      checkAdmissionWrites(task, active, writes, STORE_TAG)
+      if (writes.insert) changes.push(this.#insert(writes.insert))
+      for (const { id, patch } of writes.update ?? []) changes.push(this.#update(id, patch))
+      for (const { runId, reason } of writes.cancel ?? []) {
+        const change = this.#requestCancel(runId, { reason, requestedBy: null })
+        if (change) changes.push(change)
+      }
+      return writes
+    })
+    this.#assertOpen()
+    // IMMEDIATE: the write lock is taken before the read, so no other process decides between.
+    const writes = admit.immediate()
+    for (const change of changes) this.#emit(change)
+    return writes
+  }
+
+  async registerHost(host: HostRegistration, options: { now?: number } = {}): Promise<HostRecord> {
+    checkHostRegistration(host, STORE_TAG)
+    this.#assertOpen()
+    if (this.#lock && !this.#lock.acquire()) throw await this.#conflict()
+    const now = options.now ?? Date.now()
+    try {
+      this.#statement(
+        'INSERT INTO hosts (id, name, pid, url, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(host.id, host.name, host.pid, host.url, now, now)
+    } catch (error) {
+      if (this.#hostIds.size === 0) this.#lock?.release()
+      if (isSqliteError(error, 'SQLITE_CONSTRAINT_PRIMARYKEY'))
+        throw new Error(
+          tasseMessage(`a host with id "${host.id}" is already registered`, STORE_TAG),
+          {
+            cause: error,
+          },
+        )
+      throw error
+    }
+    this.#hostIds.add(host.id)
+    this.#emit({ type: 'host', id: host.id, event: 'registered' })
+    return { ...host, startedAt: now, heartbeatAt: now }
+  }
+
+  async heartbeat(hostId: string, options: { now?: number } = {}): Promise<boolean> {
+    const { changes } = this.#statement('UPDATE hosts SET heartbeat_at = ? WHERE id = ?').run(
+      options.now ?? Date.now(),
+      hostId,
+    )
+    return changes === 1
+  }
+
+  async listHosts(): Promise<HostRecord[]> {
+    return (this.#statement('SELECT * FROM hosts ORDER BY id').all() as HostRow[]).map(toHost)
+  }
+
+  async expireHosts(options: ExpireHostsOptions): Promise<ExpiredHosts> {
+    const leaseMs = checkLease(options.leaseMs, STORE_TAG)
+    this.#assertOpen()
+    const now = options.now ?? Date.now()
+    // While this object holds the lock, a host registered through another one has released it:
+    // its process ended. Without the lock, only the lease tells.
+    const known = this.#lock?.held ? [...this.#hostIds] : null
+    const expire = this.#db.transaction((): ExpiredHosts => {
+      const hosts = (this.#statement('SELECT * FROM hosts ORDER BY id').all() as HostRow[])
+        .map(toHost)
+        .filter((host) => host.heartbeatAt < now - leaseMs || (known && !known.includes(host.id)))
+      const remove = this.#statement('DELETE FROM hosts WHERE id = ?')
+      for (const host of hosts) remove.run(host.id)
+      const byId = new Map(hosts.map((host) => [host.id, host]))
+      const orphans = this.#statement(
+        `SELECT * FROM runs WHERE host_id IS NOT NULL AND ${IN_UNFINISHED}
+           AND host_id NOT IN (SELECT id FROM hosts) ORDER BY id`,
+      ).all() as RunRow[]
+      const runs = orphans.map((row) => {
+        const host = byId.get(row.host_id as string) ?? null
+        const error = options.error?.(host) ?? takenOverError(host, leaseMs)
+        this.#update(row.id, { status: 'interrupted', error, endedAt: now })
+        return { ...toRun(row), status: 'interrupted' as const, error, endedAt: now }
+      })
+      return { hosts, runs }
+    })
+    const expired = expire.immediate()
+    for (const run of expired.runs) this.#emit(runChange(run))
+    for (const host of expired.hosts) this.#emit({ type: 'host', id: host.id, event: 'expired' })
+    return expired
+  }
+
+  async unregisterHost(hostId: string): Promise<void> {
+    const { changes } = this.#statement('DELETE FROM hosts WHERE id = ?').run(hostId)
+    if (this.#hostIds.delete(hostId) && this.#hostIds.size === 0) this.#lock?.release()
+    if (changes) this.#emit({ type: 'host', id: hostId, event: 'unregistered' })
+  }
+
+  async requestCancel(
+    runId: string,
+    request: { reason: string; requestedBy: string | null; now?: number },
+  ): Promise<boolean> {
+    const change = this.#requestCancel(runId, request)
+    if (change) this.#emit(change)
+    return change !== null || this.#isUnfinished(runId)
+  }
+
+  /** Records a request; the change to tell, or null when none was recorded. */
+  #requestCancel(
+    runId: string,
+    request: { reason: string; requestedBy: string | null; now?: number },
+  ): StoreChange | null {
+    const row = this.#statement(
+      `INSERT INTO cancel_requests (run_id, reason, requested_by, requested_at)
+       SELECT id, ?, ?, ? FROM runs WHERE id = ? AND ${IN_UNFINISHED}
+       ON CONFLICT DO NOTHING RETURNING (SELECT host_id FROM runs WHERE id = run_id) AS host_id`,
+    ).get(request.reason, request.requestedBy, request.now ?? Date.now(), runId) as
+      | { host_id: string | null }
+      | undefined
+    return row ? { type: 'cancel', runId, hostId: row.host_id } : null
+  }
+
+  #isUnfinished(runId: string): boolean {
+    return (
+      this.#statement(`SELECT 1 FROM runs WHERE id = ? AND ${IN_UNFINISHED}`).get(runId) !==
+      undefined
+    )
+  }
+
+  async cancelRequests(hostId: string | null): Promise<CancelRequest[]> {
+    const rows = this.#statement(
+      `SELECT c.run_id, r.task, r.host_id, c.reason, c.requested_by, c.requested_at
+       FROM cancel_requests c JOIN runs r ON r.id = c.run_id
+       WHERE r.host_id IS ? AND r.${IN_UNFINISHED}
+       ORDER BY c.requested_at, c.run_id`,
+    ).all(hostId) as {
+      run_id: string
+      task: string
+      host_id: string | null
+      reason: string
+      requested_by: string | null
+      requested_at: number
+    }[]
+    return rows.map((row) => ({
+      runId: row.run_id,
+      task: row.task,
+      hostId: row.host_id,
+      reason: row.reason,
+      requestedBy: row.requested_by,
+      requestedAt: row.requested_at,
+    }))
+  }
+
+  async appendOutput(runId: string, chunk: OutputChunk): Promise<OutputAppend> {
+    checkOutputChunk(runId, chunk, STORE_TAG)
+    const kept = capChunk(chunk, this.#maxOutputBytes)
+    // Where the cap cut everything, an empty chunk at the cap marks the cut.
+    const offset = kept.bytes === 0 && kept.truncated ? this.#maxOutputBytes : chunk.offset
+    let changes: number
+    try {
+      changes = this.#statement(
+        `INSERT INTO run_output (run_id, byte_offset, stream, time, text, bytes, truncated)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      ).run(
+        runId,
+        offset,
+        chunk.stream,
+        chunk.time,
+        kept.text,
+        kept.bytes,
+        kept.truncated ? 1 : 0,
+      ).changes
+    } catch (error) {
+      if (isSqliteError(error, 'SQLITE_CONSTRAINT_FOREIGNKEY'))
+        throw new Error(tasseMessage(`no run with id "${runId}" to append output to`, STORE_TAG), {
+          cause: error,
+        })
+      throw error
+    }
+    if (changes && kept.bytes)
+      this.#emit({ type: 'output', runId, next: chunk.offset + kept.bytes })
+    return { kept: kept.bytes, truncated: kept.truncated }
+  }
+
+  async readOutput(
+    runId: string,
+    options?: { from?: number; limit?: number },
+  ): Promise<OutputPage> {
+    const { from, limit } = checkOutputRead(options, STORE_TAG)
+    const rows = this.#statement(
+      `SELECT * FROM run_output WHERE run_id = ? AND byte_offset + bytes > ?
+       ORDER BY byte_offset LIMIT ?`,
+    ).all(runId, from, limit + 1) as OutputRow[]
+    const truncated =
+      this.#statement('SELECT 1 FROM run_output WHERE run_id = ? AND truncated = 1 LIMIT 1').get(
+        runId,
+      ) !== undefined
+    const stored = rows.map((row) => ({
+      offset: row.byte_offset,
+      stream: row.stream,
+      time: row.time,
+      text: row.text,
+      bytes: row.bytes,
+    }))
+    return outputPage(stored, from, limit, truncated)
+  }
+
+  async subscribe(listener: (change: StoreChange) => void): Promise<() => Promise<void>> {
+    this.#assertOpen()
+    return this.#feed.subscribe(listener)
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#feed.clear()
     this.#statements.clear()
+    this.#lock?.release()
     this.#db.close()
+  }
+
+  /** The error for a host refused by the lock, naming the host that holds it when it can. */
+  async #conflict(): Promise<HostConflictError> {
+    const deadline = Date.now() + HOLDER_WAIT_MS
+    let holder: HostRecord | undefined
+    // The holder registers right after it takes the lock: give it a moment to be named.
+    for (;;) {
+      holder = (
+        this.#statement(
+          'SELECT * FROM hosts ORDER BY started_at DESC, id LIMIT 1',
+        ).all() as HostRow[]
+      ).map(toHost)[0]
+      if (holder || Date.now() > deadline) break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const who = holder
+      ? `another host (pid ${holder.pid} on ${holder.name}, started ${new Date(holder.startedAt).toISOString()})`
+      : 'another process'
+    return new HostConflictError(
+      tasseMessage(
+        `${who} is serving ${this.path}: a second host on the same SQLite file would run every ` +
+          'schedule twice, so this one does not start. Stop the other host first, or give this ' +
+          'one its own data folder (hosts that share one schedule need a store on a database ' +
+          'server: --store postgres://…)',
+        STORE_TAG,
+      ),
+      holder
+        ? { id: holder.id, name: holder.name, pid: holder.pid, startedAt: holder.startedAt }
+        : null,
+    )
+  }
+
+  #emit(change: StoreChange): void {
+    this.#feed.emit(change)
   }
 
   /**
@@ -342,6 +641,8 @@ function openDatabase(path: string, options: SqliteRunStoreOptions): Database.Da
     // crash of the process (a power loss may lose the last commits, never corrupt the file).
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
+    // A run's output and cancel request go with it (ON DELETE CASCADE).
+    db.pragma('foreign_keys = ON')
     migrate(db, options.migrations ?? MIGRATIONS)
     return db
   } catch (error) {
@@ -371,34 +672,8 @@ function createDirectory(dir: string): void {
   }
 }
 
-function toRun(row: RunRow): Run {
-  return {
-    id: row.id,
-    task: row.task,
-    reason: row.reason,
-    params: JSON.parse(row.params) as Run['params'],
-    scheduledAt: row.scheduled_at,
-    queuedAt: row.queued_at,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    status: row.status,
-    exitCode: row.exit_code,
-    signal: row.signal,
-    attempt: row.attempt,
-    retryOf: row.retry_of,
-    error: row.error,
-    pid: row.pid,
-    pidStartedAt: row.pid_started_at,
-  }
-}
-
-function toTaskState(row: TaskStateRow): TaskState {
-  return {
-    task: row.task,
-    lastFireTime: row.last_fire_time,
-    nextFireTime: row.next_fire_time,
-    paused: row.paused === 1,
-  }
+function runChange(run: Run): StoreChange {
+  return { type: 'run', id: run.id, task: run.task, status: run.status, hostId: run.hostId }
 }
 
 function isSqliteError(error: unknown, code: string): boolean {

@@ -28,10 +28,12 @@ const removeDir = () => rmSync(dir, { recursive: true, force: true })
 
 testRunStore({
   name: 'sqlite',
-  create: () => {
+  hosts: 'one',
+  create: ({ maxOutputBytes }) => {
     dir = newDir()
-    return createSqliteRunStore({ path: join(dir, 'tasse.db') })
+    return createSqliteRunStore({ path: join(dir, 'tasse.db'), maxOutputBytes })
   },
+  reopen: () => createSqliteRunStore({ path: join(dir, 'tasse.db') }),
   cleanup: removeDir,
 })
 

@@ -11,6 +11,7 @@ export {
   testLogSink,
 } from './log-sink.js'
 export { makeRun, type TestRunStoreOptions, testRunStore } from './run-store.js'
+export { CONTRACT_MAX_OUTPUT_BYTES, type RunStoreClusterOptions } from './run-store-cluster.js'
 export {
   RUNNER_CONTRACT_TESTS,
   type RunnerContractTest,

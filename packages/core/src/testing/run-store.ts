@@ -16,12 +16,20 @@ import {
   type RunStore,
   type TaskState,
 } from '../types.js'
+import {
+  CONTRACT_MAX_OUTPUT_BYTES,
+  describeRunStoreCluster,
+  type RunStoreClusterOptions,
+} from './run-store-cluster.js'
 
-export interface TestRunStoreOptions {
+export interface TestRunStoreOptions extends RunStoreClusterOptions {
   /** Shown in the suite's title, e.g. `sqlite`. */
   name: string
-  /** A new, empty store; called before every test. */
-  create: () => Promise<RunStore> | RunStore
+  /**
+   * A new, empty store keeping at most `maxOutputBytes` of output per run (the suite checks the
+   * cap with a small one); called before every test.
+   */
+  create: (options: { maxOutputBytes: number }) => Promise<RunStore> | RunStore
   /** Called after every test, once the store is closed (remove temporary files here). */
   cleanup?: () => Promise<void> | void
 }
@@ -37,7 +45,11 @@ const DAY = 24 * 60 * MINUTE
  * @example
  * // packages/store-foo/test/foo-store.test.ts
  * import { testRunStore } from '@tasse/core/testing'
- * testRunStore({ name: 'foo', create: () => createFooRunStore({ url: process.env.FOO_URL! }) })
+ * testRunStore({
+ *   name: 'foo',
+ *   hosts: 'many',
+ *   create: ({ maxOutputBytes }) => createFooRunStore({ url: process.env.FOO_URL!, maxOutputBytes }),
+ * })
  */
 export function testRunStore(options: TestRunStoreOptions): void {
   describe(`RunStore contract: ${options.name}`, () => {
@@ -46,7 +58,7 @@ export function testRunStore(options: TestRunStoreOptions): void {
 
     beforeEach(async () => {
       created = false
-      store = await options.create()
+      store = await options.create({ maxOutputBytes: CONTRACT_MAX_OUTPUT_BYTES })
       created = true
     })
 
@@ -82,6 +94,7 @@ export function testRunStore(options: TestRunStoreOptions): void {
           error: 'exited with code 3\nsecond line: ✗',
           pid: 4_194_303,
           pidStartedAt: T0 + 19,
+          hostId: 'host-1.example.org-4242',
         })
         await store.insertRun(run)
         expect(await store.getRun(run.id)).toStrictEqual(run)
@@ -195,6 +208,7 @@ export function testRunStore(options: TestRunStoreOptions): void {
           error: 'the host stopped',
           pid: 12,
           pidStartedAt: T0 + 8,
+          hostId: 'another-host',
         } as const satisfies Partial<Run>
         await store.updateRun(run.id, patch)
         expect(await store.getRun(run.id)).toStrictEqual({ ...run, ...patch })
@@ -681,6 +695,8 @@ export function testRunStore(options: TestRunStoreOptions): void {
         for (const [name, call] of calls) await expect(call(), name).rejects.toThrow(/closed/)
       })
     })
+
+    describeRunStoreCluster(() => store, options)
   })
 }
 
@@ -703,6 +719,7 @@ export function makeRun(overrides: Partial<Run> = {}): Run {
     error: null,
     pid: null,
     pidStartedAt: null,
+    hostId: null,
     ...overrides,
   }
 }
