@@ -320,7 +320,7 @@ export class MemoryRunStore implements RunStore {
     for (const run of this.#unfinished(this.#ids)) {
       if (run.hostId === null || this.#hosts.has(run.hostId)) continue
       const host = byId.get(run.hostId) ?? null
-      const error = options.error?.(host) ?? takenOverError(host, leaseMs)
+      const error = options.error?.(host, copyRun(run)) ?? takenOverError(host, leaseMs)
       this.#update(run.id, { status: 'interrupted', error, endedAt: now })
       runs.push(copyRun(this.#runs.get(run.id) as Run))
     }

@@ -11,6 +11,7 @@ import { TaskNotFoundError, tasseMessage } from './errors.js'
 import { TasseEvents } from './events.js'
 import { Executor, type RunRequest, taskBaseEnv } from './executor.js'
 import { fileLogSink, runLogPath } from './file-log-sink.js'
+import { HostMembership } from './host-membership.js'
 import { MemoryRunStore } from './memory-store.js'
 import { plainRunners } from './plain-runners.js'
 import { killOrphanedGroup } from './process-group.js'
@@ -64,6 +65,11 @@ export interface TasseOptions {
   logger?: TasseLogger
   /** The environment tasks start from (host configuration removed). @default process.env */
   env?: NodeJS.ProcessEnv
+  /**
+   * How long this host may miss heartbeats before another host sharing the store takes its
+   * runs over. @default 30 s
+   */
+  leaseMs?: number
 }
 
 /** A task as the API shows it. */
@@ -101,6 +107,8 @@ export class Tasse {
   readonly logsDir: string
   readonly store: RunStore
   readonly logger: TasseLogger
+  /** This instance as a host of its store: its id, registration and heartbeats. */
+  readonly membership: HostMembership
   private readonly catalog: Catalog
   private readonly scheduler: Scheduler
   private readonly executor: Executor
@@ -148,6 +156,11 @@ export class Tasse {
     const factories = new Map<string, TriggerFactory>()
     for (const factory of resolveAll(c, TOKENS.TriggerFactory)) factories.set(factory.type, factory)
     this.catalog = new Catalog(this.tasksDir, { factories, defaultTimezone: timezone })
+    this.membership = new HostMembership({
+      store: this.store,
+      logger: this.logger,
+      ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    })
     this.executor = new Executor({
       store: this.store,
       sinks: this.sinks,
@@ -158,6 +171,7 @@ export class Tasse {
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       baseEnv: taskBaseEnv(options.env),
       timezone,
+      hostId: () => this.membership.hostId,
     })
     this.scheduler = new Scheduler({
       handler: {
@@ -180,10 +194,15 @@ export class Tasse {
     })
   }
 
-  /** Recovers from a previous crash, discovers the tasks, schedules them and starts the timer. */
-  async start(): Promise<void> {
+  /**
+   * Registers as a host of the store (refused, with the store's `HostConflictError`, where the
+   * store serves one host and another holds it), recovers from a previous crash, discovers the
+   * tasks, schedules them and starts the timer. `url` is where this host's API listens.
+   */
+  async start(options: { url?: string | null } = {}): Promise<void> {
     if (this.started) return
     this.started = true
+    await this.membership.join(options.url ?? null)
     await this.recoverInterrupted()
     const states = new Map((await this.store.listTaskStates()).map((s) => [s.task, s]))
     this.applyChanges(this.catalog.scan(), states)
@@ -213,6 +232,7 @@ export class Tasse {
       await this.executor.shutdown(graceMs)
       await this.stateWrites
       for (const sink of this.sinks) await sink.close?.()
+      await this.membership.leave()
       await this.store.close()
     })()
     return this.stopping
@@ -418,15 +438,36 @@ export class Tasse {
     }
   }
 
-  /** Runs a previous host left unfinished: end what is left of them, record them `interrupted`. */
+  /**
+   * Runs that dead hosts left unfinished (a crashed previous run of this host among them), and
+   * runs of no host (`tasse run`, an older release): end what is left of their processes on
+   * this machine, record them `interrupted`. Runs of live hosts are not touched.
+   */
   private async recoverInterrupted(): Promise<void> {
-    for (const run of await this.store.unfinishedRuns()) {
-      let error = 'the host stopped before it ran'
-      if (run.status === 'running') {
-        const killed = run.pid !== null && killOrphanedGroup(run.pid, run.pidStartedAt)
-        error = `the host stopped while it ran${killed ? '; its remaining processes were ended' : ''}`
+    const why = (run: Run) =>
+      run.status === 'running' ? 'the host stopped while it ran' : 'the host stopped before it ran'
+    const expired = await this.store.expireHosts({
+      leaseMs: this.membership.leaseMs,
+      error: (_host, run) => why(run),
+    })
+    const here = new Set(
+      expired.hosts.filter((h) => h.name === this.membership.name).map((h) => h.id),
+    )
+    const orphans = (await this.store.unfinishedRuns()).filter((run) => run.hostId === null)
+    for (const run of orphans)
+      await this.store.updateRun(run.id, {
+        status: 'interrupted',
+        error: why(run),
+        endedAt: Date.now(),
+      })
+    for (const run of [...expired.runs, ...orphans]) {
+      let error = run.error ?? why(run)
+      // A pid means nothing on another machine; ours, or a run of no host, may be ended here.
+      const local = run.hostId === null || here.has(run.hostId)
+      if (run.pid !== null && local && killOrphanedGroup(run.pid, run.pidStartedAt)) {
+        error = `${error}; its remaining processes were ended`
+        await this.store.updateRun(run.id, { error })
       }
-      await this.store.updateRun(run.id, { status: 'interrupted', error, endedAt: Date.now() })
       this.logger.warn(`run ${run.id} of task "${run.task}" recorded as interrupted: ${error}`)
     }
   }

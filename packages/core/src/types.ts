@@ -321,8 +321,11 @@ export interface ExpireHostsOptions {
   leaseMs: number
   /** Epoch ms; `undefined`: the store's clock (the database server's where there is one). */
   now?: number
-  /** The `error` recorded on each run taken over. @default "its host … stopped …" */
-  error?: (host: HostRecord | null) => string
+  /**
+   * The `error` recorded on each run taken over (`run` as it was), given its host (`null` when
+   * the run's host was not registered any more). @default "its host … stopped …"
+   */
+  error?: (host: HostRecord | null, run: Run) => string
 }
 
 /**

@@ -134,17 +134,18 @@ export async function startHost(
       // Followed logs (SSE) stay open until their run ends; shutting down must not wait.
       if ('closeAllConnections' in server) server.closeAllConnections()
     })
-  try {
-    await tasse.start()
-  } catch (cause) {
-    await stopServer()
-    metrics.close()
-    throw cause
-  }
-  ready = true
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
+  try {
+    await tasse.start({ url })
+  } catch (cause) {
+    await stopServer()
+    metrics.close()
+    await tasse.stop(0).catch(() => {})
+    throw cause
+  }
+  ready = true
   tasse.logger.info(`serving ${config.dataDir} on ${url} (${tasse.tasks().length} task(s))`)
   let closing: Promise<void> | null = null
   return {

@@ -421,7 +421,7 @@ export class SqliteRunStore implements RunStore {
       ).all() as RunRow[]
       const runs = orphans.map((row) => {
         const host = byId.get(row.host_id as string) ?? null
-        const error = options.error?.(host) ?? takenOverError(host, leaseMs)
+        const error = options.error?.(host, toRun(row)) ?? takenOverError(host, leaseMs)
         this.#update(row.id, { status: 'interrupted', error, endedAt: now })
         return { ...toRun(row), status: 'interrupted' as const, error, endedAt: now }
       })

@@ -384,7 +384,7 @@ export function describeRunStoreCluster(
       const expired = await store().expireHosts({
         leaseMs: 60 * SECOND,
         now: T0 + SECOND,
-        error: (dead) => `taken over (${dead ? dead.id : 'unknown host'})`,
+        error: (dead, run) => `taken over (${dead ? dead.id : 'unknown host'}, was ${run.status})`,
       })
       expect(expired).toStrictEqual({
         hosts: [],
@@ -393,7 +393,7 @@ export function describeRunStoreCluster(
             ...orphan,
             status: 'interrupted',
             endedAt: T0 + SECOND,
-            error: 'taken over (unknown host)',
+            error: 'taken over (unknown host, was running)',
           },
         ],
       })
