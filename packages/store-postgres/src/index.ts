@@ -1,0 +1,52 @@
+/**
+ * `@tasse/store-postgres`: Tasse's run store on PostgreSQL, for several hosts sharing one
+ * schedule (each fire time claimed exactly once) and for history on a database server.
+ *
+ * @example
+ * import { createTasse } from '@tasse/core'
+ * import { postgresStorePlugin } from '@tasse/store-postgres'
+ * const tasse = createTasse({ dataDir: 'data', plugins: [postgresStorePlugin({ url: process.env.TASSE_STORE! })] })
+ */
+import type { RunStore, TassePlugin } from '@tasse/core'
+import { TOKENS } from '@tasse/core'
+import { createPostgresRunStore, type PostgresRunStoreOptions } from './postgres-run-store.js'
+
+export { CHANNEL } from './change-listener.js'
+export {
+  MIGRATIONS,
+  type Migration,
+  type MigrationResult,
+  migrate,
+  NewerSchemaError,
+} from './migrations.js'
+export {
+  createPostgresRunStore,
+  PostgresRunStore,
+  type PostgresRunStoreOptions,
+  redactUrl,
+  STORE_TAG,
+} from './postgres-run-store.js'
+
+export const PLUGIN_NAME = '@tasse/store-postgres'
+
+/**
+ * The plugin that registers a PostgreSQL run store under `TOKENS.RunStore`, created when first
+ * resolved (it connects on its first call); each container it registers into gets its own.
+ *
+ * @example
+ * createTasse({ dataDir: 'data', plugins: [postgresStorePlugin({ url: 'postgres://tasse@db/tasse' })] })
+ */
+export function postgresStorePlugin(options: PostgresRunStoreOptions): TassePlugin {
+  return {
+    name: PLUGIN_NAME,
+    register(container) {
+      let store: RunStore | undefined
+      container.register(TOKENS.RunStore, {
+        useFactory: function postgresRunStore() {
+          store ??= createPostgresRunStore(options)
+          return store
+        },
+      })
+    },
+  }
+}
