@@ -23,8 +23,10 @@ export {
   validateParams,
 } from './executor.js'
 export { type FileLogSinkOptions, fileLogSink, runLogPath } from './file-log-sink.js'
+export { lazyRunStore } from './lazy-run-store.js'
 export { MemoryRunStore, type MemoryRunStoreOptions } from './memory-store.js'
 export { type PlainRunnerOptions, plainRunners } from './plain-runners.js'
+export { redactUrl } from './redact-url.js'
 export { newRunId } from './run-id.js'
 export {
   checkPruneOptions,

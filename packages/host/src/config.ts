@@ -3,7 +3,7 @@
  * refused with the flag or variable that gave it and what is expected.
  */
 import { resolve } from 'node:path'
-import { DEFAULT_CONCURRENCY, timeZoneProblem } from '@tasse/core'
+import { DEFAULT_CONCURRENCY, redactUrl, timeZoneProblem } from '@tasse/core'
 
 export interface HostConfig {
   /** `--data` / `TASSE_DATA`. @default ./data */
@@ -33,6 +33,11 @@ export interface HostConfig {
   logRotateMb: number
   /** `--log-retention-days` / `TASSE_LOG_RETENTION_DAYS`: rotated logs are deleted after this. @default 15 (the original's) */
   logRetentionDays: number
+  /**
+   * `--store` / `TASSE_STORE`: a `postgres://` URL to keep runs and the schedule on a PostgreSQL
+   * server (hosts sharing it share the schedule). @default null: SQLite in `<data>/.tasse/tasse.db`
+   */
+  store: string | null
 }
 
 /** One setting: its flag, its environment variable, and how to read it. */
@@ -75,6 +80,7 @@ const SETTINGS = [
     fallback: 30_000,
     read: (text: string, source: string) => readWhole(text, source, 0) * 1000,
   },
+  { key: 'store', flag: 'store', env: 'TASSE_STORE', fallback: null, read: readStore },
   {
     key: 'tokensFile',
     flag: 'tokens-file',
@@ -112,6 +118,8 @@ export const CONFIG_HELP = [
   '  --concurrency N         runs at once                            [TASSE_CONCURRENCY, default 5]',
   '  --shutdown-grace SECS   time running tasks get on SIGTERM       [TASSE_SHUTDOWN_GRACE, default 30]',
   '  --tokens-file FILE      bearer tokens the API accepts, one a line [TASSE_TOKENS_FILE]',
+  '  --store URL             postgres://… to keep runs and the schedule on PostgreSQL, shared',
+  '                          by every host using it [TASSE_STORE, default SQLite in <data>/.tasse]',
   '  --retention-days N      finished runs kept this many days       [TASSE_RETENTION_DAYS, default 30]',
   '  --retention-runs N      runs kept per task                      [TASSE_RETENTION_RUNS, default 1000]',
   '  --log-rotate-mb N       log.txt rotated past this size          [TASSE_LOG_ROTATE_MB, default 50]',
@@ -171,6 +179,15 @@ function readWhole(text: string, source: string, min: number): number {
       `[tasse] ${source} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`,
     )
   return value
+}
+
+function readStore(text: string, source: string): string {
+  if (!/^postgres(ql)?:\/\/./.test(text))
+    throw new ConfigError(
+      `[tasse] ${source} must be a postgres:// or postgresql:// URL (without it, runs are kept ` +
+        `in SQLite in <data>/.tasse/tasse.db), got ${JSON.stringify(redactUrl(text))}`,
+    )
+  return text
 }
 
 function readZone(text: string, source: string): string {

@@ -1,6 +1,6 @@
 /** The plugins every host loads: the triggers, runners and store a `data/` folder uses. */
 import { join } from 'node:path'
-import type { TassePlugin } from '@tasse/core'
+import { lazyRunStore, type RunStore, type TassePlugin, TOKENS } from '@tasse/core'
 import { plugin as poetryRunner } from '@tasse/runner-poetry'
 import { sqliteStorePlugin } from '@tasse/store-sqlite'
 import { plugin as cronTrigger } from '@tasse/trigger-cron'
@@ -13,14 +13,38 @@ export function stateDir(dataDir: string): string {
   return join(dataDir, '.tasse')
 }
 
-/** The built-in plugins for a host serving `dataDir`: run history in `<data>/.tasse/tasse.db`. */
-export function builtinPlugins(dataDir: string): TassePlugin[] {
+/**
+ * The built-in plugins for a host serving `dataDir`: run history on the PostgreSQL server of
+ * `store` when given, else in `<data>/.tasse/tasse.db`.
+ */
+export function builtinPlugins(dataDir: string, store: string | null = null): TassePlugin[] {
   return [
     intervalTrigger,
     cronTrigger,
     dateTrigger,
     rruleTrigger,
     poetryRunner,
-    sqliteStorePlugin({ path: join(stateDir(dataDir), 'tasse.db') }),
+    store ? postgresStore(store) : sqliteStorePlugin({ path: join(stateDir(dataDir), 'tasse.db') }),
   ]
+}
+
+/**
+ * `@tasse/store-postgres` for the store at `url`, imported on the store's first call: loading
+ * `pg` costs commands that never touch the store (`tasse next`) half a second on a small machine.
+ */
+function postgresStore(url: string): TassePlugin {
+  return {
+    name: '@tasse/store-postgres',
+    register(container) {
+      let store: RunStore | undefined
+      container.register(TOKENS.RunStore, {
+        useFactory: function postgresRunStore() {
+          store ??= lazyRunStore('postgres', async () =>
+            (await import('@tasse/store-postgres')).createPostgresRunStore({ url }),
+          )
+          return store
+        },
+      })
+    },
+  }
 }

@@ -54,7 +54,7 @@ export interface HostOptions {
  */
 export function createHostTasse(config: HostConfig, options: HostOptions = {}): Tasse {
   const history = options.history ?? 'host'
-  const plugins = [...builtinPlugins(config.dataDir), ...(options.plugins ?? [])]
+  const plugins = [...builtinPlugins(config.dataDir, config.store), ...(options.plugins ?? [])]
   if (history === 'runs') plugins.push(RUNS_ONLY_STORE)
   return createTasse({
     dataDir: config.dataDir,

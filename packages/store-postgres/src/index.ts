@@ -23,7 +23,6 @@ export {
   createPostgresRunStore,
   PostgresRunStore,
   type PostgresRunStoreOptions,
-  redactUrl,
   STORE_TAG,
 } from './postgres-run-store.js'
 

@@ -37,6 +37,7 @@ import {
   type RunPatch,
   type RunQuery,
   type RunStore,
+  redactUrl,
   type StoreChange,
   type TaskState,
   takenOverError,
@@ -612,16 +613,5 @@ export class PostgresRunStore implements RunStore {
       }
     })()
     return this.#ready
-  }
-}
-
-/** `url` without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return url.replace(/:\/\/([^:@/]*):[^@/]*@/, '://$1:***@')
   }
 }

@@ -4,7 +4,7 @@
  * hosts starting at once on an empty database, changes told to other store objects, and a
  * server that goes away and comes back.
  */
-import type { RunStore, StoreChange } from '@tasse/core'
+import { type RunStore, redactUrl, type StoreChange } from '@tasse/core'
 import { makeRun, testRunStore } from '@tasse/core/testing'
 import { type PostgresServer, postgresMissing, startPostgres } from '@tasse/test-support'
 import pg from 'pg'
@@ -14,7 +14,6 @@ import {
   MIGRATIONS,
   type Migration,
   type PostgresRunStoreOptions,
-  redactUrl,
 } from '../src/index.js'
 
 const missing = postgresMissing()
