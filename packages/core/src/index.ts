@@ -53,8 +53,25 @@ export {
   takenOverError,
   UNFINISHED_RUN_STATUSES,
 } from './run-store-cluster.js'
+export {
+  type CancelRequestRow,
+  cancelRequestFromRow,
+  cancelRequestsQuery,
+  type HostRow,
+  hostFromRow,
+  type OutputRow,
+  outputChunkFromRow,
+  RUN_COLUMNS,
+  type RunRow,
+  runFromRow,
+  runRowValues,
+  type TaskStateRow,
+  taskStateFromRow,
+} from './run-store-rows.js'
 export { MAX_TIMER_DELAY_MS } from './scheduler.js'
 export { DEFAULT_JOB_OPTIONS, readJobOptions, readSchedulerConfig } from './scheduler-config.js'
+export { checkMigrationOrder, NewerSchemaError } from './store-migrations.js'
+export { runStorePlugin } from './store-plugin.js'
 export {
   DEFAULT_ENTRYPOINTS,
   displayPath,

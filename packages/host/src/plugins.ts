@@ -1,6 +1,6 @@
 /** The plugins every host loads: the triggers, runners and store a `data/` folder uses. */
 import { join } from 'node:path'
-import { lazyRunStore, type RunStore, type TassePlugin, TOKENS } from '@tasse/core'
+import { lazyRunStore, runStorePlugin, type TassePlugin } from '@tasse/core'
 import { plugin as poetryRunner } from '@tasse/runner-poetry'
 import { sqliteStorePlugin } from '@tasse/store-sqlite'
 import { plugin as cronTrigger } from '@tasse/trigger-cron'
@@ -33,18 +33,9 @@ export function builtinPlugins(dataDir: string, store: string | null = null): Ta
  * `pg` costs commands that never touch the store (`tasse next`) half a second on a small machine.
  */
 function postgresStore(url: string): TassePlugin {
-  return {
-    name: '@tasse/store-postgres',
-    register(container) {
-      let store: RunStore | undefined
-      container.register(TOKENS.RunStore, {
-        useFactory: function postgresRunStore() {
-          store ??= lazyRunStore('postgres', async () =>
-            (await import('@tasse/store-postgres')).createPostgresRunStore({ url }),
-          )
-          return store
-        },
-      })
-    },
-  }
+  return runStorePlugin('@tasse/store-postgres', () =>
+    lazyRunStore('postgres', async () =>
+      (await import('@tasse/store-postgres')).createPostgresRunStore({ url }),
+    ),
+  )
 }

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import {
   dataWith,
   type HostProcess,
+  killHosts,
   processAlive,
   startHostProcess,
   until,
@@ -19,12 +20,7 @@ let data = ''
 const hosts: HostProcess[] = []
 
 afterEach(async () => {
-  for (const host of hosts.splice(0)) {
-    if (host.child.exitCode === null && host.child.signalCode === null) {
-      host.child.kill('SIGKILL')
-      await host.exited
-    }
-  }
+  await killHosts(hosts)
   rmSync(data, { recursive: true, force: true })
 })
 

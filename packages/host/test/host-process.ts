@@ -18,12 +18,12 @@ export interface HostProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-/** Starts `tasse serve` on `dataDir` on a free port and waits until it listens. */
-export async function startHostProcess(
-  dataDir: string,
+/** Runs `tasse ARGS…` (the built CLI), gathering what it prints. */
+export function spawnTasse(
+  args: readonly string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<HostProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--data', dataDir, '--port', '0'], {
+): Omit<HostProcess, 'url'> {
+  const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -35,15 +35,34 @@ export async function startHostProcess(
     output += chunk
   })
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('close', (code, signal) => resolve({ code, signal })),
   )
+  return { child, output: () => output, exited }
+}
+
+/** Starts `tasse serve` on `dataDir` on a free port and waits until it listens. */
+export async function startHostProcess(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<HostProcess> {
+  const started = spawnTasse(['serve', '--data', dataDir, '--port', '0'], env)
   const deadline = Date.now() + 15_000
   for (;;) {
-    const match = /serving .* on (http:\/\/\S+)/.exec(output)
-    if (match) return { child, url: match[1] as string, output: () => output, exited }
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`tasse serve did not start:\n${output}`)
+    const match = /serving .* on (http:\/\/\S+)/.exec(started.output())
+    if (match) return { ...started, url: match[1] as string }
+    if (started.child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`tasse serve did not start:\n${started.output()}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** Ends (SIGKILL) each of `hosts` still running, and forgets them: for a test's `afterEach`. */
+export async function killHosts(hosts: HostProcess[]): Promise<void> {
+  for (const host of hosts.splice(0)) {
+    if (host.child.exitCode === null && host.child.signalCode === null) {
+      host.child.kill('SIGKILL')
+      await host.exited
+    }
   }
 }
 

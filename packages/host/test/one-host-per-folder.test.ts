@@ -4,17 +4,17 @@
  * their processes. Now the second host is refused before recovery, naming the first one's pid,
  * and the first one's runs go on untouched. Real processes, real files.
  */
-import { spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Run } from '@tasse/core'
 import { createSqliteRunStore } from '@tasse/store-sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
-  CLI,
   dataWith,
   type HostProcess,
+  killHosts,
   processAlive,
+  spawnTasse,
   startHostProcess,
   until,
 } from './host-process.js'
@@ -23,12 +23,7 @@ let data = ''
 const hosts: HostProcess[] = []
 
 afterEach(async () => {
-  for (const host of hosts.splice(0)) {
-    if (host.child.exitCode === null && host.child.signalCode === null) {
-      host.child.kill('SIGKILL')
-      await host.exited
-    }
-  }
+  await killHosts(hosts)
   rmSync(data, { recursive: true, force: true })
 })
 
@@ -42,24 +37,12 @@ async function history(task: string): Promise<Run[]> {
 }
 
 /** Runs `tasse serve` on the folder to its end; resolves with its exit code and output. */
-function serveToEnd(): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--data', data, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (chunk) => {
-    output += chunk
-  })
-  child.stderr.on('data', (chunk) => {
-    output += chunk
-  })
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-  return new Promise((resolve) =>
-    child.once('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, output })
-    }),
-  )
+async function serveToEnd(): Promise<{ code: number | null; output: string }> {
+  const second = spawnTasse(['serve', '--data', data, '--port', '0'])
+  const timer = setTimeout(() => second.child.kill('SIGKILL'), 30_000)
+  const { code } = await second.exited
+  clearTimeout(timer)
+  return { code, output: second.output() }
 }
 
 describe('a second host on the same data folder (SQLite)', () => {

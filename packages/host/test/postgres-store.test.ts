@@ -10,7 +10,7 @@ import { ConfigError, readConfig } from '@tasse/host'
 import { createPostgresRunStore } from '@tasse/store-postgres'
 import { type PostgresServer, postgresMissing, startPostgres } from '@tasse/test-support'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { dataWith, type HostProcess, startHostProcess, until } from './host-process.js'
+import { dataWith, type HostProcess, killHosts, startHostProcess, until } from './host-process.js'
 
 const missing = postgresMissing()
 let server: PostgresServer | undefined
@@ -24,12 +24,7 @@ afterAll(async () => {
   await server?.stop()
 })
 afterEach(async () => {
-  for (const host of hosts.splice(0)) {
-    if (host.child.exitCode === null && host.child.signalCode === null) {
-      host.child.kill('SIGKILL')
-      await host.exited
-    }
-  }
+  await killHosts(hosts)
   if (data) rmSync(data, { recursive: true, force: true })
 })
 

@@ -7,8 +7,7 @@
  * import { postgresStorePlugin } from '@tasse/store-postgres'
  * const tasse = createTasse({ dataDir: 'data', plugins: [postgresStorePlugin({ url: process.env.TASSE_STORE! })] })
  */
-import type { RunStore, TassePlugin } from '@tasse/core'
-import { TOKENS } from '@tasse/core'
+import { runStorePlugin, type TassePlugin } from '@tasse/core'
 import { createPostgresRunStore, type PostgresRunStoreOptions } from './postgres-run-store.js'
 
 export { CHANNEL } from './change-listener.js'
@@ -36,16 +35,5 @@ export const PLUGIN_NAME = '@tasse/store-postgres'
  * createTasse({ dataDir: 'data', plugins: [postgresStorePlugin({ url: 'postgres://tasse@db/tasse' })] })
  */
 export function postgresStorePlugin(options: PostgresRunStoreOptions): TassePlugin {
-  return {
-    name: PLUGIN_NAME,
-    register(container) {
-      let store: RunStore | undefined
-      container.register(TOKENS.RunStore, {
-        useFactory: function postgresRunStore() {
-          store ??= createPostgresRunStore(options)
-          return store
-        },
-      })
-    },
-  }
+  return runStorePlugin(PLUGIN_NAME, () => createPostgresRunStore(options))
 }

@@ -6,7 +6,10 @@
  *
  * Never edit a migration that has been released: add the next one.
  */
+import { checkMigrationOrder, NewerSchemaError } from '@tasse/core'
 import type { PoolClient } from 'pg'
+
+export { NewerSchemaError }
 
 export interface Migration {
   /** 1, 2, 3…: the version the database has once it is applied. */
@@ -148,7 +151,7 @@ export async function migrate(
   client: PoolClient,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<MigrationResult> {
-  checkMigrations(migrations)
+  checkMigrationOrder(migrations)
   const latest = migrations[migrations.length - 1]?.version ?? 0
   await client.query('BEGIN')
   try {
@@ -162,7 +165,8 @@ export async function migrate(
       'SELECT max(version) AS version FROM tasse_migrations',
     )
     const from = rows[0]?.version ?? 0
-    if (from > latest) throw new NewerSchemaError(from, latest)
+    if (from > latest)
+      throw new NewerSchemaError(from, latest, '@tasse/store-postgres', 'on every host')
     for (const migration of migrations) {
       if (migration.version <= from) continue
       await client.query(migration.sql)
@@ -177,29 +181,4 @@ export async function migrate(
     await client.query('ROLLBACK').catch(() => {})
     throw error
   }
-}
-
-/** The database was migrated by a newer release whose schema this one does not know. */
-export class NewerSchemaError extends Error {
-  override readonly name = 'NewerSchemaError'
-  readonly version: number
-  readonly latest: number
-
-  constructor(version: number, latest: number) {
-    super(
-      `its schema is version ${version}, newer than version ${latest}, the last this ` +
-        '@tasse/store-postgres knows; upgrade @tasse/store-postgres on every host',
-    )
-    this.version = version
-    this.latest = latest
-  }
-}
-
-function checkMigrations(migrations: readonly Migration[]): void {
-  migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1)
-      throw new Error(
-        `migration "${migration.description}" has version ${migration.version}, expected ${index + 1}`,
-      )
-  })
 }

@@ -7,6 +7,10 @@
 import {
   type AdmissionWrites,
   type CancelRequest,
+  type CancelRequestRow,
+  RUN_COLUMNS as COLUMNS,
+  cancelRequestFromRow,
+  cancelRequestsQuery,
   capChunk,
   changesFinalStatus,
   checkAdmissionWrites,
@@ -27,36 +31,35 @@ import {
   finalStatusError,
   type HostRecord,
   type HostRegistration,
+  type HostRow,
   type OutputAppend,
   type OutputChunk,
   type OutputPage,
+  type OutputRow,
+  outputChunkFromRow,
   outputPage,
   RUN_STATUSES,
   type Run,
   type RunPage,
   type RunPatch,
   type RunQuery,
+  type RunRow,
   type RunStore,
   redactUrl,
+  runRowValues as runValues,
   type StoreChange,
   type TaskState,
+  type TaskStateRow,
   takenOverError,
   tasseMessage,
+  hostFromRow as toHost,
+  runFromRow as toRun,
+  taskStateFromRow as toTaskState,
   UNFINISHED_RUN_STATUSES,
 } from '@tasse/core'
 import pg from 'pg'
 import { CHANNEL, ChangeListener } from './change-listener.js'
 import { MIGRATIONS, type Migration, migrate } from './migrations.js'
-import {
-  COLUMNS,
-  type HostRow,
-  type RunRow,
-  runValues,
-  type TaskStateRow,
-  toHost,
-  toRun,
-  toTaskState,
-} from './rows.js'
 
 /** The tag of every message of this package: `[tasse] [store-postgres] …`. */
 export const STORE_TAG = 'store-postgres'
@@ -373,28 +376,8 @@ export class PostgresRunStore implements RunStore {
   }
 
   async cancelRequests(hostId: string | null): Promise<CancelRequest[]> {
-    const rows = await this.#all<{
-      run_id: string
-      task: string
-      host_id: string | null
-      reason: string
-      requested_by: string | null
-      requested_at: number
-    }>(
-      `SELECT c.run_id, r.task, r.host_id, c.reason, c.requested_by, c.requested_at
-       FROM cancel_requests c JOIN runs r ON r.id = c.run_id
-       WHERE r.host_id IS NOT DISTINCT FROM $1 AND r.status IN ${UNFINISHED}
-       ORDER BY c.requested_at, c.run_id`,
-      [hostId],
-    )
-    return rows.map((row) => ({
-      runId: row.run_id,
-      task: row.task,
-      hostId: row.host_id,
-      reason: row.reason,
-      requestedBy: row.requested_by,
-      requestedAt: row.requested_at,
-    }))
+    const rows = await this.#all<CancelRequestRow>(cancelRequestsQuery('$1', UNFINISHED), [hostId])
+    return rows.map(cancelRequestFromRow)
   }
 
   async appendOutput(runId: string, chunk: OutputChunk): Promise<OutputAppend> {
@@ -427,32 +410,17 @@ export class PostgresRunStore implements RunStore {
     options?: { from?: number; limit?: number },
   ): Promise<OutputPage> {
     const { from, limit } = checkOutputRead(options, STORE_TAG)
-    const rows = await this.#all<{
-      byte_offset: number
-      stream: OutputChunk['stream']
-      time: number
-      text: string
-      bytes: number
-      truncated: boolean
-      cut: boolean
-    }>(
+    const rows = await this.#all<OutputRow & { cut: boolean }>(
       `SELECT *, EXISTS (SELECT 1 FROM run_output WHERE run_id = $1 AND truncated) AS cut
        FROM run_output WHERE run_id = $1 AND byte_offset + bytes > $2
        ORDER BY byte_offset LIMIT $3`,
       [runId, from, limit + 1],
     )
-    const stored = rows.map((row) => ({
-      offset: row.byte_offset,
-      stream: row.stream,
-      time: row.time,
-      text: row.text,
-      bytes: row.bytes,
-    }))
     const truncated =
       rows[0]?.cut ??
       (await this.#one('SELECT 1 FROM run_output WHERE run_id = $1 AND truncated', [runId])) !==
         undefined
-    return outputPage(stored, from, limit, truncated)
+    return outputPage(rows.map(outputChunkFromRow), from, limit, truncated)
   }
 
   async subscribe(listener: (change: StoreChange) => void): Promise<() => Promise<void>> {

@@ -5,7 +5,7 @@
  * import { createSqliteRunStore } from '@tasse/store-sqlite'
  * const tasse = createTasse({ dataDir: 'data', store: createSqliteRunStore({ path: 'data/.tasse/tasse.db' }) })
  */
-import { type RunStore, type TassePlugin, TOKENS } from '@tasse/core'
+import { runStorePlugin, type TassePlugin } from '@tasse/core'
 import { createSqliteRunStore, type SqliteRunStoreOptions } from './sqlite-run-store.js'
 
 export {
@@ -37,16 +37,5 @@ export const PLUGIN_NAME = '@tasse/store-sqlite'
  * })
  */
 export function sqliteStorePlugin(options: SqliteRunStoreOptions): TassePlugin {
-  return {
-    name: PLUGIN_NAME,
-    register(container) {
-      let store: RunStore | undefined
-      container.register(TOKENS.RunStore, {
-        useFactory: function sqliteRunStore() {
-          store ??= createSqliteRunStore(options)
-          return store
-        },
-      })
-    },
-  }
+  return runStorePlugin(PLUGIN_NAME, () => createSqliteRunStore(options))
 }

@@ -6,7 +6,10 @@
  *
  * Never edit a migration that has been released: add the next one.
  */
+import { checkMigrationOrder, NewerSchemaError } from '@tasse/core'
 import type { Database } from 'better-sqlite3'
+
+export { NewerSchemaError }
 
 export interface Migration {
   /** 1, 2, 3…: the `user_version` the file has once it is applied. */
@@ -122,11 +125,12 @@ export function migrate(
   db: Database,
   migrations: readonly Migration[] = MIGRATIONS,
 ): MigrationResult {
-  checkMigrations(migrations)
+  checkMigrationOrder(migrations)
   const latest = migrations[migrations.length - 1]?.version ?? 0
   const run = db.transaction((): MigrationResult => {
     const from = db.pragma('user_version', { simple: true }) as number
-    if (from > latest) throw new NewerSchemaError(from, latest)
+    if (from > latest)
+      throw new NewerSchemaError(from, latest, '@tasse/store-sqlite', '(or use another file)')
     for (const migration of migrations) {
       if (migration.version > from) migration.up(db)
     }
@@ -134,30 +138,4 @@ export function migrate(
     return { from, to: latest }
   })
   return run.immediate()
-}
-
-/** The file was written by a newer release whose schema this one does not know. */
-export class NewerSchemaError extends Error {
-  override readonly name = 'NewerSchemaError'
-  readonly version: number
-  readonly latest: number
-
-  constructor(version: number, latest: number) {
-    super(
-      `its schema is version ${version}, newer than version ${latest}, the last this ` +
-        `@tasse/store-sqlite knows; upgrade @tasse/store-sqlite (or use another file)`,
-    )
-    this.version = version
-    this.latest = latest
-  }
-}
-
-function checkMigrations(migrations: readonly Migration[]): void {
-  migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) {
-      throw new Error(
-        `migration "${migration.description}" has version ${migration.version}, expected ${index + 1}`,
-      )
-    }
-  })
 }

@@ -9,6 +9,10 @@ import { dirname, resolve } from 'node:path'
 import {
   type AdmissionWrites,
   type CancelRequest,
+  type CancelRequestRow,
+  RUN_COLUMNS as COLUMNS,
+  cancelRequestFromRow,
+  cancelRequestsQuery,
   capChunk,
   changesFinalStatus,
   checkAdmissionWrites,
@@ -30,10 +34,13 @@ import {
   HostConflictError,
   type HostRecord,
   type HostRegistration,
+  type HostRow,
   LocalChangeFeed,
   type OutputAppend,
   type OutputChunk,
   type OutputPage,
+  type OutputRow,
+  outputChunkFromRow,
   outputPage,
   type PruneOptions,
   RUN_STATUSES,
@@ -41,26 +48,22 @@ import {
   type RunPage,
   type RunPatch,
   type RunQuery,
+  type RunRow,
   type RunStore,
+  runRowValues as runValues,
   type StoreChange,
   type TaskState,
+  type TaskStateRow,
   takenOverError,
   tasseMessage,
+  hostFromRow as toHost,
+  runFromRow as toRun,
+  taskStateFromRow as toTaskState,
   UNFINISHED_RUN_STATUSES,
 } from '@tasse/core'
 import Database, { type Statement } from 'better-sqlite3'
 import { HostLock } from './host-lock.js'
 import { MIGRATIONS, type Migration, migrate } from './migrations.js'
-import {
-  COLUMNS,
-  type HostRow,
-  type RunRow,
-  runValues,
-  type TaskStateRow,
-  toHost,
-  toRun,
-  toTaskState,
-} from './sqlite-rows.js'
 
 /** The tag of every message of this package: `[tasse] [store-sqlite] …`. */
 export const STORE_TAG = 'store-sqlite'
@@ -101,15 +104,6 @@ const IN_FINAL = `status IN (${FINAL.map((status) => `'${status}'`).join(', ')})
 
 /** How long a host refused by the lock looks for the holder's record, to name it. */
 const HOLDER_WAIT_MS = 2_000
-
-interface OutputRow {
-  byte_offset: number
-  stream: OutputChunk['stream']
-  time: number
-  text: string
-  bytes: number
-  truncated: 0 | 1
-}
 
 /**
  * Opens (creating and migrating it when needed) the run store in a SQLite file.
@@ -471,27 +465,8 @@ export class SqliteRunStore implements RunStore {
   }
 
   async cancelRequests(hostId: string | null): Promise<CancelRequest[]> {
-    const rows = this.#statement(
-      `SELECT c.run_id, r.task, r.host_id, c.reason, c.requested_by, c.requested_at
-       FROM cancel_requests c JOIN runs r ON r.id = c.run_id
-       WHERE r.host_id IS ? AND r.${IN_UNFINISHED}
-       ORDER BY c.requested_at, c.run_id`,
-    ).all(hostId) as {
-      run_id: string
-      task: string
-      host_id: string | null
-      reason: string
-      requested_by: string | null
-      requested_at: number
-    }[]
-    return rows.map((row) => ({
-      runId: row.run_id,
-      task: row.task,
-      hostId: row.host_id,
-      reason: row.reason,
-      requestedBy: row.requested_by,
-      requestedAt: row.requested_at,
-    }))
+    const query = cancelRequestsQuery('?', `(${UNFINISHED.map((s) => `'${s}'`).join(', ')})`)
+    return (this.#statement(query).all(hostId) as CancelRequestRow[]).map(cancelRequestFromRow)
   }
 
   async appendOutput(runId: string, chunk: OutputChunk): Promise<OutputAppend> {
@@ -538,14 +513,7 @@ export class SqliteRunStore implements RunStore {
       this.#statement('SELECT 1 FROM run_output WHERE run_id = ? AND truncated = 1 LIMIT 1').get(
         runId,
       ) !== undefined
-    const stored = rows.map((row) => ({
-      offset: row.byte_offset,
-      stream: row.stream,
-      time: row.time,
-      text: row.text,
-      bytes: row.bytes,
-    }))
-    return outputPage(stored, from, limit, truncated)
+    return outputPage(rows.map(outputChunkFromRow), from, limit, truncated)
   }
 
   async subscribe(listener: (change: StoreChange) => void): Promise<() => Promise<void>> {
