@@ -3,7 +3,7 @@
  * the changes made through the store object. A store on a server (PostgreSQL) delivers every
  * host's changes instead; both answer `RunStore.subscribe` the same way.
  */
-import type { StoreChange } from './types.js'
+import type { Run, StoreChange } from './types.js'
 
 type Listener = (change: StoreChange) => void
 
@@ -41,4 +41,9 @@ export class LocalChangeFeed {
   clear(): void {
     this.#listeners.clear()
   }
+}
+
+/** The change that tells of `run` as it now is. */
+export function runChange(run: Run): StoreChange {
+  return { type: 'run', id: run.id, task: run.task, status: run.status, hostId: run.hostId }
 }

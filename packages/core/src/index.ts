@@ -2,7 +2,7 @@
  * @tasse/core: the public API. Anything not exported here is internal.
  */
 export { Catalog, type CatalogChanges, type CatalogEntry } from './catalog.js'
-export { LocalChangeFeed } from './change-feed.js'
+export { LocalChangeFeed, runChange } from './change-feed.js'
 export {
   HostConflictError,
   RunFailedError,

@@ -5,8 +5,9 @@
  * (`testRunStore` in `@tasse/core/testing`) as the SQLite and PostgreSQL stores. Several Tasse
  * instances in one process may share one: it then behaves as a cluster's store would.
  */
-import { LocalChangeFeed } from './change-feed.js'
+import { LocalChangeFeed, runChange } from './change-feed.js'
 import { tasseMessage } from './errors.js'
+import { MemoryHosts, MemoryOutput } from './memory-store-parts.js'
 import {
   checkPruneOptions,
   checkRunLimit,
@@ -15,7 +16,6 @@ import {
   type PruneOptions,
 } from './run-store-args.js'
 import {
-  capChunk,
   changesFinalStatus,
   checkAdmissionWrites,
   checkClaim,
@@ -25,7 +25,6 @@ import {
   checkOutputChunk,
   checkOutputRead,
   finalStatusError,
-  outputPage,
   takenOverError,
 } from './run-store-cluster.js'
 import {
@@ -59,7 +58,6 @@ export interface MemoryRunStoreOptions {
   maxOutputBytes?: number
 }
 
-type StoredChunk = OutputChunk & { bytes: number; truncated: boolean }
 type StoredCancel = Omit<CancelRequest, 'task' | 'hostId'>
 
 /**
@@ -81,17 +79,15 @@ export class MemoryRunStore implements RunStore {
   readonly #states = new Map<string, TaskState>()
   /** Claimed `(task, fire time, attempt)` keys, with the fire time for pruning. */
   readonly #claims = new Map<string, EpochMicros>()
-  readonly #hosts = new Map<string, HostRecord>()
+  readonly #hosts = new MemoryHosts()
   readonly #cancels = new Map<string, StoredCancel>()
-  /** Each run's output chunks by offset. */
-  readonly #output = new Map<string, Map<number, StoredChunk>>()
+  readonly #output: MemoryOutput
   readonly #feed = new LocalChangeFeed()
-  readonly #maxOutputBytes: number
   #closed = false
 
   /** @param options.maxOutputBytes bytes of output kept per run. @default 1 MiB */
   constructor(options: MemoryRunStoreOptions = {}) {
-    this.#maxOutputBytes = checkOutputCap(options.maxOutputBytes, STORE_NAME)
+    this.#output = new MemoryOutput(checkOutputCap(options.maxOutputBytes, STORE_NAME))
   }
 
   async insertRun(run: Run): Promise<void> {
@@ -209,7 +205,7 @@ export class MemoryRunStore implements RunStore {
       for (const [key, scheduledAt] of this.#claims)
         if (scheduledAt < cutoff * 1000) this.#claims.delete(key)
     if (outputOlderThanMs !== undefined)
-      for (const runId of this.#output.keys()) {
+      for (const runId of this.#output.runIds()) {
         const run = this.#runs.get(runId)
         if (run && FINAL_RUN_STATUSES.has(run.status) && run.queuedAt < now - outputOlderThanMs)
           this.#output.delete(runId)
@@ -276,45 +272,28 @@ export class MemoryRunStore implements RunStore {
   async registerHost(host: HostRegistration, options: { now?: number } = {}): Promise<HostRecord> {
     this.#assertOpen()
     checkHostRegistration(host, STORE_NAME)
-    if (this.#hosts.has(host.id))
+    const record = this.#hosts.add(host, options.now ?? Date.now())
+    if (!record)
       throw new Error(tasseMessage(`a host with id "${host.id}" is already registered`, STORE_NAME))
-    const now = options.now ?? Date.now()
-    const record: HostRecord = {
-      id: host.id,
-      name: host.name,
-      pid: host.pid,
-      url: host.url,
-      startedAt: now,
-      heartbeatAt: now,
-    }
-    this.#hosts.set(host.id, record)
     this.#feed.emit({ type: 'host', id: host.id, event: 'registered' })
-    return { ...record }
+    return record
   }
 
   async heartbeat(hostId: string, options: { now?: number } = {}): Promise<boolean> {
     this.#assertOpen()
-    const host = this.#hosts.get(hostId)
-    if (!host) return false
-    host.heartbeatAt = options.now ?? Date.now()
-    return true
+    return this.#hosts.beat(hostId, options.now ?? Date.now())
   }
 
   async listHosts(): Promise<HostRecord[]> {
     this.#assertOpen()
-    return [...this.#hosts.values()]
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .map((host) => ({ ...host }))
+    return this.#hosts.list()
   }
 
   async expireHosts(options: ExpireHostsOptions): Promise<ExpiredHosts> {
     this.#assertOpen()
     const leaseMs = checkLease(options.leaseMs, STORE_NAME)
     const now = options.now ?? Date.now()
-    const hosts: HostRecord[] = []
-    for (const host of this.#hosts.values())
-      if (host.heartbeatAt < now - leaseMs) hosts.push({ ...host })
-    for (const host of hosts) this.#hosts.delete(host.id)
+    const hosts = this.#hosts.removeSilentSince(now - leaseMs)
     const byId = new Map(hosts.map((host) => [host.id, host]))
     const runs: Run[] = []
     for (const run of this.#unfinished(this.#ids)) {
@@ -376,20 +355,10 @@ export class MemoryRunStore implements RunStore {
     checkOutputChunk(runId, chunk, STORE_NAME)
     if (!this.#runs.has(runId))
       throw new Error(tasseMessage(`no run with id "${runId}" to append output to`, STORE_NAME))
-    let chunks = this.#output.get(runId)
-    if (!chunks) {
-      chunks = new Map()
-      this.#output.set(runId, chunks)
-    }
-    const kept = capChunk(chunk, this.#maxOutputBytes)
-    // The mark of a cut is an empty chunk at the cap; a chunk sent again is kept once.
-    const offset = kept.bytes === 0 && kept.truncated ? this.#maxOutputBytes : chunk.offset
-    if (!chunks.has(offset)) {
-      chunks.set(offset, { ...chunk, ...kept, offset })
-      if (kept.bytes > 0)
-        this.#feed.emit({ type: 'output', runId, next: chunk.offset + kept.bytes })
-    }
-    return { kept: kept.bytes, truncated: kept.truncated }
+    const { added, ...kept } = this.#output.append(runId, chunk)
+    if (added && kept.kept > 0)
+      this.#feed.emit({ type: 'output', runId, next: chunk.offset + kept.kept })
+    return kept
   }
 
   async readOutput(
@@ -398,15 +367,7 @@ export class MemoryRunStore implements RunStore {
   ): Promise<OutputPage> {
     this.#assertOpen()
     const { from, limit } = checkOutputRead(options, STORE_NAME)
-    const stored = [...(this.#output.get(runId)?.values() ?? [])].sort(
-      (a, b) => a.offset - b.offset,
-    )
-    return outputPage(
-      stored,
-      from,
-      limit,
-      stored.some((chunk) => chunk.truncated),
-    )
+    return this.#output.read(runId, from, limit)
   }
 
   async subscribe(listener: (change: StoreChange) => void): Promise<() => Promise<void>> {
@@ -420,13 +381,7 @@ export class MemoryRunStore implements RunStore {
   }
 
   #changed(run: Run): void {
-    this.#feed.emit({
-      type: 'run',
-      id: run.id,
-      task: run.task,
-      status: run.status,
-      hostId: run.hostId,
-    })
+    this.#feed.emit(runChange(run))
   }
 
   #assertOpen(): void {

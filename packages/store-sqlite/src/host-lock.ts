@@ -4,7 +4,9 @@
  * SQLite takes that lock with `fcntl`, so the operating system releases it when the process
  * dies, even by SIGKILL: a crashed host never blocks the next one, and no clock is involved.
  */
+import { HostConflictError, type HostRecord, tasseMessage } from '@tasse/core'
 import Database from 'better-sqlite3'
+import { STORE_TAG } from './tag.js'
 
 export class HostLock {
   readonly path: string
@@ -38,4 +40,23 @@ export class HostLock {
     this.#db = null
     db?.close() // closing ends the transaction, and with it the lock
   }
+}
+
+/** The refusal of a second host on the file at `path`, naming the host that holds it when known. */
+export function hostConflict(holder: HostRecord | undefined, path: string): HostConflictError {
+  const who = holder
+    ? `another host (pid ${holder.pid} on ${holder.name}, started ${new Date(holder.startedAt).toISOString()})`
+    : 'another process'
+  return new HostConflictError(
+    tasseMessage(
+      `${who} is serving ${path}: a second host on the same SQLite file would run every ` +
+        'schedule twice, so this one does not start. Stop the other host first, or give this ' +
+        'one its own data folder (hosts that share one schedule need a store on a database ' +
+        'server: --store postgres://…)',
+      STORE_TAG,
+    ),
+    holder
+      ? { id: holder.id, name: holder.name, pid: holder.pid, startedAt: holder.startedAt }
+      : null,
+  )
 }

@@ -4,8 +4,7 @@
  * commit), a busy timeout (two hosts on one file wait for each other instead of failing), and
  * a versioned schema migrated at open.
  */
-import { existsSync, mkdirSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import {
   type AdmissionWrites,
   type CancelRequest,
@@ -31,7 +30,7 @@ import {
   encodeRunCursor,
   FINAL_RUN_STATUSES,
   finalStatusError,
-  HostConflictError,
+  type HostConflictError,
   type HostRecord,
   type HostRegistration,
   type HostRow,
@@ -50,6 +49,7 @@ import {
   type RunQuery,
   type RunRow,
   type RunStore,
+  runChange,
   runRowValues as runValues,
   type StoreChange,
   type TaskState,
@@ -61,12 +61,14 @@ import {
   taskStateFromRow as toTaskState,
   UNFINISHED_RUN_STATUSES,
 } from '@tasse/core'
-import Database, { type Statement } from 'better-sqlite3'
-import { HostLock } from './host-lock.js'
-import { MIGRATIONS, type Migration, migrate } from './migrations.js'
+import type Database from 'better-sqlite3'
+import type { Statement } from 'better-sqlite3'
+import { HostLock, hostConflict } from './host-lock.js'
+import type { Migration } from './migrations.js'
+import { openDatabase } from './open-database.js'
+import { STORE_TAG } from './tag.js'
 
-/** The tag of every message of this package: `[tasse] [store-sqlite] …`. */
-export const STORE_TAG = 'store-sqlite'
+export { STORE_TAG }
 
 export interface SqliteRunStoreOptions {
   /**
@@ -93,7 +95,6 @@ export interface SqliteRunStoreOptions {
   migrations?: readonly Migration[]
 }
 
-const DEFAULT_BUSY_TIMEOUT_MS = 5_000
 /** Runs deleted per write transaction by `pruneRuns`. */
 const PRUNE_BATCH = 5_000
 
@@ -544,21 +545,7 @@ export class SqliteRunStore implements RunStore {
       if (holder || Date.now() > deadline) break
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
-    const who = holder
-      ? `another host (pid ${holder.pid} on ${holder.name}, started ${new Date(holder.startedAt).toISOString()})`
-      : 'another process'
-    return new HostConflictError(
-      tasseMessage(
-        `${who} is serving ${this.path}: a second host on the same SQLite file would run every ` +
-          'schedule twice, so this one does not start. Stop the other host first, or give this ' +
-          'one its own data folder (hosts that share one schedule need a store on a database ' +
-          'server: --store postgres://…)',
-        STORE_TAG,
-      ),
-      holder
-        ? { id: holder.id, name: holder.name, pid: holder.pid, startedAt: holder.startedAt }
-        : null,
-    )
+    return hostConflict(holder, this.path)
   }
 
   #emit(change: StoreChange): void {
@@ -597,51 +584,6 @@ export class SqliteRunStore implements RunStore {
       throw new Error(tasseMessage(`the run store at ${this.path} is closed`, STORE_TAG))
     }
   }
-}
-
-/** Opens the file and brings it to the current schema; one message for whatever goes wrong. */
-function openDatabase(path: string, options: SqliteRunStoreOptions): Database.Database {
-  let db: Database.Database | undefined
-  try {
-    if (path !== ':memory:') createDirectory(dirname(path))
-    db = new Database(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS })
-    // WAL: readers and one writer at once, across processes; NORMAL sync is durable across a
-    // crash of the process (a power loss may lose the last commits, never corrupt the file).
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
-    // A run's output and cancel request go with it (ON DELETE CASCADE).
-    db.pragma('foreign_keys = ON')
-    migrate(db, options.migrations ?? MIGRATIONS)
-    return db
-  } catch (error) {
-    db?.close()
-    const reason = error instanceof Error ? error.message : String(error)
-    throw new Error(
-      tasseMessage(
-        `cannot open the run store at ${path}: ${reason} (check that the directory is writable ` +
-          'by this user, or set the store path to another file)',
-        STORE_TAG,
-      ),
-      { cause: error },
-    )
-  }
-}
-
-function createDirectory(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true })
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error
-    // Node says "file already exists"; name the file that stands where a directory should be.
-    let blocker = dir
-    while (!existsSync(blocker) && dirname(blocker) !== blocker) blocker = dirname(blocker)
-    throw new Error(`cannot create its directory, ${blocker} is a file`, { cause: error })
-  }
-}
-
-function runChange(run: Run): StoreChange {
-  return { type: 'run', id: run.id, task: run.task, status: run.status, hostId: run.hostId }
 }
 
 function isSqliteError(error: unknown, code: string): boolean {

@@ -1,0 +1,50 @@
+/** Opening the SQLite file: its directory, the journal and the schema, and one message for any failure. */
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { tasseMessage } from '@tasse/core'
+import Database from 'better-sqlite3'
+import { MIGRATIONS, migrate } from './migrations.js'
+import { type SqliteRunStoreOptions, STORE_TAG } from './sqlite-run-store.js'
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000
+
+/** Opens the file and brings it to the current schema; one message for whatever goes wrong. */
+export function openDatabase(path: string, options: SqliteRunStoreOptions): Database.Database {
+  let db: Database.Database | undefined
+  try {
+    if (path !== ':memory:') createDirectory(dirname(path))
+    db = new Database(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS })
+    // WAL: readers and one writer at once, across processes; NORMAL sync is durable across a
+    // crash of the process (a power loss may lose the last commits, never corrupt the file).
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    // A run's output and cancel request go with it (ON DELETE CASCADE).
+    db.pragma('foreign_keys = ON')
+    migrate(db, options.migrations ?? MIGRATIONS)
+    return db
+  } catch (error) {
+    db?.close()
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new Error(
+      tasseMessage(
+        `cannot open the run store at ${path}: ${reason} (check that the directory is writable ` +
+          'by this user, or set the store path to another file)',
+        STORE_TAG,
+      ),
+      { cause: error },
+    )
+  }
+}
+
+function createDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error
+    // Node says "file already exists"; name the file that stands where a directory should be.
+    let blocker = dir
+    while (!existsSync(blocker) && dirname(blocker) !== blocker) blocker = dirname(blocker)
+    throw new Error(`cannot create its directory, ${blocker} is a file`, { cause: error })
+  }
+}
