@@ -61,7 +61,13 @@ describe('hot reload', () => {
     expect((await t.waitForRun((await t.trigger('fresh')).id)).status).toBe('succeeded')
 
     const run = await t.trigger('slow')
-    await waitFor(async () => (await t.getRun(run.id))?.pid, 2000, 'the run to start')
+    // Once bash has read the script's first line, not merely once it is spawned: removing the
+    // folder before bash opened task.sh fails the run (exit 127) on a loaded machine.
+    await waitFor(
+      async () => (await t.readRunLog(run.id)).includes('started'),
+      20_000,
+      'the run to start',
+    )
     rmSync(join(data, 'tasks', 'slow'), { recursive: true })
     await waitFor(() => !t.taskInfo('slow'), 2000, 'the task to go')
     expect((await t.waitForRun(run.id)).status).toBe('succeeded')
