@@ -59,7 +59,8 @@ let databases = 0
 export async function startPostgres(): Promise<PostgresServer> {
   const missing = postgresMissing()
   if (missing) throw new Error(`[tasse] [test-support] ${missing}`)
-  const dir = mkdtempSync(join(tmpdir(), 'tasse-pg-'))
+  // As root, in /tmp: the postgres user must reach the folder, and a TMPDIR under /root it cannot.
+  const dir = mkdtempSync(join(isRoot ? '/tmp' : tmpdir(), 'tasse-pg-'))
   const owner = isRoot ? postgresUser() : null
   if (owner) chownSync(dir, owner.uid, owner.gid)
   const data = join(dir, 'data')
