@@ -4,8 +4,9 @@
  * others; a task whose task.yaml breaks after it was good keeps its last good definition (and
  * shows the error) rather than stopping.
  */
-import { type Dirent, readdirSync, readFileSync, type Stats, statSync } from 'node:fs'
+import { type Dirent, readdirSync, type Stats, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { MAX_TASK_YAML_BYTES, readTaskFile } from './task-files.js'
 import { DEFAULT_ENTRYPOINTS, displayPath, type LoadTaskOptions, loadTask } from './task-loader.js'
 import type { InvalidTask, TaskDefinition } from './types.js'
 
@@ -140,13 +141,13 @@ function folderFingerprint(dir: string): string {
 
 /** What a task is made from: task.yaml's text and which default entrypoints exist. */
 function folderContent(dir: string): string {
-  let yaml: string
-  try {
-    yaml = readFileSync(join(dir, 'task.yaml'), 'utf8')
-  } catch {
-    yaml = '\0missing'
-  }
-  const entrypoints = DEFAULT_ENTRYPOINTS.filter((file) => statOrNull(join(dir, file)) !== null)
+  // Read as the loader reads it: a task.yaml that is a FIFO must not block the scan here either.
+  const read = readTaskFile(dir, 'task.yaml', MAX_TASK_YAML_BYTES)
+  const yaml = read.ok ? read.text : `\0${read.problem}`
+  const entrypoints = DEFAULT_ENTRYPOINTS.map((file) => {
+    const stats = statOrNull(join(dir, file))
+    return stats ? `${file}:${stats.isFile() ? 'file' : 'other'}` : ''
+  })
   return `${entrypoints.join(',')}\n${yaml}`
 }
 

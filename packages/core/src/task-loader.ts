@@ -3,11 +3,16 @@
  * package and validates every key, throwing `TasseConfigError` (file, key, expectation, value)
  * on the first problem.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, isAbsolute, join, normalize, relative, sep } from 'node:path'
 import { parseDocument } from 'yaml'
 import { show, TasseConfigError, unknownKeyProblem } from './errors.js'
 import { DEFAULT_JOB_OPTIONS, readMaxInstances, readSchedulerConfig } from './scheduler-config.js'
+import {
+  checkTaskFile,
+  MAX_ENTRYPOINT_BYTES,
+  MAX_TASK_YAML_BYTES,
+  readTaskFile,
+} from './task-files.js'
 import type {
   ConfigLocation,
   OverlapPolicy,
@@ -35,6 +40,8 @@ const TASK_KEYS = [
   'env',
   'retries',
 ] as const
+/** A description is sent with every task list: a paragraph, not a document. */
+export const MAX_DESCRIPTION_CHARS = 4096
 const OVERLAP_POLICIES: readonly OverlapPolicy[] = ['skip', 'queue', 'replace', 'allow']
 const PARAM_KEYS = ['name', 'description', 'required', 'default', 'pattern', 'enum', 'arg']
 const RETRY_KEYS = ['max', 'delay', 'backoff']
@@ -70,14 +77,16 @@ export function loadTask(dir: string, options: LoadTaskOptions): TaskDefinition 
       `is not a valid task folder name: a task name is letters, digits, ".", "_" and "-", starting with a letter or digit, got ${show(name)}`,
     )
   }
-  if (!existsSync(yamlPath)) {
+  const yaml = readTaskFile(dir, 'task.yaml', MAX_TASK_YAML_BYTES)
+  if (!yaml.ok)
     throw new TasseConfigError(
       { file, field: '' },
-      'is missing: every task folder needs a task.yaml (an empty one runs the task only when triggered)',
+      yaml.missing
+        ? 'is missing: every task folder needs a task.yaml (an empty one runs the task only when triggered)'
+        : yaml.problem,
     )
-  }
 
-  const raw = readYamlMapping(readFileSync(yamlPath, 'utf8'), file)
+  const raw = readYamlMapping(yaml.text, file)
   for (const key of Object.keys(raw)) {
     if (!(TASK_KEYS as readonly string[]).includes(key))
       throw new TasseConfigError(at(key), unknownKeyProblem(key, TASK_KEYS))
@@ -106,12 +115,17 @@ export function loadTask(dir: string, options: LoadTaskOptions): TaskDefinition 
 
   if (raw.description !== undefined && typeof raw.description !== 'string')
     throw new TasseConfigError(at('description'), `must be text, got ${show(raw.description)}`)
+  if (typeof raw.description === 'string' && raw.description.length > MAX_DESCRIPTION_CHARS)
+    throw new TasseConfigError(
+      at('description'),
+      `must be at most ${MAX_DESCRIPTION_CHARS} characters (a line or a paragraph about the task; it is sent with every task list), got ${raw.description.length}`,
+    )
 
   return {
     name,
     dir,
     file: yamlPath,
-    entrypoint: readEntrypoint(raw.entrypoint, dir, at('entrypoint')),
+    entrypoint: readEntrypoint(raw.entrypoint, dir, at('entrypoint'), options.displayFrom),
     trigger: scheduler?.trigger ?? null,
     job,
     timeoutMs:
@@ -166,7 +180,18 @@ function readYamlMapping(text: string, file: string): Record<string, unknown> {
       { cause: error },
     )
   }
-  const value: unknown = document.toJS()
+  let value: unknown
+  try {
+    // Aliases are expanded here: a few lines of `&a [*a, *a, …]` would make billions of nodes,
+    // and the yaml package stops them (maxAliasCount) with a message that names no file.
+    value = document.toJS()
+  } catch (cause) {
+    throw new TasseConfigError(
+      { file, field: '' },
+      `cannot be read as YAML: ${(cause as Error).message} (aliases that expand to more than 100 nodes are refused)`,
+      { cause },
+    )
+  }
   if (value === null || value === undefined) return {}
   if (typeof value !== 'object' || Array.isArray(value))
     throw new TasseConfigError(
@@ -176,10 +201,24 @@ function readYamlMapping(text: string, file: string): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
-function readEntrypoint(value: unknown, dir: string, at: ConfigLocation): string {
+function readEntrypoint(
+  value: unknown,
+  dir: string,
+  at: ConfigLocation,
+  displayFrom: string | undefined,
+): string {
   if (value === undefined || value === null) {
-    const found = DEFAULT_ENTRYPOINTS.find((candidate) => existsSync(join(dir, candidate)))
-    if (found) return found
+    for (const candidate of DEFAULT_ENTRYPOINTS) {
+      const check = checkTaskFile(dir, candidate, MAX_ENTRYPOINT_BYTES)
+      if (check.ok) return candidate
+      // A task.py that is a folder, a FIFO or a link out of the folder is a mistake to report,
+      // not a reason to look for task.sh.
+      if (!check.missing)
+        throw new TasseConfigError(
+          { file: displayPath(join(dir, candidate), displayFrom), field: '' },
+          `${check.problem} (it would be the task's entrypoint)`,
+        )
+    }
     throw new TasseConfigError(
       { ...at, field: '' },
       `names no entrypoint and the folder has no ${DEFAULT_ENTRYPOINTS.join(' or ')}: add one, or set "entrypoint:" to the file to run`,
@@ -193,9 +232,14 @@ function readEntrypoint(value: unknown, dir: string, at: ConfigLocation): string
   const path = normalize(value)
   if (isAbsolute(path) || path === '..' || path.startsWith(`..${sep}`))
     throw new TasseConfigError(at, `must be a file inside the task's folder, got ${show(value)}`)
-  const full = join(dir, path)
-  if (!existsSync(full) || !statSync(full).isFile())
-    throw new TasseConfigError(at, `names a file that does not exist in ${dir}, got ${show(value)}`)
+  const check = checkTaskFile(dir, path, MAX_ENTRYPOINT_BYTES)
+  if (!check.ok)
+    throw new TasseConfigError(
+      at,
+      check.missing
+        ? `names a file that does not exist in ${dir}, got ${show(value)}`
+        : `names ${show(value)}, which ${check.problem}`,
+    )
   return path
 }
 

@@ -1,4 +1,5 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Catalog, TasseConfigError } from '@tasse/core'
@@ -85,5 +86,64 @@ describe('catalog rescans', () => {
     rmSync(join(dir, 'hello'), { recursive: true })
     expect(catalog.scan().removed.map((t) => t.name)).toEqual(['hello'])
     expect(catalog.tasks()).toEqual([])
+  })
+})
+
+// Issue #12, item 9 and the smaller ones: what a task folder holds is checked before it is read.
+describe('catalog on files that are not what they seem', () => {
+  let dir = ''
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  function folder(name: string, files: Record<string, string>): string {
+    const path = join(dir, 'tasks', name)
+    mkdirSync(path, { recursive: true })
+    for (const [file, content] of Object.entries(files)) writeFileSync(join(path, file), content)
+    return path
+  }
+
+  it('names the file in every error, and never shows what an outside link points to', () => {
+    dir = mkdtempSync(join(tmpdir(), 'tasse-catalog-'))
+    writeFileSync(join(dir, 'outside.txt'), 'SECRET: first line\n')
+    execFileSync('mkfifo', [join(folder('fifo', { 'task.sh': 'echo\n' }), 'task.yaml')])
+    mkdirSync(join(folder('yaml-folder', { 'task.sh': 'echo\n' }), 'task.yaml'))
+    mkdirSync(join(folder('py-folder', { 'task.yaml': '' }), 'task.py'))
+    symlinkSync('../../outside.txt', join(folder('escape', { 'task.sh': 'echo\n' }), 'task.yaml'))
+    symlinkSync('/dev/zero', join(folder('device', { 'task.yaml': 'entrypoint: run' }), 'run'))
+    folder('bomb', {
+      'task.sh': 'echo\n',
+      'task.yaml': [
+        'a: &a [x, x, x, x, x, x, x, x, x]',
+        ...'bcdefg'.split('').map((k, i) => {
+          const prev = 'abcdefg'[i]
+          return `${k}: &${k} [${Array(9).fill(`*${prev}`).join(', ')}]`
+        }),
+        '',
+      ].join('\n'),
+    })
+    folder('long', { 'task.sh': 'echo\n', 'task.yaml': `description: ${'x'.repeat(10_000)}\n` })
+    folder('huge', { 'task.sh': 'echo\n', 'task.yaml': `# ${'x'.repeat(300 * 1024)}\n` })
+
+    const catalog = catalogOf(join(dir, 'tasks'))
+    const started = Date.now()
+    catalog.scan()
+    expect(Date.now() - started, 'the FIFO did not block the scan').toBeLessThan(5000)
+    const errors = Object.fromEntries(catalog.invalid().map((i) => [i.name, i.error.message]))
+    expect(errors).toEqual({
+      bomb: expect.stringMatching(
+        /^\[tasse\] bomb\/task\.yaml cannot be read as YAML: Excessive alias count/,
+      ),
+      device: expect.stringContaining(
+        `device/task.yaml: entrypoint names "run", which is a link that leads outside the task's folder`,
+      ),
+      escape: expect.stringContaining(
+        "escape/task.yaml is a link that leads outside the task's folder",
+      ),
+      fifo: '[tasse] fifo/task.yaml is a FIFO (named pipe), not a regular file',
+      huge: expect.stringContaining('huge/task.yaml is larger than the 256 KiB a task file may be'),
+      long: expect.stringContaining('long/task.yaml: description must be at most 4096 characters'),
+      'py-folder': expect.stringContaining('py-folder/task.py is a folder, not a regular file'),
+      'yaml-folder': '[tasse] yaml-folder/task.yaml is a folder, not a regular file',
+    })
+    expect(JSON.stringify(errors)).not.toContain('SECRET')
   })
 })
