@@ -10,6 +10,7 @@ import { StringDecoder } from 'node:string_decoder'
 import spawn from 'cross-spawn'
 import { RunRefusedError, tasseMessage } from './errors.js'
 import type { TasseEvents } from './events.js'
+import { paramPattern } from './param-pattern.js'
 import { processStartTime, signalGroup } from './process-group.js'
 import { newRunId } from './run-id.js'
 import { formatInstant } from './time/iso.js'
@@ -619,10 +620,10 @@ export function validateParams(
         `parameter "${param.name}" of task "${task.name}" must be one of ${param.enum.join(', ')}, got ${JSON.stringify(value)}`,
         { param: param.name },
       )
-    if (param.pattern && !new RegExp(param.pattern, 'u').test(value))
+    if (!(paramPattern(param)?.matches(value) ?? true))
       throw new RunRefusedError(
         'invalid-params',
-        `parameter "${param.name}" of task "${task.name}" must match ${param.pattern}, got ${JSON.stringify(value)}`,
+        `parameter "${param.name}" of task "${task.name}" must match ${param.pattern} (the whole value), got ${JSON.stringify(value)}`,
         { param: param.name },
       )
     params[param.name] = value

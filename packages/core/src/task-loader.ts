@@ -6,6 +6,7 @@
 import { basename, isAbsolute, join, normalize, relative, sep } from 'node:path'
 import { parseDocument } from 'yaml'
 import { show, TasseConfigError, unknownKeyProblem } from './errors.js'
+import { paramPattern } from './param-pattern.js'
 import { DEFAULT_JOB_OPTIONS, readMaxInstances, readSchedulerConfig } from './scheduler-config.js'
 import {
   checkTaskFile,
@@ -304,18 +305,16 @@ function readParams(value: unknown, at: ConfigLocation): ParamDefinition[] {
     if (fallback !== undefined) definition.default = fallback
     const pattern = text('pattern')
     if (pattern !== undefined) {
+      definition.pattern = pattern
       try {
-        new RegExp(pattern, 'u')
+        paramPattern(definition) // compiled now, once, and kept with the definition
       } catch (cause) {
         throw new TasseConfigError(
           here('pattern'),
-          `must be a valid regular expression, got ${show(pattern)}`,
-          {
-            cause,
-          },
+          `${(cause as Error).message}, got ${show(pattern)}`,
+          { cause },
         )
       }
-      definition.pattern = pattern
     }
     if (param.enum !== undefined) {
       if (
