@@ -104,6 +104,9 @@ describe('intervalTrigger: validation', () => {
     [{ seconds: true }, 'scheduler.seconds must be a number'],
     [{ days: 1_000_000_000 }, 'scheduler.days must keep the interval under 999,999,999 days'],
     [{ hours: -1 }, 'scheduler.hours must make a positive interval'],
+    // Issue #12: an interval under a second filled the history with thousands of rows a second.
+    [{ seconds: 0.000001 }, 'scheduler.seconds must make an interval of at least 1 second'],
+    [{ seconds: 0.999999 }, 'scheduler.seconds must make an interval of at least 1 second'],
     [{ minute: 5 }, 'scheduler.minute is not a known option (did you mean "minutes"?)'],
     [{ hour: 5 }, 'did you mean "hours"?'],
     [{ seconds: 5, jitter: 'x' }, 'scheduler.jitter must be a number of seconds'],

@@ -24,7 +24,10 @@ const TAG = 'trigger-interval'
 
 /** The options of `trigger: interval`, named and read as APScheduler 3 reads them. */
 export interface IntervalTriggerOptions {
-  /** Amounts of elapsed time, ints or floats; they add up. All zero means one second. */
+  /**
+   * Amounts of elapsed time, ints or floats; they add up to at least one second. All zero means
+   * one second.
+   */
   weeks?: number
   days?: number
   hours?: number
@@ -62,6 +65,12 @@ export const INTERVAL_OPTION_KEYS: readonly string[] = [
   'jitter',
 ]
 
+/**
+ * The shortest interval, 1 s: APScheduler allows less, but each fire here is a row in the run
+ * history, a per-run log file and a process; `seconds: 0.000001` wrote thousands of rows a
+ * second. One second is also the finest a cron schedule can go.
+ */
+export const MIN_INTERVAL = MICROS_PER_SECOND
 /** Python's `timedelta` holds at most 999,999,999 days. */
 const MAX_DAYS = 999_999_999
 /** 10000-01-01T00:00:00Z: Python's `datetime` ends just before, and so do schedules. */
@@ -156,7 +165,15 @@ function readInterval(options: Readonly<Record<string, unknown>>, source: Option
       `must make a positive interval (the amounts add up to ${formatTimedelta(roundHalfEven(total))}), got ${show(options[largest])}`,
     )
   }
-  return roundHalfEven(total)
+  const interval = roundHalfEven(total)
+  if (interval > 0 && interval < MIN_INTERVAL && largest !== undefined) {
+    optionError(
+      source,
+      largest,
+      `must make an interval of at least 1 second (each fire is a run in the history and a log file; for more often, loop inside the task), got ${show(options[largest])}`,
+    )
+  }
+  return interval
 }
 
 /** The first `start + k·interval` (k ≥ 0) at or after `now`, in exact integer arithmetic. */

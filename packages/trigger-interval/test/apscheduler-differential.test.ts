@@ -33,8 +33,13 @@ function makeCase(index: number): OracleCase {
   const options: Record<string, unknown> = { timezone: zone }
   for (const key of ['weeks', 'days', 'hours', 'minutes', 'seconds'])
     if (chance(0.3)) options[key] = amount()
-  if (!['weeks', 'days', 'hours', 'minutes', 'seconds'].some((key) => key in options))
-    options.seconds = integer(1, 90)
+  // Tasse refuses intervals under a second (APScheduler does not): those get whole seconds.
+  const seconds = { weeks: 604_800, days: 86_400, hours: 3600, minutes: 60, seconds: 1 }
+  const total = Object.entries(seconds).reduce(
+    (sum, [key, size]) => sum + ((options[key] as number | undefined) ?? 0) * size,
+    0,
+  )
+  if (total < 1) options.seconds = integer(1, 90)
   const start = integer(946_684_800, 2_000_000_000)
   let startText = formatInstant(start * 1e6, timeZone(zone))
     .slice(0, 19)

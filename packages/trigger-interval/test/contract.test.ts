@@ -28,6 +28,9 @@ testTriggerFactory({
     { options: { seconds: true }, field: 'scheduler.seconds', message: 'must be a number' },
     { options: { days: 1_000_000_000 }, field: 'scheduler.days', message: '999,999,999 days' },
     { options: { hours: -1 }, field: 'scheduler.hours', message: 'must make a positive interval' },
+    // Issue #12: an interval under a second filled the history with thousands of rows a second.
+    { options: { seconds: 0.000001 }, field: 'scheduler.seconds', message: 'at least 1 second' },
+    { options: { minutes: 0.01 }, field: 'scheduler.minutes', message: 'at least 1 second' },
     { options: { minute: 5 }, field: 'scheduler.minute', message: 'did you mean "minutes"?' },
     { options: { seconds: 5, jitter: 'x' }, field: 'scheduler.jitter' },
     { options: { seconds: 5, start_date: '2024-01-01T10:00' }, field: 'scheduler.start_date' },
@@ -37,10 +40,10 @@ testTriggerFactory({
 })
 
 testTrigger({
-  name: 'interval of one microsecond',
-  create: () => intervalTrigger({ seconds: 0.000001 }, context),
-  // Past 2^53 µs (2255-06-05) a double cannot hold every microsecond: `previous + 1 µs` is
-  // `previous` again. Whole-second intervals are exact up to 9999 (the factory suite above
+  name: 'interval of one second and one microsecond',
+  create: () => intervalTrigger({ seconds: 1.000001 }, context),
+  // Past 2^53 µs (2255-06-05) a double cannot hold every microsecond: `previous + 1.000001 s`
+  // is rounded. Whole-second intervals are exact up to 9999 (the factory suite above
   // asks them there); a microsecond grid in year 9999 is not a schedule anyone writes.
   from: TRIGGER_CONTRACT_FROM.filter((iso) => !iso.startsWith('9999')),
 })
