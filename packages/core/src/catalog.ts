@@ -27,10 +27,18 @@ export interface CatalogChanges {
   removed: TaskDefinition[]
   /** Folders whose content is (newly) invalid, with their errors. */
   invalid: InvalidTask[]
+  /**
+   * Set when the tasks folder itself could not be listed (unreadable, not a folder, gone after
+   * it was there): nothing changed, every task keeps its definition until it can be read again.
+   */
+  problem?: string
 }
 
 export class Catalog {
   private readonly entries = new Map<string, CatalogEntry>()
+  /** Whether the tasks folder was listed once: after that, its absence is a problem. */
+  private listed = false
+  private folderProblem: string | null = null
 
   constructor(
     private readonly tasksDir: string,
@@ -64,11 +72,30 @@ export class Catalog {
     return this.entries.get(name)
   }
 
+  /** Why the tasks folder cannot be listed now (see `CatalogChanges.problem`), or `null`. */
+  problem(): string | null {
+    return this.folderProblem
+  }
+
   /** Reads the tasks folder again and applies what changed. */
   scan(): CatalogChanges {
     const changes: CatalogChanges = { added: [], changed: [], removed: [], invalid: [] }
+    const listing = listTaskFolders(this.tasksDir)
+    // Missing before it was ever there: no task yet (it may be created later). Missing after:
+    // moved or deleted, most likely on its way back.
+    if ('problem' in listing || (listing.missing && this.listed)) {
+      // A chmod, a `mv` or a deploy that swaps the folder: keep every task as it is (a run in
+      // progress goes on, schedules keep firing) rather than unscheduling them all and losing
+      // their state, and say why until the folder is back.
+      const problem = 'problem' in listing ? listing.problem : folderProblem('ENOENT', '')
+      this.folderProblem = `${displayPath(this.tasksDir, this.loadOptions.displayFrom)} ${problem}`
+      changes.problem = this.folderProblem
+      return changes
+    }
+    if (!listing.missing) this.listed = true
+    this.folderProblem = null
     const seen = new Set<string>()
-    for (const name of listTaskFolders(this.tasksDir)) {
+    for (const name of listing.names) {
       seen.add(name)
       const dir = join(this.tasksDir, name)
       const fingerprint = folderFingerprint(dir)
@@ -106,16 +133,22 @@ export class Catalog {
   }
 }
 
-/** Folder names below `tasksDir` (links to folders included), hidden ones (`.git`, …) left out. */
-function listTaskFolders(tasksDir: string): string[] {
+/**
+ * Folder names below `tasksDir` (links to folders included), hidden ones (`.git`, …) left out;
+ * or that it does not exist; or why it cannot be listed.
+ */
+function listTaskFolders(
+  tasksDir: string,
+): { names: string[]; missing: boolean } | { problem: string } {
   let entries: Dirent[]
   try {
     entries = readdirSync(tasksDir, { withFileTypes: true })
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw cause
+    const { code, message } = cause as NodeJS.ErrnoException
+    if (code === 'ENOENT') return { names: [], missing: true }
+    return { problem: folderProblem(code, message) }
   }
-  return entries
+  const names = entries
     .filter(
       (entry) =>
         !entry.name.startsWith('.') &&
@@ -124,6 +157,7 @@ function listTaskFolders(tasksDir: string): string[] {
     )
     .map((entry) => entry.name)
     .sort()
+  return { names, missing: false }
 }
 
 /**
@@ -149,6 +183,14 @@ function folderContent(dir: string): string {
     return stats ? `${file}:${stats.isFile() ? 'file' : 'other'}` : ''
   })
   return `${entrypoints.join(',')}\n${yaml}`
+}
+
+function folderProblem(code: string | undefined, message: string): string {
+  const keeps = 'every task keeps its last definition until it can be read again'
+  if (code === 'ENOENT') return `is gone (moved or deleted?); ${keeps}`
+  if (code === 'ENOTDIR') return `is not a folder; ${keeps}`
+  const reason = message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')
+  return `cannot be read: ${reason} (${code ?? 'error'}); ${keeps}`
 }
 
 function statOrNull(path: string): Stats | null {

@@ -9,7 +9,7 @@
  * renaming a new one over it (`sed -i`, vim, most IDEs), so every later edit went unseen. A
  * folder's own watch sees every entry in it, replaced or not.
  */
-import { type FSWatcher, watch } from 'node:fs'
+import { type FSWatcher, statSync, watch } from 'node:fs'
 import { join } from 'node:path'
 import type { TasseLogger } from './types.js'
 
@@ -19,6 +19,8 @@ export const WATCH_DEBOUNCE_MS = 150
 export class TaskWatcher {
   private readonly folders = new Map<string, FSWatcher>()
   private root: FSWatcher | null = null
+  /** The inode of the tasks folder `root` watches. */
+  private rootIno: number | null = null
   private timer: NodeJS.Timeout | null = null
   private warned = false
 
@@ -27,6 +29,7 @@ export class TaskWatcher {
     private readonly onChange: () => void,
     private readonly logger: TasseLogger,
   ) {
+    this.rootIno = inode(tasksDir)
     this.root = this.watch(tasksDir)
   }
 
@@ -43,8 +46,17 @@ export class TaskWatcher {
       const watcher = this.watch(join(this.tasksDir, name))
       if (watcher) this.folders.set(name, watcher)
     }
-    // The tasks folder may have been created after start: watch it once it exists.
-    this.root ??= this.watch(this.tasksDir)
+    // The tasks folder may have been created after start, or replaced (`mv new tasks`, a
+    // deploy that swaps it): a watch follows the folder it was set on, so set it again.
+    const ino = inode(this.tasksDir)
+    if (this.root && ino !== this.rootIno) {
+      this.root.close()
+      this.root = null
+    }
+    if (!this.root && ino !== null) {
+      this.root = this.watch(this.tasksDir)
+      this.rootIno = ino
+    }
   }
 
   close(): void {
@@ -81,5 +93,13 @@ export class TaskWatcher {
       }
       return null
     }
+  }
+}
+
+function inode(path: string): number | null {
+  try {
+    return statSync(path).ino
+  } catch {
+    return null
   }
 }

@@ -83,6 +83,8 @@ export interface TaskInfo {
 }
 
 export const DEFAULT_CONCURRENCY = 5
+/** How often a tasks folder that cannot be read is tried again. */
+const TASKS_FOLDER_RETRY_MS = 1000
 export const DEFAULT_RETENTION = { maxAgeMs: 30 * 24 * 3600 * 1000, keepPerTask: 1000 } as const
 
 /**
@@ -115,9 +117,13 @@ export class Tasse {
   private readonly sinks: LogSink[]
   private readonly options: TasseOptions
   private rescanTimer: NodeJS.Timeout | null = null
+  /** While the tasks folder cannot be listed: a quick retry, so that it is back promptly. */
+  private retryTimer: NodeJS.Timeout | null = null
   private pruneTimer: NodeJS.Timeout | null = null
   private watcher: TaskWatcher | null = null
   private stateWrites: Promise<void> = Promise.resolve()
+  private lastProblem: string | null = null
+  private storedStates: Map<string, TaskState> | null = null
   private started = false
   private stopping: Promise<void> | null = null
 
@@ -204,16 +210,17 @@ export class Tasse {
     this.started = true
     await this.membership.join(options.url ?? null)
     await this.recoverInterrupted()
-    const states = new Map((await this.store.listTaskStates()).map((s) => [s.task, s]))
-    this.applyChanges(this.catalog.scan(), states)
+    this.storedStates = new Map((await this.store.listTaskStates()).map((s) => [s.task, s]))
+    this.rescan()
     this.scheduler.start()
     const rescanMs = this.options.rescanIntervalMs ?? 60_000
-    this.rescanTimer = setInterval(() => this.rescan(), rescanMs)
+    this.rescanTimer = setInterval(this.rescanFromTimer, rescanMs)
     this.rescanTimer.unref()
     if (this.options.watch !== false) {
-      this.watcher = new TaskWatcher(this.tasksDir, () => this.rescan(), this.logger)
+      this.watcher = new TaskWatcher(this.tasksDir, this.rescanFromTimer, this.logger)
       this.watcher.sync(this.catalog.folders())
     }
+    this.watchForRecovery()
     void this.prune()
     this.pruneTimer = setInterval(() => void this.prune(), 3600_000)
     this.pruneTimer.unref()
@@ -228,6 +235,7 @@ export class Tasse {
       this.scheduler.stop()
       this.watcher?.close()
       if (this.rescanTimer) clearInterval(this.rescanTimer)
+      if (this.retryTimer) clearInterval(this.retryTimer)
       if (this.pruneTimer) clearInterval(this.pruneTimer)
       await this.executor.shutdown(graceMs)
       await this.stateWrites
@@ -238,12 +246,52 @@ export class Tasse {
     return this.stopping
   }
 
-  /** Reads the tasks folder again: new tasks are scheduled, changed ones rescheduled. */
+  /**
+   * Reads the tasks folder again: new tasks are scheduled, changed ones rescheduled. When the
+   * folder itself cannot be read, `problem` says why and nothing changes (see `problems()`).
+   */
   rescan(): CatalogChanges {
     const changes = this.catalog.scan()
-    this.applyChanges(changes, new Map())
+    this.applyChanges(changes, this.storedStates ?? new Map())
+    // The stored schedule states (paused, last fire time) are for the tasks found by the first
+    // scan that could read the folder; a folder added later is a new task.
+    if (!changes.problem) this.storedStates = null
     this.watcher?.sync(this.catalog.folders())
+    this.watchForRecovery()
     return changes
+  }
+
+  /**
+   * What keeps this instance from working as configured, in words: empty when all is well.
+   * The host's `/readyz` answers 503 with them.
+   */
+  problems(): string[] {
+    const problem = this.catalog.problem()
+    return problem ? [problem] : []
+  }
+
+  /**
+   * The rescan a timer or the watcher runs. No exception from it may end the process: each is
+   * logged, and the next rescan tries again.
+   */
+  private rescanFromTimer = (): void => {
+    try {
+      this.rescan()
+    } catch (cause) {
+      this.logger.error('rescanning the tasks folder failed; the next rescan tries again', cause)
+    }
+  }
+
+  /** Retries every second while the tasks folder cannot be read; stops once it can. */
+  private watchForRecovery(): void {
+    const broken = this.catalog.problem() !== null
+    if (broken && !this.retryTimer && this.started && !this.stopping) {
+      this.retryTimer = setInterval(this.rescanFromTimer, TASKS_FOLDER_RETRY_MS)
+      this.retryTimer.unref()
+    } else if (!broken && this.retryTimer) {
+      clearInterval(this.retryTimer)
+      this.retryTimer = null
+    }
   }
 
   /** Every task folder, valid or not, by name. */
@@ -404,6 +452,13 @@ export class Tasse {
   }
 
   private applyChanges(changes: CatalogChanges, states: ReadonlyMap<string, TaskState>): void {
+    // Said once when it starts (or changes), and once when it is over, not at every retry.
+    const problem = changes.problem ?? null
+    if (problem !== this.lastProblem) {
+      if (problem) this.logger.error(problem)
+      else if (this.lastProblem) this.logger.info(`${this.tasksDir} can be read again`)
+      this.lastProblem = problem
+    }
     for (const task of changes.removed) {
       this.scheduler.unschedule(task.name)
       this.events.emit('task:removed', task)

@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Catalog, TasseConfigError } from '@tasse/core'
@@ -145,5 +153,45 @@ describe('catalog on files that are not what they seem', () => {
       'yaml-folder': '[tasse] yaml-folder/task.yaml is a folder, not a regular file',
     })
     expect(JSON.stringify(errors)).not.toContain('SECRET')
+  })
+})
+
+// Issue #12, item 2: the tasks folder itself becomes unreadable, not a folder, or goes away.
+describe('catalog when the tasks folder cannot be listed', () => {
+  let dir = ''
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('keeps every task and says why, until the folder is back', () => {
+    dir = mkdtempSync(join(tmpdir(), 'tasse-catalog-'))
+    const tasks = join(dir, 'tasks')
+    const catalog = catalogOf(tasks)
+    // Never there: no task, and no problem (it may be created later).
+    expect(catalog.scan()).toEqual({ added: [], changed: [], removed: [], invalid: [] })
+    cpSync(join(discovery, 'hello'), join(tasks, 'hello'), { recursive: true })
+    expect(catalog.scan().added.map((t) => t.name)).toEqual(['hello'])
+
+    renameSync(tasks, join(dir, 'tasks.old'))
+    writeFileSync(tasks, 'not a folder')
+    const swapped = catalog.scan()
+    expect(swapped).toEqual({
+      added: [],
+      changed: [],
+      removed: [],
+      invalid: [],
+      problem: `${tasks} is not a folder; every task keeps its last definition until it can be read again`,
+    })
+    expect(catalog.problem()).toBe(swapped.problem)
+    expect(catalog.tasks().map((t) => t.name)).toEqual(['hello'])
+
+    rmSync(tasks)
+    expect(catalog.scan().problem).toMatch(/tasks is gone \(moved or deleted\?\)/)
+    symlinkSync('tasks', tasks) // a link to itself: ELOOP, which root cannot read past either
+    expect(catalog.scan().problem).toMatch(/tasks cannot be read: .*\(ELOOP\)/)
+    rmSync(tasks)
+
+    renameSync(join(dir, 'tasks.old'), tasks)
+    expect(catalog.scan()).toEqual({ added: [], changed: [], removed: [], invalid: [] })
+    expect(catalog.problem()).toBeNull()
+    expect(catalog.tasks().map((t) => t.name)).toEqual(['hello'])
   })
 })

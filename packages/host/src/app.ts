@@ -79,6 +79,14 @@ export function createApp(options: AppOptions): Hono {
       logger.error('readiness: the run store does not answer', cause)
       return c.json({ status: 'unavailable', store: 'failing' }, 503)
     }
+    // The host works but not as configured (its tasks folder cannot be read): not ready, so
+    // that an orchestrator or a probe sees it; the API goes on serving.
+    const problems = tasse.problems()
+    if (problems.length)
+      return c.json(
+        { status: 'unavailable', store: 'ok', tasks: tasse.listTasks().length, problems },
+        503,
+      )
     return c.json({ status: 'ready', store: 'ok', tasks: tasse.listTasks().length })
   })
   app.get('/metrics', async (c) =>
@@ -110,7 +118,8 @@ export function createApp(options: AppOptions): Hono {
     }
   })
   app.get('/rescan', (c) => {
-    tasse.rescan()
+    const { problem } = tasse.rescan()
+    if (problem) return c.json({ status: 'unavailable', reason: problem }, 503)
     return c.json({ status: 'ok' })
   })
 

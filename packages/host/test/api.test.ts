@@ -188,7 +188,7 @@ describe('runs', () => {
       error: {
         code: 'invalid_param',
         param: 'who',
-        message: 'parameter "who" of task "hello" must match ^[a-z]+$, got "Ada!"',
+        message: 'parameter "who" of task "hello" must match ^[a-z]+$ (the whole value), got "Ada!"',
       },
     })
     const unknown = await post('/api/v1/tasks/hello/runs', { params: { whom: 'x' } })

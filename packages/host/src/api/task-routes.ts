@@ -63,7 +63,7 @@ const rescan = createRoute({
   path: '/rescan',
   tags: ['tasks'],
   summary: 'Read the tasks folder again now (it is also watched and rescanned periodically)',
-  responses: { 200: json(RescanSchema, 'What changed'), ...errorResponses(401) },
+  responses: { 200: json(RescanSchema, 'What changed'), ...errorResponses(401, 503) },
 })
 
 export function taskRoutes(app: OpenAPIHono, tasse: Tasse): void {
@@ -102,6 +102,7 @@ export function taskRoutes(app: OpenAPIHono, tasse: Tasse): void {
 
   app.openapi(rescan, (c) => {
     const changes = tasse.rescan()
+    if (changes.problem) throw new ApiError(503, 'unavailable', changes.problem)
     const names = (tasks: readonly { name: string }[]) => tasks.map((task) => task.name)
     return c.json(
       {

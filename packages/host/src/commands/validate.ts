@@ -77,7 +77,8 @@ export async function validateFolder(
     },
   )
   try {
-    tasse.rescan()
+    const { problem } = tasse.rescan()
+    if (problem) throw new Error(problem)
     const runners = tasse.container.isRegistered(TOKENS.Runner, true)
       ? tasse.container.resolveAll(TOKENS.Runner)
       : []
