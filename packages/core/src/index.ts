@@ -28,6 +28,7 @@ export { MemoryRunStore, type MemoryRunStoreOptions } from './memory-store.js'
 export { type PlainRunnerOptions, plainRunners } from './plain-runners.js'
 export { redactUrl } from './redact-url.js'
 export { newRunId } from './run-id.js'
+export { openRunLog, type RunLogReader } from './run-log.js'
 export {
   checkPruneOptions,
   checkRunLimit,

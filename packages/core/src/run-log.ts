@@ -1,10 +1,94 @@
 /**
- * Reading a run's own output file (`logs/<name>/runs/<id>.log`): all of it, or followed as it
- * is written until the run ends. Following reads the file, not an in-memory copy, so it starts
- * with what was already written and costs nothing while nobody follows.
+ * Reading a run's own output file (`logs/<name>/runs/<id>.log`): all of it, a range of it as a
+ * stream, or followed as it is written until the run ends. Following reads the file, not an
+ * in-memory copy, so it starts with what was already written and costs nothing while nobody
+ * follows.
  */
-import { open, readFile } from 'node:fs/promises'
+import { type FileHandle, open, readFile } from 'node:fs/promises'
 import type { TasseEvents } from './events.js'
+
+/** How much of a run log is read at a time when it is streamed. */
+const STREAM_CHUNK_BYTES = 64 * 1024
+
+/** A run log opened for reading: its size, and its bytes as a stream. */
+export interface RunLogReader {
+  /** Bytes in the file when it was opened; a running task's log grows, later bytes are not read. */
+  readonly size: number
+  /**
+   * Bytes `start` to `end` (inclusive; the whole file by default) as a stream that reads a
+   * chunk only when its consumer asks for one, so memory stays flat however large the file and
+   * however slow the client. The file is closed when the stream ends or is cancelled.
+   */
+  stream(range?: { start: number; end: number }): ReadableStream<Uint8Array>
+  /** Closes the file without streaming it. */
+  close(): Promise<void>
+}
+
+/**
+ * Opens a run log for streaming; a file not yet written reads as empty.
+ *
+ * @example
+ * const log = await openRunLog('data/logs/report/runs/01m8g4dva07sk09q.log')
+ * return new Response(log.stream({ start: 0, end: Math.min(log.size, 1024) - 1 }))
+ */
+export async function openRunLog(path: string): Promise<RunLogReader> {
+  let handle: FileHandle
+  try {
+    handle = await open(path, 'r')
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw cause
+    return {
+      size: 0,
+      stream: () => new ReadableStream({ start: (controller) => controller.close() }),
+      close: async () => {},
+    }
+  }
+  let size: number
+  try {
+    size = (await handle.stat()).size
+  } catch (cause) {
+    await handle.close()
+    throw cause
+  }
+  let closed: Promise<void> | null = null
+  const close = () => {
+    closed ??= handle.close()
+    return closed
+  }
+  return {
+    size,
+    close,
+    stream(range = { start: 0, end: size - 1 }) {
+      let position = range.start
+      return new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            const wanted = Math.min(STREAM_CHUNK_BYTES, range.end + 1 - position)
+            let bytesRead = 0
+            try {
+              if (wanted > 0) {
+                const chunk = Buffer.alloc(wanted)
+                bytesRead = (await handle.read(chunk, 0, wanted, position)).bytesRead
+                if (bytesRead > 0) controller.enqueue(chunk.subarray(0, bytesRead))
+              }
+            } catch (cause) {
+              await close()
+              throw cause
+            }
+            position += bytesRead
+            if (bytesRead === 0 || position > range.end) {
+              await close()
+              controller.close()
+            }
+          },
+          cancel: () => close(),
+        },
+        // Nothing read ahead: a chunk is read when the consumer asks for it.
+        { highWaterMark: 0 },
+      )
+    },
+  }
+}
 
 /** The output so far; empty when the run has written nothing (or not started). */
 export async function readRunLog(path: string): Promise<string> {

@@ -15,7 +15,7 @@ import { HostMembership } from './host-membership.js'
 import { MemoryRunStore } from './memory-store.js'
 import { plainRunners } from './plain-runners.js'
 import { killOrphanedGroup } from './process-group.js'
-import { followRunLog, readRunLog } from './run-log.js'
+import { followRunLog, openRunLog, type RunLogReader, readRunLog } from './run-log.js'
 import { Scheduler } from './scheduler.js'
 import { TaskWatcher } from './task-watcher.js'
 import { TOKENS } from './tokens.js'
@@ -405,6 +405,12 @@ export class Tasse {
   async readRunLog(runId: string): Promise<string> {
     const run = await this.requireRun(runId)
     return readRunLog(this.runLogPath(run))
+  }
+
+  /** A run's output file opened for streaming (ranges of it; see `RunLogReader`). */
+  async openRunLog(runId: string): Promise<RunLogReader> {
+    const run = await this.requireRun(runId)
+    return openRunLog(this.runLogPath(run))
   }
 
   /** A run's output as it is written, from the start, ending when the run ends. */

@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'run_not_active'
   | 'paused'
   | 'payload_too_large'
+  | 'range_not_satisfiable'
   | 'unsupported_media_type'
   | 'starting'
   | 'unavailable'

@@ -169,6 +169,37 @@ describe('runs', () => {
     expect(await (await get(`/api/v1/runs/${run.id}/logs`)).text()).toBe('Hello ada\n')
   })
 
+  it('serves a run log whole or in byte ranges (206), and says 416 outside it', async () => {
+    host = await inProcessHost()
+    const run = await host.tasse.trigger('hello', { params: { who: 'ada' } })
+    await host.tasse.waitForRun(run.id)
+    const logs = `/api/v1/runs/${run.id}/logs`
+    const ranged = (range: string) => host.app.request(logs, { headers: { range } })
+
+    const whole = await get(logs)
+    expect(whole.status).toBe(200)
+    expect(whole.headers.get('accept-ranges')).toBe('bytes')
+    expect(whole.headers.get('content-length')).toBe('10')
+    expect(await whole.text()).toBe('Hello ada\n')
+
+    const part = await ranged('bytes=6-8')
+    expect(part.status).toBe(206)
+    expect(part.headers.get('content-range')).toBe('bytes 6-8/10')
+    expect(part.headers.get('content-type')).toMatch(/^text\/plain/)
+    expect(await part.text()).toBe('ada')
+    expect(await (await ranged('bytes=-4')).text()).toBe('ada\n')
+    expect(await (await ranged('bytes=6-')).text()).toBe('ada\n')
+    // Several ranges, or one that does not parse: the whole log, as RFC 9110 allows.
+    expect((await ranged('bytes=0-1,3-4')).status).toBe(200)
+
+    const outside = await ranged('bytes=10-')
+    expect(outside.status).toBe(416)
+    expect(outside.headers.get('content-range')).toBe('bytes */10')
+    expect(await outside.json()).toMatchObject({
+      error: { code: 'range_not_satisfiable', size: 10 },
+    })
+  })
+
   it('takes an empty body, or none, as no parameters (defaults apply)', async () => {
     host = await inProcessHost()
     for (const body of [undefined, {}]) {
@@ -188,7 +219,8 @@ describe('runs', () => {
       error: {
         code: 'invalid_param',
         param: 'who',
-        message: 'parameter "who" of task "hello" must match ^[a-z]+$ (the whole value), got "Ada!"',
+        message:
+          'parameter "who" of task "hello" must match ^[a-z]+$ (the whole value), got "Ada!"',
       },
     })
     const unknown = await post('/api/v1/tasks/hello/runs', { params: { whom: 'x' } })

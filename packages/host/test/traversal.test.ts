@@ -108,7 +108,7 @@ describe('traversal attempts', () => {
       'Hello world\n',
     )
     touched.on = false
-    expect(touched.paths).toEqual([`readFile(${host.tasse.runLogPath(run)})`])
+    expect(touched.paths).toEqual([`open(${host.tasse.runLogPath(run)})`])
   })
 
   it('are refused by the real server, sent byte for byte', async () => {

@@ -14,6 +14,7 @@ const ERROR_MEANINGS = {
   409: 'Refused in the current state: the overlap policy (`blockingRunId` is the running run), a task without a schedule, a run that already ended',
   413: 'The body is too large',
   415: 'The body is not JSON (send `Content-Type: application/json`)',
+  416: 'The `Range` asked for lies outside the file (`Content-Range: bytes */<size>` gives its size)',
   503: 'The host is starting or shutting down',
 } as const
 
