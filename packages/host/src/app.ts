@@ -1,8 +1,9 @@
 /**
  * The HTTP application (Hono). A thin layer over core: every route calls `Tasse`.
  *
- * Order of the layers: errors → body limit → bearer token (all but `/healthz` and `/readyz`)
- * → "still starting" (503 until the first discovery is done) → routes.
+ * Order of the layers: errors → body limit → Host and Origin (`originCheck`: no web page may
+ * drive the host) → bearer token (all but `/healthz` and `/readyz`) → "still starting" (503
+ * until the first discovery is done) → routes.
  */
 import { isValidTaskName, RunRefusedError, TaskNotFoundError, type Tasse } from '@tasse/core'
 import { Hono } from 'hono'
@@ -11,6 +12,7 @@ import { apiV1 } from './api/index.js'
 import { bearerAuth } from './auth.js'
 import { ApiError, notFound, onError } from './http-errors.js'
 import { createMetrics, type TasseMetrics } from './metrics.js'
+import { originCheck } from './origin-check.js'
 
 export interface AppOptions {
   tasse: Tasse
@@ -31,6 +33,13 @@ export interface AppOptions {
   metrics?: TasseMetrics
   /** Largest request body accepted, in bytes. @default 64 KiB */
   maxBodyBytes?: number
+  /** Host names accepted besides loopback ones (see `originCheck`). @default [] */
+  allowedHosts?: readonly string[]
+}
+
+/** The GET routes that act (the original's), checked as state-changing requests are. */
+export function isActingGet(path: string): boolean {
+  return path.startsWith('/trigger/') || path === '/rescan'
 }
 
 /** Paths answered without a token: probes carry none. */
@@ -62,6 +71,15 @@ export function createApp(options: AppOptions): Hono {
           `the request body is larger than ${maxSize} bytes`,
         )
       },
+    }),
+  )
+  app.use(
+    '*',
+    originCheck({
+      allowedHosts: options.allowedHosts ?? [],
+      checkHost: !options.tokens,
+      open: OPEN_PATHS,
+      actingGet: isActingGet,
     }),
   )
   if (options.tokens)

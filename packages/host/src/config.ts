@@ -38,6 +38,12 @@ export interface HostConfig {
    * server (hosts sharing it share the schedule). @default null: SQLite in `<data>/.tasse/tasse.db`
    */
   store: string | null
+  /**
+   * `--allowed-hosts` / `TASSE_ALLOWED_HOSTS`: host names, besides loopback ones, that requests
+   * may name (`Host`) and that pages may act from (`Origin`), comma-separated; `*.example.com`
+   * for subdomains. @default []
+   */
+  allowedHosts: readonly string[]
 }
 
 /** One setting: its flag, its environment variable, and how to read it. */
@@ -82,6 +88,13 @@ const SETTINGS = [
   },
   { key: 'store', flag: 'store', env: 'TASSE_STORE', fallback: null, read: readStore },
   {
+    key: 'allowedHosts',
+    flag: 'allowed-hosts',
+    env: 'TASSE_ALLOWED_HOSTS',
+    fallback: [],
+    read: readHostList,
+  },
+  {
     key: 'tokensFile',
     flag: 'tokens-file',
     env: 'TASSE_TOKENS_FILE',
@@ -120,6 +133,8 @@ export const CONFIG_HELP = [
   '  --tokens-file FILE      bearer tokens the API accepts, one a line [TASSE_TOKENS_FILE]',
   '  --store URL             postgres://… to keep runs and the schedule on PostgreSQL, shared',
   '                          by every host using it [TASSE_STORE, default SQLite in <data>/.tasse]',
+  '  --allowed-hosts LIST    host names accepted besides loopback, comma-separated (*.example.com',
+  "                          for subdomains): as Host without a token, as a page's Origin  [TASSE_ALLOWED_HOSTS]",
   '  --retention-days N      finished runs kept this many days       [TASSE_RETENTION_DAYS, default 30]',
   '  --retention-runs N      runs kept per task                      [TASSE_RETENTION_RUNS, default 1000]',
   '  --log-rotate-mb N       log.txt rotated past this size          [TASSE_LOG_ROTATE_MB, default 50]',
@@ -188,6 +203,19 @@ function readStore(text: string, source: string): string {
         `in SQLite in <data>/.tasse/tasse.db), got ${JSON.stringify(redactUrl(text))}`,
     )
   return text
+}
+
+function readHostList(text: string, source: string): string[] {
+  const hosts = text
+    .split(',')
+    .map((host) => host.trim())
+    .filter((host) => host !== '')
+  for (const host of hosts)
+    if (!/^(?:\*\.)?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:.]+\]?$/.test(host))
+      throw new ConfigError(
+        `[tasse] ${source} must list host names or addresses separated by commas (e.g. "tasse.example.com,*.lan"), got ${JSON.stringify(host)}`,
+      )
+  return hosts
 }
 
 function readZone(text: string, source: string): string {

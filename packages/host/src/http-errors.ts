@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'invalid_run_id'
   | 'invalid_param'
   | 'unauthorized'
+  | 'forbidden_host'
+  | 'cross_site'
   | 'not_found'
   | 'task_not_found'
   | 'task_invalid'

@@ -1,7 +1,7 @@
 /** @tasse/host: the Tasse service, for tests and for embedding the whole host. */
 export { type ApiOptions, apiV1 } from './api/index.js'
 export { type RunView, runView, type TaskView, taskView } from './api/views.js'
-export { type AppOptions, createApp, OPEN_PATHS } from './app.js'
+export { type AppOptions, createApp, isActingGet, OPEN_PATHS } from './app.js'
 export { type BearerAuthOptions, bearerAuth, tokenMatcher } from './auth.js'
 export {
   ClientError,
@@ -16,6 +16,7 @@ export { runExitCode } from './exit-code.js'
 export { formatFireTime, upcomingFireTimes } from './fire-times.js'
 export { ApiError, type ErrorBody, type ErrorCode, errorBody } from './http-errors.js'
 export { createMetrics, type TasseMetrics, type TasseMetricsOptions } from './metrics.js'
+export { hostMatcher, hostnameOf, type OriginCheckOptions, originCheck } from './origin-check.js'
 export { builtinPlugins, stateDir } from './plugins.js'
 export {
   createHostTasse,

@@ -121,6 +121,7 @@ export async function startHost(
     tokenHint: auth.tokens ? `accepted tokens come from ${auth.source}` : '',
     ready: () => ready,
     metrics,
+    allowedHosts: config.allowedHosts,
   })
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
     const s = serveHttp({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>

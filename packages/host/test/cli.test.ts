@@ -96,7 +96,7 @@ describe('tasse run', () => {
     const badParam = await run(['run', 'hello', '--param', 'who=Ada!', '--data', dir])
     expect(badParam.code).toBe(1)
     expect(badParam.stderr).toContain(
-      'parameter "who" of task "hello" must match ^[a-z]+$, got "Ada!"',
+      'parameter "who" of task "hello" must match ^[a-z]+$ (the whole value), got "Ada!"',
     )
     const unknown = await run(['run', 'nope', '--data', dir])
     expect(unknown.code).toBe(1)
