@@ -118,7 +118,7 @@ export async function startHost(
   const app = createApp({
     tasse,
     tokens: auth.tokens,
-    tokenHint: auth.tokens ? `accepted tokens come from ${auth.source}` : '',
+    tokenHint: auth.tokens ? `accepted tokens come from ${auth.hint}` : '',
     ready: () => ready,
     metrics,
     allowedHosts: config.allowedHosts,

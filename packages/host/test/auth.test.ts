@@ -2,7 +2,16 @@
  * Bearer tokens: with a token configured, every route but the probes answers 401 JSON without
  * it (or with another); the token never reaches a log line or a task's environment.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generatedTokenPath, readConfig, resolveAuth, startHost } from '@tasse/host'
@@ -142,6 +151,75 @@ describe('where tokens come from', () => {
     const again = memoryLogger()
     expect(resolveAuth(config, again).tokens).toEqual([token])
     expect(again.lines.join('\n')).not.toMatch(/generated/)
+  })
+})
+
+// Issue #12: the generated token's file was followed as a link (the host chmodded the target
+// and took its whole content as the token), and a 401 told any client the tokens file's path.
+describe('the generated token file is the host’s own', () => {
+  const beyondLoopback = () => {
+    const data = mkdtempSync(join(tmpdir(), 'tasse-auth-'))
+    cleanups.push(() => rmSync(data, { recursive: true, force: true }))
+    mkdirSync(join(data, '.tasse'))
+    return { data, config: readConfig({ data }, { TASSE_HOST: '0.0.0.0' }) }
+  }
+
+  it('refuses a link, a folder, a FIFO and an oversized file, naming the file and the fix', () => {
+    const { data, config } = beyondLoopback()
+    const path = generatedTokenPath(data)
+    const target = join(data, 'elsewhere')
+    writeFileSync(target, 'not-a-token\nsecond line\n', { mode: 0o644 })
+    const cases: [() => void, RegExp][] = [
+      [() => symlinkSync(target, path), /is a symbolic link, not a regular file/],
+      [() => mkdirSync(path), /not a regular file/],
+      [() => execFileSync('mkfifo', [path]), /not a regular file/],
+      [() => writeFileSync(path, 'x'.repeat(5000)), /larger than 1024 bytes/],
+    ]
+    for (const [make, problem] of cases) {
+      rmSync(path, { recursive: true, force: true })
+      make()
+      const started = Date.now()
+      expect(() => resolveAuth(config, memoryLogger())).toThrow(problem)
+      expect(() => resolveAuth(config, memoryLogger())).toThrow(
+        `${path} cannot hold the host's token`,
+      )
+      expect(Date.now() - started, 'a FIFO does not block the start').toBeLessThan(5000)
+    }
+    // The link's target was left alone.
+    expect(statSync(target).mode & 0o777).toBe(0o644)
+  })
+
+  it('makes a readable token file private, and replaces an empty one', () => {
+    const { data, config } = beyondLoopback()
+    const path = generatedTokenPath(data)
+    writeFileSync(path, 'kept-token\n', { mode: 0o644 })
+    const logger = memoryLogger()
+    expect(resolveAuth(config, logger).tokens).toEqual(['kept-token'])
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    expect(logger.lines.join('\n')).toContain('its mode is now 0600')
+    writeFileSync(path, '')
+    const [fresh] = resolveAuth(config, memoryLogger()).tokens ?? []
+    expect(fresh).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(readFileSync(path, 'utf8')).toBe(`${fresh}\n`)
+  })
+
+  it('a 401 says which setting holds the tokens, never a path on the host', async () => {
+    const { data, config } = beyondLoopback()
+    const file = join(data, 'secret-tokens')
+    writeFileSync(file, 'alpha\n')
+    for (const [auth, hint] of [
+      [resolveAuth(config, memoryLogger()), '<data>/.tasse/token'],
+      [resolveAuth({ ...config, tokensFile: file }, memoryLogger()), 'TASSE_TOKENS_FILE'],
+    ] as const) {
+      host = await inProcessHost({ tokens: auth.tokens, tokenHint: `from ${auth.hint}` })
+      const response = await host.app.request('/api/v1/tasks')
+      const text = await response.text()
+      expect(response.status).toBe(401)
+      expect(text).toContain(hint)
+      expect(text).not.toContain(data)
+      await host.close()
+      host = undefined
+    }
   })
 })
 
