@@ -16,6 +16,7 @@ import {
 } from 'node:fs'
 import { constants } from 'node:os'
 import { join } from 'node:path'
+import { DEFAULT_FILE_MODE, directoryMode } from './file-modes.js'
 import { formatLocal, formatOffset } from './time/iso.js'
 import { timeZone } from './time/zone.js'
 import type { LogSink, OutputBatch, Run, TaskDefinition, TasseLogger } from './types.js'
@@ -29,6 +30,8 @@ export interface FileLogSinkOptions {
   rotateBytes?: number
   /** Rotated files older than this are deleted. @default 15 days (the original's) */
   retentionMs?: number
+  /** Mode of the log files it creates; their folders get the matching one. @default 0o600 */
+  fileMode?: number
   logger?: TasseLogger
 }
 
@@ -60,6 +63,8 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
   const rotateBytes = options.rotateBytes ?? 50 * 1024 * 1024
   const retentionMs = options.retentionMs ?? 15 * 24 * 3600 * 1000
   const zone = timeZone(options.timezone ?? 'UTC')
+  const fileMode = options.fileMode ?? DEFAULT_FILE_MODE
+  const folder = (dir: string) => mkdirSync(dir, { recursive: true, mode: directoryMode(fileMode) })
   const taskLogs = new Map<string, TaskLog>()
   const runLogs = new Map<string, WriteStream>()
   let lastMs = -1
@@ -87,14 +92,18 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
     }
     if (!log) {
       const dir = join(options.logsDir, task)
-      mkdirSync(dir, { recursive: true })
+      folder(dir)
       const path = join(dir, 'log.txt')
       let bytes = 0
       try {
         bytes = statSync(path).size
       } catch {}
       log = {
-        stream: createWriteStream(path, { flags: 'a', highWaterMark: WRITE_BUFFER_BYTES }),
+        stream: createWriteStream(path, {
+          flags: 'a',
+          mode: fileMode,
+          highWaterMark: WRITE_BUFFER_BYTES,
+        }),
         bytes,
         path,
       }
@@ -119,10 +128,10 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
   return {
     name: 'file',
     runStarted(run, task) {
-      const dir = join(options.logsDir, run.task, 'runs')
-      mkdirSync(dir, { recursive: true })
+      folder(join(options.logsDir, run.task, 'runs'))
       const stream = createWriteStream(runLogPath(options.logsDir, run.task, run.id), {
         flags: 'a',
+        mode: fileMode,
       })
       stream.on('error', (cause) =>
         options.logger?.error(`cannot write the log of run ${run.id}`, cause),

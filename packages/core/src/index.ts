@@ -23,6 +23,7 @@ export {
   validateParams,
 } from './executor.js'
 export { type FileLogSinkOptions, fileLogSink, runLogPath } from './file-log-sink.js'
+export { DEFAULT_FILE_MODE, directoryMode } from './file-modes.js'
 export { lazyRunStore } from './lazy-run-store.js'
 export { MemoryRunStore, type MemoryRunStoreOptions } from './memory-store.js'
 export { type PlainRunnerOptions, plainRunners } from './plain-runners.js'

@@ -61,6 +61,8 @@ export interface TasseOptions {
   retention?: { maxAgeMs?: number; keepPerTask?: number }
   /** `log.txt` rotation and retention. @default 50 MB, 15 days */
   logRotation?: { rotateBytes?: number; retentionMs?: number }
+  /** Mode of the files Tasse creates (logs); folders get the matching one. @default 0o600 */
+  fileMode?: number
   /** Where Tasse writes about itself. @default the console */
   logger?: TasseLogger
   /** The environment tasks start from (host configuration removed). @default process.env */
@@ -140,7 +142,13 @@ export class Tasse {
     const logger = c.resolve(TOKENS.Logger)
     c.register(TOKENS.RunStore, { useValue: options.store ?? new MemoryRunStore() })
     c.register(TOKENS.LogSink, {
-      useValue: fileLogSink({ logsDir: this.logsDir, timezone, logger, ...options.logRotation }),
+      useValue: fileLogSink({
+        logsDir: this.logsDir,
+        timezone,
+        logger,
+        ...options.logRotation,
+        ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
+      }),
     })
     for (const runner of plainRunners()) c.register(TOKENS.Runner, { useValue: runner })
     for (const plugin of options.plugins ?? []) {

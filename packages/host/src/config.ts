@@ -3,7 +3,7 @@
  * refused with the flag or variable that gave it and what is expected.
  */
 import { resolve } from 'node:path'
-import { DEFAULT_CONCURRENCY, redactUrl, timeZoneProblem } from '@tasse/core'
+import { DEFAULT_CONCURRENCY, DEFAULT_FILE_MODE, redactUrl, timeZoneProblem } from '@tasse/core'
 
 export interface HostConfig {
   /** `--data` / `TASSE_DATA`. @default ./data */
@@ -44,6 +44,12 @@ export interface HostConfig {
    * for subdomains. @default []
    */
   allowedHosts: readonly string[]
+  /**
+   * `--file-mode` / `TASSE_FILE_MODE`: mode of the files Tasse creates (history, logs, token);
+   * its folders (`logs/`, `venv/`, `.tasse/`) get the matching one (0600 → 0700).
+   * @default 0o600
+   */
+  fileMode: number
 }
 
 /** One setting: its flag, its environment variable, and how to read it. */
@@ -95,6 +101,13 @@ const SETTINGS = [
     read: readHostList,
   },
   {
+    key: 'fileMode',
+    flag: 'file-mode',
+    env: 'TASSE_FILE_MODE',
+    fallback: DEFAULT_FILE_MODE,
+    read: readFileMode,
+  },
+  {
     key: 'tokensFile',
     flag: 'tokens-file',
     env: 'TASSE_TOKENS_FILE',
@@ -135,6 +148,7 @@ export const CONFIG_HELP = [
   '                          by every host using it [TASSE_STORE, default SQLite in <data>/.tasse]',
   '  --allowed-hosts LIST    host names accepted besides loopback, comma-separated (*.example.com',
   "                          for subdomains): as Host without a token, as a page's Origin  [TASSE_ALLOWED_HOSTS]",
+  '  --file-mode MODE        mode of the files Tasse creates (folders: matching)  [TASSE_FILE_MODE, default 0600]',
   '  --retention-days N      finished runs kept this many days       [TASSE_RETENTION_DAYS, default 30]',
   '  --retention-runs N      runs kept per task                      [TASSE_RETENTION_RUNS, default 1000]',
   '  --log-rotate-mb N       log.txt rotated past this size          [TASSE_LOG_ROTATE_MB, default 50]',
@@ -203,6 +217,15 @@ function readStore(text: string, source: string): string {
         `in SQLite in <data>/.tasse/tasse.db), got ${JSON.stringify(redactUrl(text))}`,
     )
   return text
+}
+
+function readFileMode(text: string, source: string): number {
+  const mode = /^0?[0-7]{3}$/.test(text) ? Number.parseInt(text, 8) : Number.NaN
+  if (Number.isNaN(mode) || (mode & 0o600) !== 0o600 || (mode & 0o111) !== 0)
+    throw new ConfigError(
+      `[tasse] ${source} must be an octal file mode that lets the owner read and write, without execute bits (e.g. 0600, 0640, 0644), got ${JSON.stringify(text)}`,
+    )
+  return mode
 }
 
 function readHostList(text: string, source: string): string[] {

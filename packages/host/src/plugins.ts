@@ -15,16 +15,26 @@ export function stateDir(dataDir: string): string {
 
 /**
  * The built-in plugins for a host serving `dataDir`: run history on the PostgreSQL server of
- * `store` when given, else in `<data>/.tasse/tasse.db`.
+ * `store` when given, else in `<data>/.tasse/tasse.db`, created with `options.fileMode` (0600
+ * by default).
  */
-export function builtinPlugins(dataDir: string, store: string | null = null): TassePlugin[] {
+export function builtinPlugins(
+  dataDir: string,
+  store: string | null = null,
+  options: { fileMode?: number } = {},
+): TassePlugin[] {
   return [
     intervalTrigger,
     cronTrigger,
     dateTrigger,
     rruleTrigger,
     poetryRunner,
-    store ? postgresStore(store) : sqliteStorePlugin({ path: join(stateDir(dataDir), 'tasse.db') }),
+    store
+      ? postgresStore(store)
+      : sqliteStorePlugin({
+          path: join(stateDir(dataDir), 'tasse.db'),
+          ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
+        }),
   ]
 }
 

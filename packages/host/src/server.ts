@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net'
 import { serve as serveHttp } from '@hono/node-server'
 import {
+  consoleLogger,
   createTasse,
   MemoryRunStore,
   type RunStore,
@@ -15,6 +16,7 @@ import {
 } from '@tasse/core'
 import { createApp } from './app.js'
 import type { HostConfig } from './config.js'
+import { prepareDataFolder } from './data-folder.js'
 import { createMetrics } from './metrics.js'
 import { builtinPlugins } from './plugins.js'
 import { resolveAuth } from './tokens.js'
@@ -54,11 +56,17 @@ export interface HostOptions {
  */
 export function createHostTasse(config: HostConfig, options: HostOptions = {}): Tasse {
   const history = options.history ?? 'host'
-  const plugins = [...builtinPlugins(config.dataDir, config.store), ...(options.plugins ?? [])]
+  // `memory` (tasse validate) writes nothing, and may be pointed at a tasks folder alone.
+  if (history !== 'memory') prepareDataFolder(config, options.logger ?? consoleLogger())
+  const plugins = [
+    ...builtinPlugins(config.dataDir, config.store, { fileMode: config.fileMode }),
+    ...(options.plugins ?? []),
+  ]
   if (history === 'runs') plugins.push(RUNS_ONLY_STORE)
   return createTasse({
     dataDir: config.dataDir,
     plugins,
+    fileMode: config.fileMode,
     timezone: config.timezone,
     concurrency: config.concurrency,
     shutdownGraceMs: config.shutdownGraceMs,

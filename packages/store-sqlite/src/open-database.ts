@@ -1,7 +1,7 @@
 /** Opening the SQLite file: its directory, the journal and the schema, and one message for any failure. */
-import { existsSync, mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { tasseMessage } from '@tasse/core'
+import { DEFAULT_FILE_MODE, directoryMode, tasseMessage } from '@tasse/core'
 import Database from 'better-sqlite3'
 import { MIGRATIONS, migrate } from './migrations.js'
 import { type SqliteRunStoreOptions, STORE_TAG } from './sqlite-run-store.js'
@@ -12,7 +12,13 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5_000
 export function openDatabase(path: string, options: SqliteRunStoreOptions): Database.Database {
   let db: Database.Database | undefined
   try {
-    if (path !== ':memory:') createDirectory(dirname(path))
+    const fileMode = options.fileMode ?? DEFAULT_FILE_MODE
+    if (path !== ':memory:') {
+      createDirectory(dirname(path), directoryMode(fileMode))
+      // Created here with its mode (SQLite takes an empty file as a new database), so that it
+      // is never readable by others, not even for a moment.
+      closeSync(openSync(path, 'a', fileMode))
+    }
     db = new Database(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS })
     // WAL: readers and one writer at once, across processes; NORMAL sync is durable across a
     // crash of the process (a power loss may lose the last commits, never corrupt the file).
@@ -21,6 +27,8 @@ export function openDatabase(path: string, options: SqliteRunStoreOptions): Data
     // A run's output and cancel request go with it (ON DELETE CASCADE).
     db.pragma('foreign_keys = ON')
     migrate(db, options.migrations ?? MIGRATIONS)
+    if (path !== ':memory:')
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) setMode(file, fileMode)
     return db
   } catch (error) {
     db?.close()
@@ -36,9 +44,19 @@ export function openDatabase(path: string, options: SqliteRunStoreOptions): Data
   }
 }
 
-function createDirectory(dir: string): void {
+/** Sets an existing file's mode; one that belongs to another user (EPERM) keeps its own. */
+function setMode(file: string, mode: number): void {
   try {
-    mkdirSync(dir, { recursive: true })
+    chmodSync(file, mode)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'ENOENT' && code !== 'EPERM') throw error
+  }
+}
+
+function createDirectory(dir: string, mode: number): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode })
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error

@@ -89,6 +89,13 @@ export interface SqliteRunStoreOptions {
    */
   maxOutputBytes?: number
   /**
+   * Mode of the database file (and of its `-wal` and `-shm` files, which SQLite creates with
+   * the database's own); a folder it creates gets the matching one. An existing file is set to
+   * it too. History holds every run's parameters and errors: private unless configured.
+   * @default 0o600
+   */
+  fileMode?: number
+  /**
    * The schema's migrations. Only for tests of the migration machinery.
    * @default MIGRATIONS
    */

@@ -1,0 +1,60 @@
+/**
+ * The data folder a host works in: it must exist (a mistyped `--data` would otherwise become a
+ * fresh, empty data folder, silently), and the folders Tasse keeps in it (`logs/`, `venv/`,
+ * `.tasse/`) are made private, or as open as `--file-mode` says. Files made before keep their
+ * own modes, but nobody else can reach them through a private folder.
+ */
+import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { directoryMode, type TasseLogger } from '@tasse/core'
+import { ConfigError, type HostConfig } from './config.js'
+import { stateDir } from './plugins.js'
+
+/** The folders of the data folder that belong to Tasse (not `tasks/`, which is the user's). */
+export function ownFolders(dataDir: string): string[] {
+  return [join(dataDir, 'logs'), join(dataDir, 'venv'), stateDir(dataDir)]
+}
+
+/**
+ * Checks that the data folder exists, and creates or sets the mode of Tasse's own folders in it.
+ * Throws `ConfigError` for a data folder that is missing or not a folder.
+ *
+ * @example
+ * prepareDataFolder(readConfig({}), consoleLogger())
+ */
+export function prepareDataFolder(
+  config: Pick<HostConfig, 'dataDir' | 'fileMode'>,
+  logger: TasseLogger,
+): void {
+  let isFolder = false
+  try {
+    isFolder = statSync(config.dataDir).isDirectory()
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw cause
+    throw new ConfigError(
+      `[tasse] the data folder ${config.dataDir} does not exist: create it (mkdir -p ${join(config.dataDir, 'tasks')}), or point --data / TASSE_DATA at yours`,
+    )
+  }
+  if (!isFolder)
+    throw new ConfigError(
+      `[tasse] the data folder ${config.dataDir} is not a folder (--data / TASSE_DATA)`,
+    )
+  const mode = directoryMode(config.fileMode)
+  for (const folder of ownFolders(config.dataDir)) {
+    try {
+      mkdirSync(folder, { mode })
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw cause
+      // A link is the operator's choice (logs on another disk): its target is left as it is.
+      const stats = lstatSync(folder)
+      if (!stats.isDirectory() || (stats.mode & 0o777) === mode) continue
+      try {
+        chmodSync(folder, mode)
+      } catch (error) {
+        logger.warn(
+          `cannot make ${folder} mode ${mode.toString(8)} (${(error as Error).message}); its files may be readable by others`,
+        )
+      }
+    }
+  }
+}
