@@ -39,6 +39,7 @@ import {
   type OutputAppend,
   type OutputChunk,
   type OutputPage,
+  type PrunedRun,
   type Run,
   type RunPage,
   type RunPatch,
@@ -196,7 +197,7 @@ export class MemoryRunStore implements RunStore {
       .map((task) => ({ ...(this.#states.get(task) as TaskState) }))
   }
 
-  async pruneRuns(options: PruneOptions): Promise<number> {
+  async pruneRuns(options: PruneOptions): Promise<PrunedRun[]> {
     this.#assertOpen()
     const { olderThanMs, keepPerTask, outputOlderThanMs } = checkPruneOptions(options, STORE_NAME)
     const now = options.now ?? Date.now()
@@ -221,9 +222,11 @@ export class MemoryRunStore implements RunStore {
         if (tooOld || tooMany) doomed.add(run.id)
       }
     }
-    if (doomed.size === 0) return 0
+    if (doomed.size === 0) return []
 
+    const pruned: PrunedRun[] = []
     for (const id of doomed) {
+      pruned.push({ id, task: (this.#runs.get(id) as Run).task })
       this.#runs.delete(id)
       this.#output.delete(id)
       this.#cancels.delete(id)
@@ -233,7 +236,7 @@ export class MemoryRunStore implements RunStore {
       removeAll(taskIds, doomed)
       if (taskIds.length === 0) this.#idsByTask.delete(task)
     }
-    return doomed.size
+    return pruned
   }
 
   async claimFire(

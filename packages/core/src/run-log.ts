@@ -4,8 +4,11 @@
  * in-memory copy, so it starts with what was already written and costs nothing while nobody
  * follows.
  */
-import { type FileHandle, open, readFile } from 'node:fs/promises'
+import { type FileHandle, open, readFile, unlink } from 'node:fs/promises'
 import type { TasseEvents } from './events.js'
+import { runLogPath } from './file-log-sink.js'
+import { isValidTaskName } from './task-loader.js'
+import type { Run, TasseLogger } from './types.js'
 
 /** How much of a run log is read at a time when it is streamed. */
 const STREAM_CHUNK_BYTES = 64 * 1024
@@ -88,6 +91,32 @@ export async function openRunLog(path: string): Promise<RunLogReader> {
       )
     },
   }
+}
+
+/**
+ * Deletes the own log files (`logs/<task>/runs/<id>.log`) of runs that left the history. Runs
+ * whose task or id could not have named a file here are passed over: the list comes from a
+ * store, which another process may share.
+ */
+export async function removeRunLogs(
+  logsDir: string,
+  runs: readonly Pick<Run, 'id' | 'task'>[],
+  logger: TasseLogger,
+): Promise<void> {
+  let failures = 0
+  let firstFailure: unknown
+  for (const run of runs) {
+    if (!isValidTaskName(run.task) || !/^[0-9a-z]+$/.test(run.id)) continue
+    try {
+      await unlink(runLogPath(logsDir, run.task, run.id))
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue // skipped, missed: none
+      failures++
+      firstFailure ??= cause
+    }
+  }
+  if (failures)
+    logger.error(`could not delete ${failures} log file(s) of pruned runs`, firstFailure)
 }
 
 /** The output so far; empty when the run has written nothing (or not started). */

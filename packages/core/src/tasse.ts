@@ -15,7 +15,13 @@ import { HostMembership } from './host-membership.js'
 import { MemoryRunStore } from './memory-store.js'
 import { plainRunners } from './plain-runners.js'
 import { killOrphanedGroup } from './process-group.js'
-import { followRunLog, openRunLog, type RunLogReader, readRunLog } from './run-log.js'
+import {
+  followRunLog,
+  openRunLog,
+  type RunLogReader,
+  readRunLog,
+  removeRunLogs,
+} from './run-log.js'
 import { Scheduler } from './scheduler.js'
 import { TaskWatcher } from './task-watcher.js'
 import { TOKENS } from './tokens.js'
@@ -23,6 +29,7 @@ import type {
   EpochMicros,
   InvalidTask,
   LogSink,
+  PrunedRun,
   Run,
   Runner,
   RunPage,
@@ -541,16 +548,20 @@ export class Tasse {
     }
   }
 
+  /** Retention: old runs leave the history, and their own log files go with them. */
   private async prune(): Promise<void> {
     const retention = { ...DEFAULT_RETENTION, ...this.options.retention }
+    let pruned: PrunedRun[]
     try {
-      await this.store.pruneRuns({
+      pruned = await this.store.pruneRuns({
         olderThanMs: retention.maxAgeMs,
         keepPerTask: retention.keepPerTask,
       })
     } catch (cause) {
       this.logger.error('could not prune run history', cause)
+      return
     }
+    await removeRunLogs(this.logsDir, pruned, this.logger)
   }
 }
 

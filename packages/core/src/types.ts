@@ -397,6 +397,9 @@ export type StoreChange =
   /** Changes may have been missed (a connection to the server was lost): read again. */
   | { type: 'resync' }
 
+/** A run that `pruneRuns` deleted. */
+export type PrunedRun = Pick<Run, 'id' | 'task'>
+
 /**
  * Registered under `TOKENS.RunStore`. Asynchronous so that a store can live on a server.
  *
@@ -431,14 +434,15 @@ export interface RunStore {
    * never deleted; an option left out does not prune by that rule. A deleted run's output and
    * cancel request go with it; fire-time claims older than `olderThanMs` go too (by fire time).
    * `outputOlderThanMs` deletes only the output of finished runs queued before that. Resolves to
-   * the number of runs deleted.
+   * the runs deleted (id and task, in no particular order), so that what was kept beside them
+   * (their log files) goes with them.
    */
   pruneRuns(options: {
     olderThanMs?: number
     keepPerTask?: number
     outputOlderThanMs?: number
     now?: number
-  }): Promise<number>
+  }): Promise<PrunedRun[]>
 
   /**
    * Claims fire time `scheduledAt` (µs) of `task` for host `by.hostId`: resolves `true` for

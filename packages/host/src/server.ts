@@ -92,7 +92,7 @@ const RUNS_ONLY_STORE: TassePlugin = {
     const store = container.resolve(TOKENS.RunStore)
     const ignored: Partial<RunStore> = {
       setTaskState: async () => {},
-      pruneRuns: async () => 0,
+      pruneRuns: async () => [],
     }
     // Every other call goes to the store itself (bound: stores keep private fields).
     const runsOnly = new Proxy(store, {

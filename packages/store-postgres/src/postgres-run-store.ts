@@ -38,6 +38,7 @@ import {
   type OutputRow,
   outputChunkFromRow,
   outputPage,
+  type PrunedRun,
   RUN_STATUSES,
   type Run,
   type RunPage,
@@ -213,7 +214,7 @@ export class PostgresRunStore implements RunStore {
     )
   }
 
-  async pruneRuns(options: Parameters<RunStore['pruneRuns']>[0]): Promise<number> {
+  async pruneRuns(options: Parameters<RunStore['pruneRuns']>[0]): Promise<PrunedRun[]> {
     const { olderThanMs, keepPerTask, outputOlderThanMs, now } = checkPruneOptions(
       options,
       STORE_TAG,
@@ -225,18 +226,20 @@ export class PostgresRunStore implements RunStore {
            (SELECT id FROM runs WHERE queued_at < $1 AND status IN ${FINISHED})`,
         [at - outputOlderThanMs],
       )
-    let deleted = 0
+    const deleted: PrunedRun[] = []
     // By count first, so that ranks count every run the call started with, as the contract says.
     if (keepPerTask !== undefined)
-      deleted += await this.#deleteInBatches(
+      await this.#deleteInBatches(
         `SELECT id FROM (SELECT id, status, row_number() OVER (PARTITION BY task ORDER BY id DESC)
            AS rank FROM runs) ranked WHERE rank > $1 AND status IN ${FINISHED}`,
         [keepPerTask],
+        deleted,
       )
     if (olderThanMs !== undefined) {
-      deleted += await this.#deleteInBatches(
+      await this.#deleteInBatches(
         `SELECT id FROM runs WHERE queued_at < $1 AND status IN ${FINISHED}`,
         [at - olderThanMs],
+        deleted,
       )
       await this.#all('DELETE FROM fire_claims WHERE scheduled_at < $1', [
         (at - olderThanMs) * 1000,
@@ -497,15 +500,15 @@ export class PostgresRunStore implements RunStore {
   }
 
   /** Deletes the runs `select` finds (an `id` query), PRUNE_BATCH at a time. */
-  async #deleteInBatches(select: string, values: unknown[]): Promise<number> {
-    let deleted = 0
+  /** Deletes what `select` names, PRUNE_BATCH at a time; adds each run deleted to `deleted`. */
+  async #deleteInBatches(select: string, values: unknown[], deleted: PrunedRun[]): Promise<void> {
     for (;;) {
-      const { rowCount } = await (await this.#client()).query(
-        `DELETE FROM runs WHERE id IN (${select} LIMIT ${PRUNE_BATCH})`,
+      const { rows } = await (await this.#client()).query<PrunedRun>(
+        `DELETE FROM runs WHERE id IN (${select} LIMIT ${PRUNE_BATCH}) RETURNING id, task`,
         values,
       )
-      deleted += rowCount ?? 0
-      if ((rowCount ?? 0) < PRUNE_BATCH) return deleted
+      for (const run of rows) deleted.push({ id: run.id, task: run.task })
+      if (rows.length < PRUNE_BATCH) return
     }
   }
 

@@ -41,6 +41,7 @@ import {
   type OutputRow,
   outputChunkFromRow,
   outputPage,
+  type PrunedRun,
   type PruneOptions,
   RUN_STATUSES,
   type Run,
@@ -283,7 +284,7 @@ export class SqliteRunStore implements RunStore {
     return rows.map(toTaskState)
   }
 
-  async pruneRuns(options: PruneOptions): Promise<number> {
+  async pruneRuns(options: PruneOptions): Promise<PrunedRun[]> {
     const { olderThanMs, keepPerTask, outputOlderThanMs, now } = checkPruneOptions(
       options,
       STORE_TAG,
@@ -295,7 +296,7 @@ export class SqliteRunStore implements RunStore {
            (SELECT id FROM runs WHERE queued_at < ? AND ${IN_FINAL})`,
       ).run((now ?? Date.now()) - outputOlderThanMs)
     const finished = `status IN (${FINAL.map(() => '?').join(', ')})`
-    let deleted = 0
+    const deleted: PrunedRun[] = []
     // By count first, so that ranks count every run the call started with, as the contract says.
     if (keepPerTask !== undefined) {
       const tasks = this.#statement('SELECT DISTINCT task FROM runs').pluck().all() as string[]
@@ -304,22 +305,22 @@ export class SqliteRunStore implements RunStore {
       )
       for (const task of tasks) {
         if (keepPerTask === 0) {
-          deleted += this.#deleteInBatches(`task = ? AND ${finished}`, [task, ...FINAL])
+          this.#deleteInBatches(`task = ? AND ${finished}`, [task, ...FINAL], deleted)
           continue
         }
         // Every run older than the task's keepPerTask-th newest ranks beyond it.
         const oldestKept = nth.pluck().get(task, keepPerTask - 1) as string | undefined
         if (oldestKept === undefined) continue
-        deleted += this.#deleteInBatches(`task = ? AND id < ? AND ${finished}`, [
-          task,
-          oldestKept,
-          ...FINAL,
-        ])
+        this.#deleteInBatches(
+          `task = ? AND id < ? AND ${finished}`,
+          [task, oldestKept, ...FINAL],
+          deleted,
+        )
       }
     }
     if (olderThanMs !== undefined) {
       const cutoff = (now ?? Date.now()) - olderThanMs
-      deleted += this.#deleteInBatches(`queued_at < ? AND ${finished}`, [cutoff, ...FINAL])
+      this.#deleteInBatches(`queued_at < ? AND ${finished}`, [cutoff, ...FINAL], deleted)
       this.#statement('DELETE FROM fire_claims WHERE scheduled_at < ?').run(cutoff * 1000)
     }
     return deleted
@@ -561,17 +562,18 @@ export class SqliteRunStore implements RunStore {
 
   /**
    * Deletes the runs matching `where`, PRUNE_BATCH at a time, each batch its own write
-   * transaction, so another host's writes wait milliseconds behind a large prune, not seconds.
+   * transaction, so another host's writes wait milliseconds behind a large prune, not seconds;
+   * adds each one deleted to `deleted`.
    */
-  #deleteInBatches(where: string, values: readonly unknown[]): number {
+  #deleteInBatches(where: string, values: readonly unknown[], deleted: PrunedRun[]): void {
     const remove = this.#statement(
-      `DELETE FROM runs WHERE rowid IN (SELECT rowid FROM runs WHERE ${where} LIMIT ${PRUNE_BATCH})`,
+      `DELETE FROM runs WHERE rowid IN (SELECT rowid FROM runs WHERE ${where} LIMIT ${PRUNE_BATCH})
+       RETURNING id, task`,
     )
-    let deleted = 0
     for (;;) {
-      const { changes } = remove.run(...values)
-      deleted += changes
-      if (changes < PRUNE_BATCH) return deleted
+      const batch = remove.all(...values) as PrunedRun[]
+      for (const run of batch) deleted.push({ id: run.id, task: run.task })
+      if (batch.length < PRUNE_BATCH) return
     }
   }
 

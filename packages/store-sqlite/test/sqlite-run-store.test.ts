@@ -249,7 +249,7 @@ describe('createSqliteRunStore', () => {
         expect(runs.map((r) => r.id)).toStrictEqual([...written].reverse())
       }
       // 101 runs: the newest 10 stay, and the oldest, still running.
-      expect(await a.pruneRuns({ keepPerTask: 10 })).toBe(90)
+      expect(await a.pruneRuns({ keepPerTask: 10 })).toHaveLength(90)
       expect((await b.listRuns({ task: 'shared', limit: 500 })).runs).toHaveLength(11)
     })
   })
@@ -384,9 +384,10 @@ describe('createSqliteRunStore', () => {
         }
       })()
       db.close()
-      expect(await store.pruneRuns({ keepPerTask: 100, olderThanMs: DAY, now: T0 })).toBe(
-        12_000 - 200 + 6_000,
-      )
+      const pruned = await store.pruneRuns({ keepPerTask: 100, olderThanMs: DAY, now: T0 })
+      expect(pruned).toHaveLength(12_000 - 200 + 6_000)
+      expect(new Set(pruned.map((run) => run.id)).size).toBe(pruned.length)
+      expect(pruned).toContainEqual({ id: id(0), task: 't0' })
       for (const task of ['t0', 't1']) {
         const { runs } = await store.listRuns({ task, limit: 1000 })
         expect(runs).toHaveLength(100)

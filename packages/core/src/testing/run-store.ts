@@ -566,13 +566,13 @@ export function testRunStore(options: TestRunStoreOptions): void {
         const kept = runs.filter(
           (run) => run.queuedAt >= cutoff || !FINAL_RUN_STATUSES.has(run.status),
         )
-        expect(await store.pruneRuns({ olderThanMs: 30 * DAY, now })).toBe(
-          runs.length - kept.length,
+        expect(sortedIds(await store.pruneRuns({ olderThanMs: 30 * DAY, now }))).toStrictEqual(
+          sortedIds(runs.filter((run) => !kept.includes(run))),
         )
         expect(ids(await collect(store, { limit: 10 }))).toStrictEqual(ids(kept).reverse())
         // The boundary itself is kept: a run queued exactly olderThanMs ago is not older.
         expect(kept.some((run) => run.queuedAt === cutoff)).toBe(true)
-        expect(await store.pruneRuns({ olderThanMs: 30 * DAY, now })).toBe(0)
+        expect(await store.pruneRuns({ olderThanMs: 30 * DAY, now })).toStrictEqual([])
       })
 
       it('defaults now to the current time', async () => {
@@ -582,7 +582,9 @@ export function testRunStore(options: TestRunStoreOptions): void {
         ]
         await store.insertRun(old)
         await store.insertRun(recent)
-        expect(await store.pruneRuns({ olderThanMs: DAY })).toBe(1)
+        expect(await store.pruneRuns({ olderThanMs: DAY })).toStrictEqual([
+          { id: old.id, task: old.task },
+        ])
         expect(await store.getRun(old.id)).toBeUndefined()
         expect(await store.getRun(recent.id)).toStrictEqual(recent)
       })
@@ -597,7 +599,9 @@ export function testRunStore(options: TestRunStoreOptions): void {
           const newer = runs.filter((other) => other.task === run.task && other.id > run.id)
           return newer.length < keep || !FINAL_RUN_STATUSES.has(run.status)
         })
-        expect(await store.pruneRuns({ keepPerTask: keep })).toBe(runs.length - kept.length)
+        expect(sortedIds(await store.pruneRuns({ keepPerTask: keep }))).toStrictEqual(
+          sortedIds(runs.filter((run) => !kept.includes(run))),
+        )
         expect(ids(await collect(store, { limit: 100 }))).toStrictEqual(ids(kept).reverse())
         for (const task of ['t0', 't1']) {
           const page = await store.listRuns({ task, limit: 100 })
@@ -625,7 +629,9 @@ export function testRunStore(options: TestRunStoreOptions): void {
           queuedAt: now - DAY + i,
           status: 'succeeded',
         }))
-        expect(await store.pruneRuns({ olderThanMs: 10 * DAY, keepPerTask: 15, now })).toBe(9 + 5)
+        expect(
+          sortedIds(await store.pruneRuns({ olderThanMs: 10 * DAY, keepPerTask: 15, now })),
+        ).toStrictEqual(sortedIds([...a.slice(0, 9), ...b.slice(0, 5)]))
         expect(ids(await collect(store, { limit: 100 }))).toStrictEqual(
           ids([...a.slice(9), ...b.slice(5)]).reverse(),
         )
@@ -635,9 +641,9 @@ export function testRunStore(options: TestRunStoreOptions): void {
         const runs = await insertMany(store, 10, (i) => ({
           status: i === 5 ? 'running' : 'missed',
         }))
-        expect(await store.pruneRuns({})).toBe(0)
+        expect(await store.pruneRuns({})).toStrictEqual([])
         expect(ids(await collect(store, { limit: 100 }))).toHaveLength(10)
-        expect(await store.pruneRuns({ keepPerTask: 0 })).toBe(9)
+        expect(await store.pruneRuns({ keepPerTask: 0 })).toHaveLength(9)
         expect(ids(await collect(store, { limit: 100 }))).toStrictEqual([runs[5]?.id])
       })
 
@@ -754,6 +760,11 @@ async function collect(store: RunStore, query: RunQuery): Promise<Run[]> {
 
 function ids(runs: readonly Run[]): string[] {
   return runs.map((run) => run.id)
+}
+
+/** `id task` of each run, sorted: what `pruneRuns` answers, in no particular order. */
+function sortedIds(runs: readonly Pick<Run, 'id' | 'task'>[]): string[] {
+  return runs.map((run) => `${run.id} ${run.task}`).sort()
 }
 
 /** A fixed permutation (a seeded Fisher-Yates), so a failure reproduces. */
