@@ -129,10 +129,51 @@ export async function readRunLog(path: string): Promise<string> {
   }
 }
 
+/**
+ * Wakes the followers of runs when a run writes output or ends. One pair of listeners on the
+ * events serves every follower: a listener each would set off Node's "possible memory leak"
+ * warning past ten followers, and cost every output batch a call per follower of any run.
+ */
+export class RunLogFollowers {
+  private readonly waiting = new Map<string, Set<() => void>>()
+  private listening = false
+
+  constructor(private readonly events: TasseEvents) {}
+
+  /** Calls `wake` whenever run `runId` writes or ends, until the returned function is called. */
+  subscribe(runId: string, wake: () => void): () => void {
+    let wakes = this.waiting.get(runId)
+    if (!wakes) {
+      wakes = new Set()
+      this.waiting.set(runId, wakes)
+    }
+    wakes.add(wake)
+    if (!this.listening) {
+      this.listening = true
+      this.events.on('run:output', this.poke)
+      this.events.on('run:ended', this.poke)
+    }
+    return () => {
+      wakes.delete(wake)
+      if (wakes.size === 0) this.waiting.delete(runId)
+      if (this.waiting.size === 0 && this.listening) {
+        this.listening = false
+        this.events.off('run:output', this.poke)
+        this.events.off('run:ended', this.poke)
+      }
+    }
+  }
+
+  private readonly poke = (run: { id: string }): void => {
+    const wakes = this.waiting.get(run.id)
+    if (wakes) for (const wake of wakes) wake()
+  }
+}
+
 export interface FollowRunLogOptions {
   path: string
-  runId: string
-  events: TasseEvents
+  /** Subscribes a function to be called when the run writes or ends; returns the unsubscribe. */
+  subscribe: (wake: () => void) => () => void
   /** Whether the run has ended (then the rest of the file is read and following stops). */
   ended: () => Promise<boolean>
   signal?: AbortSignal
@@ -144,11 +185,7 @@ export interface FollowRunLogOptions {
 export async function* followRunLog(options: FollowRunLogOptions): AsyncGenerator<string> {
   let offset = 0
   let wake: (() => void) | null = null
-  const poke = (run: { id: string }) => {
-    if (run.id === options.runId) wake?.()
-  }
-  options.events.on('run:output', poke)
-  options.events.on('run:ended', poke)
+  const unsubscribe = options.subscribe(() => wake?.())
   const aborted = () => wake?.()
   options.signal?.addEventListener('abort', aborted)
   try {
@@ -168,8 +205,7 @@ export async function* followRunLog(options: FollowRunLogOptions): AsyncGenerato
       wake = null
     }
   } finally {
-    options.events.off('run:output', poke)
-    options.events.off('run:ended', poke)
+    unsubscribe()
     options.signal?.removeEventListener('abort', aborted)
   }
 }

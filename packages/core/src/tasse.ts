@@ -18,6 +18,7 @@ import { killOrphanedGroup } from './process-group.js'
 import {
   followRunLog,
   openRunLog,
+  RunLogFollowers,
   type RunLogReader,
   readRunLog,
   removeRunLogs,
@@ -112,6 +113,7 @@ export function createTasse(options: TasseOptions): Tasse {
 
 export class Tasse {
   readonly events = new TasseEvents()
+  private readonly followers = new RunLogFollowers(this.events)
   readonly container: DependencyContainer
   readonly dataDir: string
   readonly tasksDir: string
@@ -433,8 +435,7 @@ export class Tasse {
     const run = await this.requireRun(runId)
     return followRunLog({
       path: this.runLogPath(run),
-      events: this.events,
-      runId,
+      subscribe: (wake) => this.followers.subscribe(runId, wake),
       ended: async () => {
         const current = await this.store.getRun(runId)
         return !current || (current.status !== 'queued' && current.status !== 'running')
