@@ -113,16 +113,22 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
     return log
   }
 
-  const writeTaskLog = (task: string, text: string): Promise<void> | undefined => {
+  /** `written` is called once the text is in the file (or failed to get there). */
+  const writeTaskLog = (
+    task: string,
+    text: string,
+    written?: () => void,
+  ): Promise<void> | undefined => {
     const log = taskLog(task)
     log.bytes += Buffer.byteLength(text)
-    return log.stream.write(text) ? undefined : drained(log.stream)
+    return log.stream.write(text, written && (() => written())) ? undefined : drained(log.stream)
   }
 
-  const frame = (run: Run, task: TaskDefinition, text: string) =>
+  const frame = (run: Run, task: TaskDefinition, text: string, written?: () => void) =>
     writeTaskLog(
       run.task,
       `${stamp(Date.now())} | ${text.replace('%s', `${task.name}/${task.entrypoint}`)}\n`,
+      written,
     )
 
   return {
@@ -150,7 +156,11 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
     },
     async runEnded(run, task) {
       const code = run.exitCode ?? (run.signal ? -signalNumber(run.signal) : -1)
-      await frame(run, task, `<<< Task %s ended with status code ${code}`)
+      // Resolved once the line is in the file, not merely buffered: the run is announced
+      // ended after this, and whoever reads log.txt then expects to find it.
+      await new Promise<void>((resolve) => {
+        void frame(run, task, `<<< Task %s ended with status code ${code}`, resolve)
+      })
       const runLog = runLogs.get(run.id)
       runLogs.delete(run.id)
       if (runLog) await new Promise<void>((resolve) => runLog.end(resolve))
