@@ -226,9 +226,11 @@ export class Tasse {
     if (this.started) return
     this.started = true
     await this.membership.join(options.url ?? null)
-    await this.recoverInterrupted()
     this.storedStates = new Map((await this.store.listTaskStates()).map((s) => [s.task, s]))
     this.rescan()
+    // After the first scan, so that a recovered run's task is known to close its log; before
+    // the scheduler starts, so that no new run can start meanwhile.
+    await this.recoverInterrupted()
     this.scheduler.start()
     const rescanMs = this.options.rescanIntervalMs ?? 60_000
     this.rescanTimer = setInterval(this.rescanFromTimer, rescanMs)
@@ -546,6 +548,17 @@ export class Tasse {
         await this.store.updateRun(run.id, { error })
       }
       this.logger.warn(`run ${run.id} of task "${run.task}" recorded as interrupted: ${error}`)
+      // A run that started here has its `>>> Task` line in this machine's log.txt: its
+      // `<<< Task … ended` line is written now. (A task gone from the folder since has no
+      // entrypoint to name: its log stays unclosed.)
+      const task = this.catalog.get(run.task)
+      if (local && run.startedAt !== null && task) {
+        const ended: Run = { ...run, status: 'interrupted', error, endedAt: Date.now() }
+        for (const sink of this.sinks)
+          await Promise.resolve()
+            .then(() => sink.runEnded(ended, task))
+            .catch((cause) => this.logger.error(`log sink ${sink.name} failed`, cause))
+      }
     }
   }
 

@@ -250,6 +250,10 @@ export interface LogSink {
   readonly name: string
   runStarted(run: Run, task: TaskDefinition): void | Promise<void>
   output(run: Run, task: TaskDefinition, batch: OutputBatch): void | Promise<void>
+  /**
+   * Also called, without `runStarted` before it in this process, for a run found `running` at
+   * start and recorded `interrupted` (the host stopped without ending it).
+   */
   runEnded(run: Run, task: TaskDefinition): void | Promise<void>
   /** Flush and release files; called once at shutdown. */
   close?(): void | Promise<void>
