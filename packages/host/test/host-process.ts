@@ -18,14 +18,19 @@ export interface HostProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-/** Runs `tasse ARGS…` (the built CLI), gathering what it prints. */
+/**
+ * Runs `tasse ARGS…` (the built CLI), gathering what it prints; as another user when `as` gives
+ * one (the test must run as root to do that).
+ */
 export function spawnTasse(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
+  as: { uid: number; gid: number } | null = null,
 ): Omit<HostProcess, 'url'> {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(as ?? {}),
   })
   let output = ''
   child.stdout.on('data', (chunk) => {
@@ -40,12 +45,13 @@ export function spawnTasse(
   return { child, output: () => output, exited }
 }
 
-/** Starts `tasse serve` on `dataDir` on a free port and waits until it listens. */
+/** Starts `tasse serve` on `dataDir` on a free port (as `as`) and waits until it listens. */
 export async function startHostProcess(
   dataDir: string,
   env: NodeJS.ProcessEnv = {},
+  as: { uid: number; gid: number } | null = null,
 ): Promise<HostProcess> {
-  const started = spawnTasse(['serve', '--data', dataDir, '--port', '0'], env)
+  const started = spawnTasse(['serve', '--data', dataDir, '--port', '0'], env, as)
   const deadline = Date.now() + 15_000
   for (;;) {
     const match = /serving .* on (http:\/\/\S+)/.exec(started.output())
