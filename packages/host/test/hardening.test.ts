@@ -18,7 +18,6 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
-import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -26,6 +25,7 @@ import {
   dataWith,
   type HostProcess,
   processAlive,
+  rawRequest,
   spawnTasse,
   startHostProcess,
   until,
@@ -301,7 +301,7 @@ describe('issue #12: the host goes on', () => {
     const host = await start()
     const { port } = new URL(host.url)
     const send = (method: string, path: string, headers: Record<string, string>) =>
-      raw(host.url, method, path, { host: `127.0.0.1:${port}`, ...headers })
+      rawRequest(host.url, method, path, { host: `127.0.0.1:${port}`, ...headers })
 
     const rebound = await send('GET', '/api/v1/tasks', { host: `evil.example:${port}` })
     expect(rebound.status).toBe(403)
@@ -327,7 +327,7 @@ describe('issue #12: the host goes on', () => {
 
     // An allowed host, configured.
     const allowed = await start({ TASSE_ALLOWED_HOSTS: 'tasse.lan' })
-    const lan = await raw(allowed.url, 'GET', '/api/v1/tasks', { host: 'tasse.lan:80' })
+    const lan = await rawRequest(allowed.url, 'GET', '/api/v1/tasks', { host: 'tasse.lan:80' })
     expect(lan.status).toBe(200)
     await expectSameHost(allowed)
   })
@@ -520,27 +520,6 @@ async function drain(response: Promise<Response>): Promise<number> {
     if (!chunk || chunk.done) return bytes
     bytes += chunk.value.length
   }
-}
-
-/** A request with the headers as given (fetch will not set Host, nor Origin as a page does). */
-function raw(
-  url: string,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { method, headers }, (response) => {
-      let body = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk) => {
-        body += chunk
-      })
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
-    })
-    req.on('error', reject)
-    req.end()
-  })
 }
 
 function chownTree(path: string, to: { uid: number; gid: number }): void {

@@ -5,11 +5,11 @@
  */
 
 import { rmSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { join } from 'node:path'
 import { type RunningHost, readConfig, startHost } from '@tasse/host'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { dataWith, type InProcessHost, inProcessHost, memoryLogger } from './api-fixtures.js'
+import { rawRequest } from './host-process.js'
 
 const touched = vi.hoisted(() => ({ paths: [] as string[], on: false }))
 
@@ -131,23 +131,3 @@ describe('traversal attempts', () => {
     expect(touched.paths.length).toBeGreaterThan(0)
   })
 })
-
-/** A request whose path is sent exactly as given (fetch would normalise `..` and `%2e`). */
-function rawRequest(
-  url: string,
-  method: string,
-  path: string,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}/`, { method, path }, (response) => {
-      let body = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk) => {
-        body += chunk
-      })
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
