@@ -24,6 +24,7 @@ import {
   removeRunLogs,
 } from './run-log.js'
 import { Scheduler } from './scheduler.js'
+import { displayPath } from './task-loader.js'
 import { TaskWatcher } from './task-watcher.js'
 import { TOKENS } from './tokens.js'
 import type {
@@ -480,7 +481,7 @@ export class Tasse {
     const problem = changes.problem ?? null
     if (problem !== this.lastProblem) {
       if (problem) this.logger.error(problem)
-      else if (this.lastProblem) this.logger.info(`${this.tasksDir} can be read again`)
+      else if (this.lastProblem) this.logger.info(`${displayPath(this.tasksDir)} can be read again`)
       this.lastProblem = problem
     }
     for (const task of changes.removed) {
