@@ -191,11 +191,10 @@ describe('fires missed while the host was down', () => {
       expect(run.error).toMatch(/more than 1s late \(misfire_grace_time: 1\)|coalesced/)
     }
     // A fire that came due less than 1 s before the restart is within the grace and may run;
-    // anything older must not.
+    // anything older must not. Lateness is when the host decided (queued it): it may start a
+    // few milliseconds later still on a loaded machine.
     for (const run of after.filter((r) => r.reason === 'catch-up'))
-      expect((run.startedAt as number) * 1000 - (run.scheduledAt as number)).toBeLessThanOrEqual(
-        1_000_000,
-      )
+      expect(run.queuedAt * 1000 - (run.scheduledAt as number)).toBeLessThanOrEqual(1_000_000)
   }, 30_000)
 })
 
