@@ -325,7 +325,9 @@ describe('issue #12: the host goes on', () => {
     expect((await send('GET', '/api/v1/tasks', { host: `localhost:${port}` })).status).toBe(200)
     await expectSameHost(host)
 
-    // An allowed host, configured.
+    // An allowed host, configured (one host at a time serves a data folder).
+    host.child.kill('SIGTERM')
+    await host.exited
     const allowed = await start({ TASSE_ALLOWED_HOSTS: 'tasse.lan' })
     const lan = await rawRequest(allowed.url, 'GET', '/api/v1/tasks', { host: 'tasse.lan:80' })
     expect(lan.status).toBe(200)
@@ -411,6 +413,7 @@ describe('issue #12: the smaller ones', () => {
       const modes = {
         '.tasse': mode(join(data, '.tasse')),
         'tasse.db': mode(join(data, '.tasse', 'tasse.db')),
+        'tasse.db.lock': mode(join(data, '.tasse', 'tasse.db.lock')),
         logs: mode(join(data, 'logs')),
         'logs/hello': mode(join(data, 'logs', 'hello')),
         'log.txt': mode(join(data, 'logs', 'hello', 'log.txt')),
@@ -420,6 +423,7 @@ describe('issue #12: the smaller ones', () => {
       expect(modes, `--file-mode ${fileMode ?? 'default'}`).toEqual({
         '.tasse': expected.folder,
         'tasse.db': expected.file,
+        'tasse.db.lock': expected.file,
         logs: expected.folder,
         'logs/hello': expected.folder,
         'log.txt': expected.file,

@@ -4,6 +4,7 @@
  * SQLite takes that lock with `fcntl`, so the operating system releases it when the process
  * dies, even by SIGKILL: a crashed host never blocks the next one, and no clock is involved.
  */
+import { closeSync, openSync } from 'node:fs'
 import { HostConflictError, type HostRecord, tasseMessage } from '@tasse/core'
 import Database from 'better-sqlite3'
 import { STORE_TAG } from './tag.js'
@@ -12,8 +13,12 @@ export class HostLock {
   readonly path: string
   #db: Database.Database | null = null
 
-  constructor(path: string) {
+  readonly #mode: number
+
+  /** `mode`: of the lock file when it is created (it is an empty database, private as the rest). */
+  constructor(path: string, mode: number) {
     this.path = path
+    this.#mode = mode
   }
 
   get held(): boolean {
@@ -23,6 +28,7 @@ export class HostLock {
   /** Takes the lock; `false` when another connection (another live host) holds it. */
   acquire(): boolean {
     if (this.#db) return true
+    closeSync(openSync(this.path, 'a', this.#mode))
     const db = new Database(this.path, { timeout: 0 })
     try {
       db.exec('BEGIN EXCLUSIVE')

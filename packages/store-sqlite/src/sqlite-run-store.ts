@@ -23,6 +23,7 @@ import {
   checkOutputRead,
   checkPruneOptions,
   checkRunLimit,
+  DEFAULT_FILE_MODE,
   decodeRunCursor,
   type EpochMicros,
   type ExpiredHosts,
@@ -152,7 +153,10 @@ export class SqliteRunStore implements RunStore {
     this.#maxOutputBytes = checkOutputCap(options.maxOutputBytes, STORE_TAG)
     this.path = options.path === ':memory:' ? options.path : resolve(options.path)
     this.#db = openDatabase(this.path, options)
-    this.#lock = this.path === ':memory:' ? null : new HostLock(`${this.path}.lock`)
+    this.#lock =
+      this.path === ':memory:'
+        ? null
+        : new HostLock(`${this.path}.lock`, options.fileMode ?? DEFAULT_FILE_MODE)
   }
 
   async insertRun(run: Run): Promise<void> {
