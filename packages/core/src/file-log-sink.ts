@@ -17,7 +17,7 @@ import {
 import { constants } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_FILE_MODE, directoryMode } from './file-modes.js'
-import { formatLocal, formatOffset } from './time/iso.js'
+import { formatMillis } from './time/iso.js'
 import { timeZone } from './time/zone.js'
 import type { LogSink, OutputBatch, Run, TaskDefinition, TasseLogger } from './types.js'
 
@@ -74,10 +74,7 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
   const stamp = (ms: number): string => {
     if (ms !== lastMs) {
       lastMs = ms
-      const seconds = Math.floor(ms / 1000)
-      const offset = zone.offsetAt(seconds)
-      const millis = String(ms - seconds * 1000).padStart(3, '0')
-      lastStamp = `${formatLocal(seconds + offset)}.${millis}${formatOffset(offset)}`
+      lastStamp = formatMillis(ms, zone)
     }
     return lastStamp
   }

@@ -229,6 +229,17 @@ export interface Runner {
   claims(task: TaskDefinition): boolean
   /** Prepare the environment (cached; rebuilt when its inputs change) and say what to spawn. */
   prepare(task: TaskDefinition, context: PrepareContext): Promise<Command>
+  /**
+   * Optional: what would make `prepare` fail, found without building or writing anything (for
+   * `tasse validate`). One message per problem, without a prefix; `[]` when none.
+   */
+  check?(task: TaskDefinition, context: CheckContext): Promise<string[]>
+}
+
+/** What `Runner.check` gets. */
+export interface CheckContext {
+  /** The environment a run would start from (host's, cleaned, plus the task's `env:`). */
+  env: Readonly<Record<string, string>>
 }
 
 // ---------------------------------------------------------------------------------------------

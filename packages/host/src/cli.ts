@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
  * `tasse`: the command line. Each command lives in `commands/<name>.ts`; this file only finds
- * it, parses its flags, prints help and turns errors into messages and exit codes.
+ * it, parses its flags, prints help and turns failures into messages and exit statuses
+ * (`cli/exit-codes.ts`). With `--json`, a failure is one JSON document on stdout too.
  */
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { cliFailure, EXIT, EXIT_HELP, UsageError } from './cli/exit-codes.js'
+import { helpTable } from './cli/help-table.js'
 import type { Command } from './commands/command.js'
-import { UsageError } from './commands/shared.js'
 
 /**
  * The commands, each loaded only when it runs: `tasse next` is called once per task by scripts,
@@ -21,7 +24,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     load: async () => (await import('./commands/run.js')).run,
   },
   list: {
-    summary: 'list the tasks, their state and next fire time',
+    summary: 'list the tasks, their state and next fire time (folder or --url)',
     load: async () => (await import('./commands/list.js')).list,
   },
   validate: {
@@ -36,6 +39,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'run a task now on a running host (with --param NAME=VALUE)',
     load: async () => (await import('./commands/trigger.js')).trigger,
   },
+  runs: {
+    summary: 'the run history of a running host (filters: task, status, time)',
+    load: async () => (await import('./commands/runs.js')).runs,
+  },
   logs: {
     summary: "print a run's output (--follow: live, until it ends)",
     load: async () => (await import('./commands/logs.js')).logs,
@@ -44,27 +51,61 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'cancel a queued or running run on a running host',
     load: async () => (await import('./commands/cancel.js')).cancel,
   },
+  pause: {
+    summary: "pause a task's schedule on a running host",
+    load: async () => (await import('./commands/pause-resume.js')).pause,
+  },
+  resume: {
+    summary: "resume a paused task's schedule on a running host",
+    load: async () => (await import('./commands/pause-resume.js')).resume,
+  },
+  rescan: {
+    summary: 'make a running host read its tasks folder now',
+    load: async () => (await import('./commands/rescan.js')).rescan,
+  },
 }
 
 function help(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length))
-  const lines = Object.entries(COMMANDS).map(
-    ([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`,
-  )
-  return `Usage: tasse <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "tasse <command> --help" for a command's options.`
+  const commands = helpTable(Object.entries(COMMANDS).map(([name, entry]) => [name, entry.summary]))
+  return [
+    'Usage: tasse <command> [options]',
+    '',
+    'Commands:',
+    commands,
+    '',
+    'Options:',
+    helpTable([
+      ['--version', 'print the version of tasse'],
+      ['--help', 'this help; "tasse <command> --help" for a command\'s options'],
+    ]),
+    '',
+    "Exit statuses (run, trigger --follow and logs --follow exit with the task's, once it ran):",
+    helpTable(EXIT_HELP),
+  ].join('\n')
+}
+
+/** The version of @tasse/host, from its package.json (beside `src/` and `dist/`). */
+export function version(): string {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  ) as { version: string }
+  return manifest.version
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
+  if (name === '--version' || name === '-V') {
+    console.log(`tasse ${version()}`)
+    return EXIT.ok
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(help())
-    return name ? 0 : 2
+    return name ? EXIT.ok : EXIT.usage
   }
+  // Known before the flags are parsed, so that a usage error is JSON too.
+  const json = rest.includes('--json')
   const entry = COMMANDS[name]
-  if (!entry) {
-    console.error(`[tasse] unknown command "${name}"\n\n${help()}`)
-    return 2
-  }
+  if (!entry) return fail(new UsageError(`unknown command "${name}"\n\n${help()}`), null, json)
   const command = await entry.load()
   let input: ReturnType<typeof parseArgs>
   try {
@@ -75,20 +116,28 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     })
   } catch (cause) {
-    console.error(`[tasse] ${name}: ${(cause as Error).message}\n\n${command.usage}`)
-    return 2
+    return fail(new UsageError(`${(cause as Error).message}\n\n${command.usage}`), name, json)
   }
   if (input.values.help) {
     console.log(command.usage)
-    return 0
+    return EXIT.ok
   }
   try {
     return await command.run(input as Parameters<Command['run']>[0])
   } catch (cause) {
-    const message = cause instanceof Error ? cause.message : String(cause)
-    console.error(message.startsWith('[tasse]') ? message : `[tasse] ${name}: ${message}`)
-    return cause instanceof UsageError ? 2 : 1
+    return fail(cause, name, json)
   }
+}
+
+/** Prints a failure (JSON on stdout with --json, a message on stderr otherwise); its status. */
+function fail(cause: unknown, command: string | null, json: boolean): number {
+  const failure = cliFailure(cause)
+  if (json) {
+    // The usage text is for people; a program gets the first line.
+    const message = failure.error.message.split('\n\n')[0] ?? ''
+    process.stdout.write(`${JSON.stringify({ error: { ...failure.error, message } })}\n`)
+  } else console.error(`[tasse] ${command ? `${command}: ` : ''}${failure.error.message}`)
+  return failure.exitCode
 }
 
 main(process.argv.slice(2)).then(
@@ -97,6 +146,6 @@ main(process.argv.slice(2)).then(
   },
   (cause) => {
     console.error(cause)
-    process.exitCode = 1
+    process.exitCode = EXIT.failed
   },
 )

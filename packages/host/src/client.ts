@@ -1,8 +1,9 @@
 /**
- * A small client for a running host's `/api/v1`, used by `tasse trigger`, `tasse logs` and
- * `tasse cancel`. Errors carry the host's own message (`{ error: { code, message } }`).
+ * A small client for a running host's `/api/v1`, used by the commands that talk to one
+ * (`trigger`, `runs`, `logs`, `cancel`, `pause`, `resume`, `rescan`, `list --url`). Errors
+ * carry the host's own code, message and details (`{ error: { code, message, … } }`).
  */
-import type { RunView } from './api/views.js'
+import type { RunView, TaskView } from './api/views.js'
 
 export interface TasseClientOptions {
   /** The host's base URL. @default http://127.0.0.1:5000 */
@@ -18,12 +19,40 @@ export class ClientError extends Error {
   override readonly name = 'ClientError'
   readonly status: number
   readonly code: string
+  /** What the host added to its error: `known` task names, the `param` at fault, … */
+  readonly details: Readonly<Record<string, unknown>>
 
-  constructor(status: number, code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? {} : { cause: options.cause })
     this.status = status
     this.code = code
+    this.details = options.details ?? {}
   }
+}
+
+/** The filters of `GET /api/v1/runs`, as its query parameters. */
+export interface RunListFilters {
+  task?: string
+  /** Comma-separated statuses. */
+  status?: string
+  /** ISO-8601 time with a zone, or epoch ms. */
+  from?: string
+  to?: string
+  limit?: number
+  cursor?: string
+}
+
+/** What `POST /api/v1/rescan` answers. */
+export interface RescanResult {
+  added: string[]
+  changed: string[]
+  removed: string[]
+  invalid: { name: string; error: string }[]
 }
 
 /**
@@ -53,6 +82,32 @@ export class TasseClient {
     return this.json('POST', `/api/v1/runs/${encodeURIComponent(id)}/cancel`)
   }
 
+  /** One page of the run history, newest first. */
+  listRuns(filters: RunListFilters = {}): Promise<{ runs: RunView[]; nextCursor: string | null }> {
+    const query = new URLSearchParams()
+    for (const [key, value] of Object.entries(filters))
+      if (value !== undefined) query.set(key, String(value))
+    const search = query.size ? `?${query}` : ''
+    return this.json('GET', `/api/v1/runs${search}`)
+  }
+
+  async listTasks(options: { next?: number } = {}): Promise<TaskView[]> {
+    const search = options.next === undefined ? '' : `?next=${options.next}`
+    return (await this.json<{ tasks: TaskView[] }>('GET', `/api/v1/tasks${search}`)).tasks
+  }
+
+  pause(task: string): Promise<TaskView> {
+    return this.json('POST', `/api/v1/tasks/${encodeURIComponent(task)}/pause`)
+  }
+
+  resume(task: string): Promise<TaskView> {
+    return this.json('POST', `/api/v1/tasks/${encodeURIComponent(task)}/resume`)
+  }
+
+  rescan(): Promise<RescanResult> {
+    return this.json('POST', '/api/v1/rescan')
+  }
+
   /** The run's output so far. */
   async logs(id: string): Promise<string> {
     const response = await this.send('GET', `/api/v1/runs/${encodeURIComponent(id)}/logs`)
@@ -80,13 +135,13 @@ export class TasseClient {
       else if (event.event === 'end') return JSON.parse(event.data) as RunView
       else if (event.event === 'error') {
         const error = JSON.parse(event.data) as { code: string; message: string }
-        throw new ClientError(500, error.code, `[tasse] the host: ${error.message}`)
+        throw new ClientError(500, error.code, `the host: ${error.message}`)
       }
     }
     throw new ClientError(
       0,
       'stream_ended',
-      `[tasse] the host closed the log of run ${id} before the run ended (is it shutting down?)`,
+      `the host closed the log of run ${id} before the run ended (is it shutting down?)`,
     )
   }
 
@@ -117,21 +172,27 @@ export class TasseClient {
       throw new ClientError(
         0,
         'unreachable',
-        `[tasse] cannot reach a Tasse host at ${this.url} (${reason}); is \`tasse serve\` running there? Set --url or TASSE_URL`,
-        { cause },
+        `cannot reach a Tasse host at ${this.url} (${reason}); is \`tasse serve\` running there? Set --url or TASSE_URL`,
+        { cause, details: { url: this.url } },
       )
     }
     if (response.ok) return response
     let code = 'http_error'
     let message = `HTTP ${response.status} ${response.statusText}`
+    let details: Record<string, unknown> = {}
     try {
-      const error = ((await response.json()) as { error?: { code?: string; message?: string } })
-        .error
-      if (error?.code) code = error.code
-      if (error?.message) message = error.message
+      const body = (await response.json()) as {
+        error?: { code?: string; message?: string } & Record<string, unknown>
+      }
+      if (body.error) {
+        const { code: given, message: said, ...rest } = body.error
+        if (typeof given === 'string') code = given
+        if (typeof said === 'string') message = said
+        details = rest
+      }
     } catch {}
     if (response.status === 401) message += '; pass --token or set TASSE_TOKEN'
-    throw new ClientError(response.status, code, `[tasse] ${message}`)
+    throw new ClientError(response.status, code, message, { details })
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path'
 import { DEFAULT_CONCURRENCY, DEFAULT_FILE_MODE, redactUrl, timeZoneProblem } from '@tasse/core'
+import { type HelpRow, helpTable } from './cli/help-table.js'
 
 export interface HostConfig {
   /** `--data` / `TASSE_DATA`. @default ./data */
@@ -50,7 +51,12 @@ export interface HostConfig {
    * @default 0o600
    */
   fileMode: number
+  /** `--log-format` / `TASSE_LOG_FORMAT`: the host's own output, lines of text or one JSON object a line. @default text */
+  logFormat: LogFormat
 }
+
+export const LOG_FORMATS = ['text', 'json'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
 
 /** One setting: its flag, its environment variable, and how to read it. */
 interface Setting<K extends Exclude<keyof HostConfig, 'token'>> {
@@ -114,6 +120,13 @@ const SETTINGS = [
     fallback: null,
     read: (text: string) => resolve(text),
   },
+  {
+    key: 'logFormat',
+    flag: 'log-format',
+    env: 'TASSE_LOG_FORMAT',
+    fallback: 'text',
+    read: readLogFormat,
+  },
   ...(
     [
       ['retentionDays', 'retention-days', 'TASSE_RETENTION_DAYS', 30],
@@ -135,29 +148,58 @@ export const CONFIG_FLAGS = Object.fromEntries(
   SETTINGS.map((s) => [s.flag, { type: 'string' as const }]),
 )
 
-/** Help lines for the configuration flags. */
-export const CONFIG_HELP = [
-  '  --data DIR              data directory (tasks/, logs/, venv/)   [TASSE_DATA, default ./data]',
-  '  --host ADDRESS          address to listen on                    [TASSE_HOST, default 127.0.0.1]',
-  '  --port PORT             port to listen on (0: any free port)    [TASSE_PORT, default 5000]',
-  '  --timezone ZONE         default zone of triggers and log times  [TASSE_TIMEZONE, default UTC]',
-  '  --concurrency N         runs at once                            [TASSE_CONCURRENCY, default 5]',
-  '  --shutdown-grace SECS   time running tasks get on SIGTERM       [TASSE_SHUTDOWN_GRACE, default 30]',
-  '  --tokens-file FILE      bearer tokens the API accepts, one a line [TASSE_TOKENS_FILE]',
-  '  --store URL             postgres://… to keep runs and the schedule on PostgreSQL, shared',
-  '                          by every host using it [TASSE_STORE, default SQLite in <data>/.tasse]',
-  '  --allowed-hosts LIST    host names accepted besides loopback, comma-separated (*.example.com',
-  "                          for subdomains): as Host without a token, as a page's Origin  [TASSE_ALLOWED_HOSTS]",
-  '  --file-mode MODE        mode of the files Tasse creates (folders: matching)  [TASSE_FILE_MODE, default 0600]',
-  '  --retention-days N      finished runs kept this many days       [TASSE_RETENTION_DAYS, default 30]',
-  '  --retention-runs N      runs kept per task                      [TASSE_RETENTION_RUNS, default 1000]',
-  '  --log-rotate-mb N       log.txt rotated past this size          [TASSE_LOG_ROTATE_MB, default 50]',
-  '  --log-retention-days N  rotated log.txt files kept this long    [TASSE_LOG_RETENTION_DAYS, default 15]',
-  '',
+/** Help rows of the configuration flags. */
+export const CONFIG_ROWS: readonly HelpRow[] = [
+  ['--data DIR', 'data directory (tasks/, logs/, venv/)', 'TASSE_DATA, default ./data'],
+  ['--host ADDRESS', 'address to listen on', 'TASSE_HOST, default 127.0.0.1'],
+  ['--port PORT', 'port to listen on (0: any free port)', 'TASSE_PORT, default 5000'],
+  ['--timezone ZONE', 'default zone of triggers and log times', 'TASSE_TIMEZONE, default UTC'],
+  ['--concurrency N', 'runs at once', 'TASSE_CONCURRENCY, default 5'],
+  [
+    '--shutdown-grace SECS',
+    'time running tasks get on SIGTERM',
+    'TASSE_SHUTDOWN_GRACE, default 30',
+  ],
+  ['--tokens-file FILE', 'bearer tokens the API accepts, one a line', 'TASSE_TOKENS_FILE'],
+  [
+    '--store URL',
+    'postgres://… to keep runs and the schedule on PostgreSQL,\nshared by every host using it',
+    'TASSE_STORE, default SQLite in <data>/.tasse',
+  ],
+  [
+    '--allowed-hosts LIST',
+    "host names accepted besides loopback, comma-separated\n(*.example.com for subdomains): as Host without a token, as a page's Origin",
+    'TASSE_ALLOWED_HOSTS',
+  ],
+  [
+    '--file-mode MODE',
+    'mode of the files Tasse creates (folders: matching)',
+    'TASSE_FILE_MODE, default 0600',
+  ],
+  ['--retention-days N', 'finished runs kept this many days', 'TASSE_RETENTION_DAYS, default 30'],
+  ['--retention-runs N', 'runs kept per task', 'TASSE_RETENTION_RUNS, default 1000'],
+  ['--log-rotate-mb N', 'log.txt rotated past this size', 'TASSE_LOG_ROTATE_MB, default 50'],
+  [
+    '--log-retention-days N',
+    'rotated log.txt files kept this long',
+    'TASSE_LOG_RETENTION_DAYS, default 15',
+  ],
+  [
+    '--log-format FORMAT',
+    "the host's output: text, or json (one object a line)",
+    'TASSE_LOG_FORMAT, default text',
+  ],
+]
+
+/** Help of the settings that only the environment gives. */
+export const ENV_ONLY_HELP = [
   'Environment only:',
-  '  TASSE_TOKEN             a bearer token the API accepts. With no token configured, a host',
-  '                          on loopback is open; one listening beyond it generates a token',
-  '                          in <data>/.tasse/token (mode 0600) and says so.',
+  helpTable([
+    [
+      'TASSE_TOKEN',
+      'a bearer token the API accepts. With no token configured, a host\non loopback is open; one listening beyond it generates a token\nin <data>/.tasse/token (mode 0600) and says so.',
+    ],
+  ]),
 ].join('\n')
 
 export class ConfigError extends Error {
@@ -239,6 +281,13 @@ function readHostList(text: string, source: string): string[] {
         `[tasse] ${source} must list host names or addresses separated by commas (e.g. "tasse.example.com,*.lan"), got ${JSON.stringify(host)}`,
       )
   return hosts
+}
+
+function readLogFormat(text: string, source: string): LogFormat {
+  if ((LOG_FORMATS as readonly string[]).includes(text)) return text as LogFormat
+  throw new ConfigError(
+    `[tasse] ${source} must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(text)}`,
+  )
 }
 
 function readZone(text: string, source: string): string {

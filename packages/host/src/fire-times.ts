@@ -3,7 +3,7 @@
  * (`nextFireTime(null, now)`, or the scheduler's own when it has one), then each from the one
  * before it.
  */
-import { type EpochMicros, formatInstant, type Trigger, timeZone } from '@tasse/core'
+import { type EpochMicros, formatMillis, type Trigger, timeZone } from '@tasse/core'
 
 /**
  * Up to `count` fire times from `first` (µs; `undefined`: ask the trigger for the first one
@@ -31,7 +31,17 @@ export function upcomingFireTimes(
   return times
 }
 
-/** A fire time as ISO-8601 in the trigger's zone, with its real offset then. */
+/**
+ * A fire time in the trigger's zone with its real offset then, in the host's one time format
+ * (`2026-01-30T17:00:00.000+01:00`, see `formatMillis`).
+ */
 export function formatFireTime(trigger: Trigger, time: EpochMicros): string {
-  return formatInstant(time, timeZone(trigger.timezone))
+  return formatMillis(Math.floor(time / 1000), timeZone(trigger.timezone))
+}
+
+const UTC = timeZone('UTC')
+
+/** An instant (epoch ms) in UTC, in the same format as fire times: `…T16:00:00.000+00:00`. */
+export function formatUtc(ms: number): string {
+  return formatMillis(ms, UTC)
 }

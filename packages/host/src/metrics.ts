@@ -4,7 +4,7 @@
  * count into each other. Counters and histograms follow the run events; gauges are read from
  * core when Prometheus scrapes.
  */
-import type { Run, Tasse } from '@tasse/core'
+import { FINAL_RUN_STATUSES, type Run, type Tasse } from '@tasse/core'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 export interface TasseMetrics {
@@ -91,8 +91,33 @@ export function createMetrics(tasse: Tasse, options: TasseMetricsOptions = {}): 
   })
   // The event-loop lag is sampled once a second, not every 10 ms (prom-client's default): the
   // default woke an idle host 100 times a second, most of its idle CPU (0.5 % of a core).
-  if (options.processMetrics ?? true)
+  if (options.processMetrics ?? true) {
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 })
+    // Gauges named like counters, which `promtool check metrics` refuses; the same counts are
+    // in nodejs_active_handles, nodejs_active_requests and nodejs_active_resources (by type).
+    for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name)
+  }
+
+  // Every task's counters exist from its discovery, at 0: Prometheus' increase() and rate()
+  // need a sample before the first failure to see it, also after a restart.
+  const zeroed = new Set<string>()
+  const zero = (task: string) => {
+    if (zeroed.has(task)) return
+    zeroed.add(task)
+    for (const status of FINAL_RUN_STATUSES) runs.inc({ task, status }, 0)
+    skipped.inc({ task }, 0)
+    missed.inc({ task }, 0)
+  }
+  const forget = (task: string) => {
+    zeroed.delete(task)
+    for (const status of FINAL_RUN_STATUSES) runs.remove({ task, status })
+    skipped.remove({ task })
+    missed.remove({ task })
+    duration.remove({ task })
+  }
+  const added = (task: { name: string }) => zero(task.name)
+  const removed = (task: { name: string }) => forget(task.name)
+  for (const task of tasse.tasks()) zero(task.name)
 
   const started = (run: Run) => {
     // A retry keeps its first attempt's fire time; its delay is not lateness.
@@ -101,6 +126,7 @@ export function createMetrics(tasse: Tasse, options: TasseMetricsOptions = {}): 
     lateness.observe(Math.max(0, (run.startedAt - run.scheduledAt / 1000) / 1000))
   }
   const ended = (run: Run) => {
+    zero(run.task)
     runs.inc({ task: run.task, status: run.status })
     const scheduled = run.scheduledAt !== null
     if (run.status === 'skipped' && scheduled) skipped.inc({ task: run.task })
@@ -110,6 +136,8 @@ export function createMetrics(tasse: Tasse, options: TasseMetricsOptions = {}): 
   }
   tasse.events.on('run:started', started)
   tasse.events.on('run:ended', ended)
+  tasse.events.on('task:added', added)
+  tasse.events.on('task:removed', removed)
 
   return {
     registry,
@@ -117,6 +145,15 @@ export function createMetrics(tasse: Tasse, options: TasseMetricsOptions = {}): 
     close() {
       tasse.events.off('run:started', started)
       tasse.events.off('run:ended', ended)
+      tasse.events.off('task:added', added)
+      tasse.events.off('task:removed', removed)
     },
   }
 }
+
+/** prom-client's default gauges whose names end in `_total`, a suffix kept for counters. */
+const MISNAMED_DEFAULT_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const

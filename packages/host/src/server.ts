@@ -17,6 +17,7 @@ import {
 import { createApp } from './app.js'
 import type { HostConfig } from './config.js'
 import { prepareDataFolder } from './data-folder.js'
+import { hostLogger, logRunEnds } from './host-log.js'
 import { createMetrics } from './metrics.js'
 import { builtinPlugins } from './plugins.js'
 import { resolveAuth } from './tokens.js'
@@ -34,7 +35,10 @@ export interface RunningHost {
 export interface HostOptions {
   /** Plugins beyond the built-in ones. */
   plugins?: readonly TassePlugin[]
-  /** Where the host writes about itself. @default the console */
+  /**
+   * Where the host writes about itself. @default for `startHost`, the operations log in the
+   * configured `logFormat` (`hostLogger`); for the commands, the console
+   */
   logger?: TasseLogger
   /**
    * What the instance keeps in the data folder's run store:
@@ -119,9 +123,12 @@ export async function startHost(
   config: HostConfig,
   options: HostOptions = {},
 ): Promise<RunningHost> {
-  const tasse = createHostTasse(config, options)
+  const logger =
+    options.logger ?? hostLogger({ format: config.logFormat, timezone: config.timezone })
+  const tasse = createHostTasse(config, { ...options, logger })
   const auth = resolveAuth(config, tasse.logger)
   const metrics = createMetrics(tasse)
+  const stopLoggingRuns = logRunEnds(tasse, logger)
   let ready = false
   const app = createApp({
     tasse,
@@ -151,6 +158,7 @@ export async function startHost(
   } catch (cause) {
     await stopServer()
     metrics.close()
+    stopLoggingRuns()
     await tasse.stop(0).catch(() => {})
     throw cause
   }
@@ -166,6 +174,7 @@ export async function startHost(
         await stopServer()
         await tasse.stop()
         metrics.close()
+        stopLoggingRuns()
       })()
       return closing
     },
@@ -173,8 +182,11 @@ export async function startHost(
 }
 
 /** Runs a host until SIGINT or SIGTERM; resolves with the exit code. */
-export async function serveUntilSignal(config: HostConfig): Promise<number> {
-  const host = await startHost(config)
+export async function serveUntilSignal(
+  config: HostConfig,
+  options: HostOptions = {},
+): Promise<number> {
+  const host = await startHost(config, options)
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       host.tasse.logger.info(

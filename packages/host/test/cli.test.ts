@@ -3,7 +3,7 @@
  * ones on a temporary data folder, client ones against a host on a real port.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { cpSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { type RunningHost, readConfig, startHost } from '@tasse/host'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -91,23 +91,26 @@ describe('tasse run', () => {
     expect(failed.stderr).toMatch(/\[tasse\] run \w+ of fail failed: exited with code 3/)
   })
 
-  it('refuses an invalid parameter or an unknown task with a message, exit 1', async () => {
+  it('refuses an invalid parameter (5), an unknown task (3) or a broken one (4) with a message', async () => {
     const dir = data()
     const badParam = await run(['run', 'hello', '--param', 'who=Ada!', '--data', dir])
-    expect(badParam.code).toBe(1)
+    expect(badParam.code).toBe(5)
     expect(badParam.stderr).toContain(
       'parameter "who" of task "hello" must match ^[a-z]+$ (the whole value), got "Ada!"',
     )
     const unknown = await run(['run', 'nope', '--data', dir])
-    expect(unknown.code).toBe(1)
+    expect(unknown.code).toBe(3)
     expect(unknown.stderr).toContain(
       'no task named "nope" (known tasks: envdump, fail, gate, hello, hourly)',
     )
     const broken = await run(['run', 'broken', '--data', dir])
-    expect(broken.code).toBe(1)
+    expect(broken.code).toBe(4)
     expect(broken.stderr).toContain('overlap must be one of skip, queue, replace, allow')
     expect((await run(['run', '../x', '--data', dir])).code).toBe(2)
     expect((await run(['run', 'hello', '--param', 'who', '--data', dir])).code).toBe(2)
+    const typo = await run(['run', 'hello', '--data', join(dir, 'typo')])
+    expect(typo.code).toBe(3)
+    expect(typo.stderr).toContain(`the data folder ${join(dir, 'typo')} does not exist`)
   })
 
   it('cancels the run on Ctrl-C (SIGINT) and exits 130', async () => {
@@ -165,12 +168,12 @@ describe('tasse validate', () => {
 
     expect((await run(['validate', join(dir, 'tasks', 'hello')])).code).toBe(0)
     expect((await run(['validate', join(dir, 'tasks', 'broken')])).code).toBe(1)
-    expect((await run(['validate', join(dir, 'missing')])).code).toBe(1)
+    expect((await run(['validate', join(dir, 'missing')])).code).toBe(3)
   })
 })
 
 describe('tasse list', () => {
-  it('lists tasks with state and next fire time, as a table or JSON lines', async () => {
+  it('lists tasks with state and next fire time, as a table or one JSON array', async () => {
     const dir = data()
     const table = await run(['list', '--data', dir])
     expect(table.code).toBe(0)
@@ -178,10 +181,7 @@ describe('tasse list', () => {
     expect(table.stdout).toMatch(/^hourly +ok +interval\[1:00:00\] +\d{4}-\d\d-\d\dT/m)
     expect(table.stdout).toMatch(/^broken +invalid/m)
     const json = await run(['list', '--json', '--next', '2', '--data', dir])
-    const tasks = json.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
+    const tasks = JSON.parse(json.stdout) as { name: string; nextFireTimes: string[] }[]
     expect(tasks.map((t) => t.name)).toEqual([
       'broken',
       'envdump',
@@ -190,7 +190,7 @@ describe('tasse list', () => {
       'hello',
       'hourly',
     ])
-    expect(tasks[5].nextFireTimes).toHaveLength(2)
+    expect(tasks[5]?.nextFireTimes).toHaveLength(2)
   })
 })
 
@@ -251,7 +251,7 @@ describe('client commands against a running host', () => {
     expect(cancelled.stdout).toContain(`run ${id} of gate`)
     expect(await host?.tasse.waitForRun(id)).toMatchObject({ status: 'cancelled' })
     const again = await run(['cancel', id], env)
-    expect(again.code).toBe(1)
+    expect(again.code).toBe(4)
     expect(again.stderr).toContain(
       `run ${id} is not queued or running on this host (status: cancelled)`,
     )
@@ -260,15 +260,19 @@ describe('client commands against a running host', () => {
   it('reports the host’s errors: no token, unknown task, refused parameter, no host', async () => {
     const { env } = await serve()
     const noToken = await run(['trigger', 'hello', '--url', host?.url as string])
-    expect(noToken.code).toBe(1)
+    expect(noToken.code).toBe(7)
     expect(noToken.stderr).toContain('this host needs a token')
     expect(noToken.stderr).toContain('pass --token or set TASSE_TOKEN')
-    expect((await run(['trigger', 'nope'], env)).stderr).toContain('known tasks: envdump, fail')
-    expect((await run(['trigger', 'hello', '--param', 'who=X'], env)).stderr).toContain(
-      'parameter "who" of task "hello" must match',
+    const nope = await run(['trigger', 'nope'], env)
+    expect(nope).toMatchObject({ code: 3, stdout: '' })
+    expect(nope.stderr).toBe(
+      '[tasse] trigger: no task named "nope" (known tasks: envdump, fail, gate, hello, hourly)\n',
     )
+    const badParam = await run(['trigger', 'hello', '--param', 'who=X'], env)
+    expect(badParam.code).toBe(5)
+    expect(badParam.stderr).toContain('parameter "who" of task "hello" must match')
     const away = await run(['logs', 'x', '--url', 'http://127.0.0.1:9'])
-    expect(away.code).toBe(1)
+    expect(away.code).toBe(6)
     expect(away.stderr).toContain('cannot reach a Tasse host at http://127.0.0.1:9')
   })
 })
@@ -277,16 +281,233 @@ describe('--help', () => {
   it('every command has one, and exits 0', async () => {
     const top = await run(['--help'])
     expect(top.code).toBe(0)
-    const names = [...top.stdout.matchAll(/^ {2}(\w+) {2}/gm)].map((m) => m[1] as string)
+    const section = top.stdout.slice(
+      top.stdout.indexOf('Commands:'),
+      top.stdout.indexOf('\n\n', top.stdout.indexOf('Commands:')),
+    )
+    const names = [...section.matchAll(/^ {2}([a-z]+) {2}/gm)].map((m) => m[1] as string)
     expect(names).toEqual(
-      expect.arrayContaining(['serve', 'run', 'list', 'validate', 'trigger', 'logs', 'cancel']),
+      expect.arrayContaining([
+        'serve',
+        'run',
+        'list',
+        'validate',
+        'next',
+        'trigger',
+        'runs',
+        'logs',
+        'cancel',
+        'pause',
+        'resume',
+        'rescan',
+      ]),
     )
     for (const name of names) {
       const help = await run([name, '--help'])
       expect(help.code, name).toBe(0)
       expect(help.stdout, name).toMatch(new RegExp(`^tasse ${name}\\b`))
+      expect(misaligned(help.stdout), name).toEqual([])
     }
+    expect(misaligned(top.stdout)).toEqual([])
     expect((await run(['nope'])).code).toBe(2)
     expect((await run(['list', '--bogus'])).code).toBe(2)
   })
 })
+
+describe('runs, pause, resume, rescan, list --url and --version against a running host', () => {
+  async function serve(): Promise<{ dir: string; env: NodeJS.ProcessEnv }> {
+    const dir = data()
+    host = await startHost(readConfig({ data: dir, port: '0' }, { TASSE_TOKEN: TOKEN }), {
+      logger: memoryLogger(),
+    })
+    return { dir, env: { TASSE_URL: host.url, TASSE_TOKEN: TOKEN } }
+  }
+
+  async function triggered(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+    const id = (await run(['trigger', ...args], env)).stdout.trim()
+    await host?.tasse.waitForRun(id)
+    return id
+  }
+
+  it('runs: the history with the API’s filters, one JSON array with --json, in pages', async () => {
+    const { env } = await serve()
+    await triggered(['hello', '--param', 'who=ann'], env)
+    await triggered(['hello', '--param', 'who=bob'], env)
+    await triggered(['fail'], env)
+
+    const hello = await run(['runs', '--task', 'hello', '--json'], env)
+    expect(hello).toMatchObject({ code: 0, stderr: '' })
+    const runs = JSON.parse(hello.stdout) as { params: { who: string } }[]
+    expect(runs.map((r) => r.params.who)).toEqual(['bob', 'ann'])
+    const failed = JSON.parse((await run(['runs', '--status', 'failed', '--json'], env)).stdout)
+    expect(failed).toMatchObject([{ task: 'fail', status: 'failed', exitCode: 3 }])
+    expect(oneTimeFormat(runs)).toBe(true)
+
+    const page = await run(['runs', '--limit', '1'], env)
+    expect(page.stdout).toMatch(/^RUN +TASK +STATUS +REASON +QUEUED +DURATION +EXIT$/m)
+    expect(page.stdout).toMatch(/^\w{16} +fail +failed +trigger +\S+ +\d+ms +3$/m)
+    const cursor = (/^more runs: --cursor (\S+)$/m.exec(page.stdout) as RegExpExecArray)[1]
+    const rest = JSON.parse(
+      (await run(['runs', '--cursor', cursor as string, '--json'], env)).stdout,
+    )
+    expect(rest).toHaveLength(2)
+
+    expect((await run(['runs', '--status', 'bogus'], env)).code).toBe(5)
+    expect((await run(['runs', '--limit', '0'], env)).code).toBe(2)
+  })
+
+  it('pause and resume a schedule (4 for a task without one); rescan says what changed', async () => {
+    const { dir, env } = await serve()
+    const paused = await run(['pause', 'hourly'], env)
+    expect(paused).toMatchObject({ code: 0, stdout: 'hourly: paused\n' })
+    expect(host?.tasse.taskInfo('hourly')?.state).toBe('paused')
+    const resumed = await run(['resume', 'hourly', '--json'], env)
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ name: 'hourly', state: 'ok' })
+    expect(host?.tasse.taskInfo('hourly')?.state).toBe('ok')
+    const manual = await run(['pause', 'hello', '--json'], env)
+    expect(manual.code).toBe(4)
+    expect(JSON.parse(manual.stdout)).toMatchObject({
+      error: { code: 'not_scheduled', exitCode: 4 },
+    })
+    expect((await run(['pause', 'nope'], env)).code).toBe(3)
+
+    cpSync(join(dir, 'tasks', 'hello'), join(dir, 'tasks', 'hello2'), { recursive: true })
+    const rescan = await run(['rescan'], env)
+    expect(rescan.code).toBe(0)
+    // The watcher may have seen the new folder first; either way the host knows it now.
+    expect(rescan.stdout).toMatch(/^(added: hello2|no changes)\n/)
+    expect(host?.tasse.taskInfo('hello2')).toBeTruthy()
+    const json = JSON.parse((await run(['rescan', '--json'], env)).stdout)
+    expect(json).toEqual({ added: [], changed: [], removed: [], invalid: [] })
+  })
+
+  it('list --url asks the host, as the folder would answer', async () => {
+    const { env } = await serve()
+    await triggered(['hello'], env)
+    const fromHost = await run(['list', '--url', host?.url as string, '--json'], env)
+    expect(fromHost.code).toBe(0)
+    const tasks = JSON.parse(fromHost.stdout) as { name: string; lastRun: unknown }[]
+    expect(tasks.map((t) => t.name)).toEqual([
+      'broken',
+      'envdump',
+      'fail',
+      'gate',
+      'hello',
+      'hourly',
+    ])
+    expect(tasks.find((t) => t.name === 'hello')?.lastRun).toMatchObject({ status: 'succeeded' })
+    expect(oneTimeFormat(tasks)).toBe(true)
+    const table = await run(['list', '--url', host?.url as string], env)
+    expect(table.stdout).toMatch(/^hello +ok +when triggered +- +succeeded \d{4}-/m)
+    const noToken = await run(['list', '--url', host?.url as string])
+    expect(noToken.code).toBe(7)
+  })
+
+  it('--json prints one JSON document on stdout, errors included; streams are JSON lines', async () => {
+    const { env } = await serve()
+    const nope = await run(['trigger', 'nope', '--json'], env)
+    expect(nope).toMatchObject({ code: 3, stderr: '' })
+    expect(JSON.parse(nope.stdout)).toEqual({
+      error: {
+        code: 'task_not_found',
+        message: 'no task named "nope" (known tasks: envdump, fail, gate, hello, hourly)',
+        exitCode: 3,
+        known: ['envdump', 'fail', 'gate', 'hello', 'hourly'],
+        status: 404,
+      },
+    })
+    const usage = await run(['runs', '--bogus', '--json'], env)
+    expect(usage.code).toBe(2)
+    expect(JSON.parse(usage.stdout)).toMatchObject({ error: { code: 'usage', exitCode: 2 } })
+
+    const followed = await run(['trigger', 'hello', '--follow', '--json'], env)
+    expect(followed).toMatchObject({ code: 0, stderr: '' })
+    const lines = followed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(lines[0]).toMatchObject({ event: 'run', run: { task: 'hello' } })
+    expect(lines.slice(1, -1)).toEqual([{ event: 'output', text: 'Hello world\n' }])
+    expect(lines.at(-1)).toMatchObject({ event: 'end', run: { status: 'succeeded', exitCode: 0 } })
+    const id = lines[0].run.id as string
+    expect(JSON.parse((await run(['logs', id, '--json'], env)).stdout)).toEqual({
+      id,
+      text: 'Hello world\n',
+    })
+  })
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(
+      readFileSync(join(ROOT, 'packages', 'host', 'package.json'), 'utf8'),
+    )
+    expect(await run(['--version'])).toMatchObject({ code: 0, stdout: `tasse ${version}\n` })
+  })
+})
+
+describe('tasse serve refuses what it cannot serve', () => {
+  it('--port abc is a usage error (2); a missing data folder is refused (3) unless --init', async () => {
+    const dir = data()
+    const port = await run(['serve', '--data', dir, '--port', 'abc'])
+    expect(port.code).toBe(2)
+    expect(port.stderr).toContain('--port must be a port number 0-65535, got "abc"')
+    const missing = join(dir, 'typo')
+    const refused = await run(['serve', '--data', missing, '--port', '0'])
+    expect(refused.code).toBe(3)
+    expect(refused.stderr).toContain(`the data folder ${missing} does not exist`)
+    expect(refused.stderr).toContain('--init')
+    expect(existsSync(missing)).toBe(false)
+
+    const created = tasse(['serve', '--data', missing, '--port', '0', '--init'])
+    children.push(created.child)
+    await until(() => created.stdout().includes('serving'), 20_000)
+    expect(created.stdout()).toContain(`--init: created the data folder ${join(missing, 'tasks')}`)
+    expect(existsSync(join(missing, 'tasks'))).toBe(true)
+    created.child.kill('SIGTERM')
+    expect(await created.done).toBe(0)
+  })
+})
+
+/** Whether every timestamp in `value` has the one format: ms and a numeric offset. */
+function oneTimeFormat(value: unknown): boolean {
+  const times: string[] = []
+  const walk = (item: unknown): void => {
+    if (typeof item === 'string' && /^\d{4}-\d\d-\d\dT/.test(item)) times.push(item)
+    else if (Array.isArray(item)) item.forEach(walk)
+    else if (item && typeof item === 'object') Object.values(item).forEach(walk)
+  }
+  walk(value)
+  return (
+    times.length > 0 &&
+    times.every((t) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/.test(t))
+  )
+}
+
+/** Lines of help tables whose columns do not line up with the rows of their table. */
+function misaligned(text: string): string[] {
+  const bad: string[] = []
+  let column: number | null = null
+  let bracket: number | null = null
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('  ')) {
+      column = null
+      bracket = null
+      continue
+    }
+    if (/^ {3,}\S/.test(line)) {
+      // A continuation line sits under the description.
+      if (column !== null && line.length - line.trimStart().length !== column) bad.push(line)
+      continue
+    }
+    const gap = / {2,}/.exec(line.slice(2))
+    if (!gap) continue
+    const at = 2 + gap.index + gap[0].length
+    if (column === null) column = at
+    else if (at !== column) bad.push(line)
+    const source = line.lastIndexOf('  [')
+    if (source > at) {
+      if (bracket === null) bracket = source
+      else if (source !== bracket) bad.push(line)
+    }
+  }
+  return bad
+}

@@ -13,6 +13,7 @@ export {
   ceilToSecond,
   formatInstant,
   formatLocal,
+  formatMillis,
   formatOffset,
   instantOfDateTime,
   MICROS_PER_SECOND,

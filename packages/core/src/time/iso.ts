@@ -127,6 +127,17 @@ export function formatInstant(instant: EpochMicros, zone: TimeZone): string {
   return formatLocal(seconds + offset, micros) + formatOffset(offset)
 }
 
+/**
+ * An instant in epoch ms as `YYYY-MM-DDTHH:MM:SS.mmm±HH:MM` in `zone`: always milliseconds and
+ * a numeric offset, the one format of log.txt lines, the HTTP API and the CLI.
+ */
+export function formatMillis(ms: number, zone: TimeZone): string {
+  const seconds = Math.floor(ms / 1000)
+  const offset = zone.offsetAt(seconds)
+  const millis = String(Math.floor(ms - seconds * 1000)).padStart(3, '0')
+  return `${formatLocal(seconds + offset)}.${millis}${formatOffset(offset)}`
+}
+
 /** A wall time (local seconds + µs) as `YYYY-MM-DDTHH:MM:SS[.ffffff]`. */
 export function formatLocal(localSeconds: number, micros = 0): string {
   const days = Math.floor(localSeconds / SECONDS_PER_DAY)

@@ -46,7 +46,7 @@ export const ErrorSchema = z
   .openapi('Error')
 
 const isoTime = (description: string) =>
-  z.string().openapi({ description, example: '2026-01-30T17:00:00.000Z' })
+  z.string().openapi({ description, example: '2026-01-30T16:00:00.000+00:00' })
 
 export const RunSchema = z
   .object({
@@ -107,7 +107,7 @@ export const TaskSchema = z
     nextFireTimes: z.array(z.string()).openapi({
       description:
         'The next fire times, in the trigger’s zone with its offset; empty when paused, invalid or not scheduled.',
-      example: ['2026-01-30T17:00:00+01:00'],
+      example: ['2026-01-30T17:00:00.000+01:00'],
     }),
     lastFireTime: z.string().nullable(),
     overlap: z.enum(['skip', 'queue', 'replace', 'allow']).nullable(),

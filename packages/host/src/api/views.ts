@@ -1,11 +1,12 @@
 /**
- * Core's objects as the API shows them: times as ISO-8601 text, links to follow, and a task
- * with its schedule, its next fire times and its last run.
+ * Core's objects as the API shows them: times as ISO-8601 text in one format (milliseconds and
+ * a numeric offset: run times in UTC, fire times in their trigger's zone), links to follow, and
+ * a task with its schedule, its next fire times and its last run.
  */
 import { join, relative } from 'node:path'
 import type { z } from '@hono/zod-openapi'
 import type { Run, TaskInfo, Tasse } from '@tasse/core'
-import { formatFireTime, upcomingFireTimes } from '../fire-times.js'
+import { formatFireTime, formatUtc, upcomingFireTimes } from '../fire-times.js'
 import type { RunSchema, TaskSchema } from './schemas.js'
 
 export type RunView = z.infer<typeof RunSchema>
@@ -15,7 +16,7 @@ export type TaskView = z.infer<typeof TaskSchema>
 export const DEFAULT_NEXT_COUNT = 3
 
 export function runView(run: Run): RunView {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+  const iso = (ms: number | null) => (ms === null ? null : formatUtc(ms))
   return {
     id: run.id,
     task: run.task,
@@ -23,7 +24,7 @@ export function runView(run: Run): RunView {
     status: run.status,
     params: { ...run.params },
     scheduledAt: run.scheduledAt === null ? null : iso(Math.floor(run.scheduledAt / 1000)),
-    queuedAt: new Date(run.queuedAt).toISOString(),
+    queuedAt: formatUtc(run.queuedAt),
     startedAt: iso(run.startedAt),
     endedAt: iso(run.endedAt),
     durationMs: run.startedAt !== null && run.endedAt !== null ? run.endedAt - run.startedAt : null,

@@ -1,8 +1,9 @@
 /** `tasse cancel RUN_ID`: ends a queued or running run on a running host. */
+import { helpTable } from '../cli/help-table.js'
 import type { Command } from './command.js'
 import {
   CLIENT_FLAGS,
-  CLIENT_HELP,
+  CLIENT_ROWS,
   clientFrom,
   JSON_FLAG,
   onePositional,
@@ -12,12 +13,11 @@ import {
 const usage = `tasse cancel RUN_ID [options]
 
 Cancels run RUN_ID on a running host: a queued run is dropped, a running one has its whole
-process group ended (SIGTERM, then SIGKILL after a grace period). Exits 1 when the run has
+process group ended (SIGTERM, then SIGKILL after a grace period). Exits 4 when the run has
 already ended.
 
 Options:
-  --json           print the run as JSON (one line)
-${CLIENT_HELP}`
+${helpTable([['--json', 'print the run as one JSON document'], ...CLIENT_ROWS])}`
 
 export const cancel: Command = {
   usage,

@@ -1,7 +1,16 @@
 /** `tasse logs RUN_ID [--follow]`: a run's output, from a running host. */
+import { helpTable } from '../cli/help-table.js'
 import { runExitCode } from '../exit-code.js'
 import type { Command } from './command.js'
-import { CLIENT_FLAGS, CLIENT_HELP, clientFrom, onePositional } from './shared.js'
+import { followRun } from './follow.js'
+import {
+  CLIENT_FLAGS,
+  CLIENT_ROWS,
+  clientFrom,
+  JSON_FLAG,
+  onePositional,
+  printJson,
+} from './shared.js'
 
 const usage = `tasse logs RUN_ID [--follow] [options]
 
@@ -10,35 +19,29 @@ the run ends, then exits with the task's exit status (0, its exit code, 124 for 
 130 for a cancel).
 
 Options:
-  --follow, -f     follow the output until the run ends
-${CLIENT_HELP}`
+${helpTable([
+  ['--follow, -f', 'follow the output until the run ends'],
+  [
+    '--json',
+    'print {"id","text"}; with --follow, JSON lines:\n{"event":"output","text"}…, then {"event":"end","run"}',
+  ],
+  ...CLIENT_ROWS,
+])}`
 
 export const logs: Command = {
   usage,
-  options: { ...CLIENT_FLAGS, follow: { type: 'boolean', short: 'f' } },
+  options: { ...CLIENT_FLAGS, ...JSON_FLAG, follow: { type: 'boolean', short: 'f' } },
   async run(input) {
     const id = onePositional(input, 'the run id', usage)
     const client = clientFrom(input.values)
+    const json = input.values.json === true
     if (!input.values.follow) {
-      process.stdout.write(await client.logs(id))
+      const text = await client.logs(id)
+      if (json) printJson({ id, text })
+      else process.stdout.write(text)
       return 0
     }
-    const controller = new AbortController()
-    const stop = () => controller.abort()
-    process.once('SIGINT', stop)
-    try {
-      const run = await client.followLogs(
-        id,
-        (text) => process.stdout.write(text),
-        controller.signal,
-      )
-      console.error(`[tasse] run ${run.id} ${run.status}${run.error ? `: ${run.error}` : ''}`)
-      return runExitCode(run)
-    } catch (cause) {
-      if (controller.signal.aborted) return 130
-      throw cause
-    } finally {
-      process.off('SIGINT', stop)
-    }
+    const ended = await followRun(client, id, { json })
+    return ended === null ? 130 : runExitCode(ended)
   },
 }

@@ -41,11 +41,11 @@ describe('tasse next', () => {
     const report = nextFireTimes(dir, options('2024-03-31T00:10:00+01:00'))
     expect(report.error).toBeNull()
     expect(report.fireTimes).toEqual([
-      '2024-03-31T03:00:00+02:00',
-      '2024-03-31T03:15:00+02:00',
-      '2024-03-31T03:30:00+02:00',
-      '2024-03-31T03:45:00+02:00',
-      '2024-04-01T02:00:00+02:00',
+      '2024-03-31T03:00:00.000+02:00',
+      '2024-03-31T03:15:00.000+02:00',
+      '2024-03-31T03:30:00.000+02:00',
+      '2024-03-31T03:45:00.000+02:00',
+      '2024-04-01T02:00:00.000+02:00',
     ])
     expect(report.notes[0]).toMatch(/clocks went forward at 02:00 on 2024-03-31/)
     expect(report.notes[4]).toBeUndefined()
@@ -59,7 +59,7 @@ describe('tasse next', () => {
     const report = nextFireTimes(join(dir, 'task.yaml'), options('2025-01-01T00:00:00Z'))
     expect(report).toMatchObject({
       task: join(dir, 'task.yaml'),
-      fireTimes: ['2024-03-31T03:30:00+02:00'],
+      fireTimes: ['2024-03-31T03:30:00.000+02:00'],
       error: null,
     })
   })
@@ -102,7 +102,7 @@ describe('tasse next', () => {
     const lines = printed.map((line) => JSON.parse(line))
     expect(lines[0]).toEqual({
       task: good,
-      fireTimes: ['2024-01-01T01:00:00+00:00', '2024-01-01T02:00:00+00:00'],
+      fireTimes: ['2024-01-01T01:00:00.000+00:00', '2024-01-01T02:00:00.000+00:00'],
       error: null,
     })
     expect(lines[1]).toMatchObject({
@@ -128,10 +128,10 @@ describe('tasse next', () => {
       }
       return JSON.parse(printed[0] as string).fireTimes[0]
     }
-    expect(await first('2024-01-01T10:00:00.5Z')).toBe('2024-01-01T10:00:01+00:00')
-    expect(await first('2024-01-01T10:00:00.000000Z')).toBe('2024-01-01T10:00:00+00:00')
-    expect(await first('2024-01-01T11:00:00+0100')).toBe('2024-01-01T10:00:00+00:00')
-    expect(await first('2024-01-01 12:00', 'Europe/Paris')).toBe('2024-01-01T12:00:00+01:00')
+    expect(await first('2024-01-01T10:00:00.5Z')).toBe('2024-01-01T10:00:01.000+00:00')
+    expect(await first('2024-01-01T10:00:00.000000Z')).toBe('2024-01-01T10:00:00.000+00:00')
+    expect(await first('2024-01-01T11:00:00+0100')).toBe('2024-01-01T10:00:00.000+00:00')
+    expect(await first('2024-01-01 12:00', 'Europe/Paris')).toBe('2024-01-01T12:00:00.000+01:00')
     await expect(next.run({ values: { from: 'yesterday' }, positionals: [dir] })).rejects.toThrow(
       '--from must be an ISO-8601 date-time',
     )

@@ -21,6 +21,7 @@ import {
   transitionNote,
 } from '@tasse/core'
 import { parseDocument } from 'yaml'
+import { helpTable } from '../cli/help-table.js'
 import { readConfig } from '../config.js'
 import { formatFireTime, upcomingFireTimes } from '../fire-times.js'
 import { builtinPlugins } from '../plugins.js'
@@ -39,11 +40,19 @@ cannot be read or its schedule is invalid.
 PATH is a task's folder or its task.yaml. Only the "scheduler:" block is read.
 
 Options:
-  --from ISO       start from this instant, e.g. 2024-03-31T00:00:00+01:00  [default: now]
-                   (without an offset, a wall time in --timezone)
-  --count N        how many fire times  [default: ${DEFAULT_COUNT}]
-  --json           one line per PATH: {"task", "fireTimes": [ISO, …], "error": null | message}
-  --timezone ZONE  zone of triggers that name none  [TASSE_TIMEZONE, default UTC]`
+${helpTable([
+  [
+    '--from ISO',
+    'start from this instant, e.g. 2024-03-31T00:00:00+01:00\n(without an offset, a wall time in --timezone)',
+    'default: now',
+  ],
+  ['--count N', 'how many fire times', `default ${DEFAULT_COUNT}`],
+  [
+    '--json',
+    'JSON lines, one per PATH (a stream, not one document):\n{"task", "fireTimes": [ISO, …], "error": null | message}',
+  ],
+  ['--timezone ZONE', 'zone of triggers that name none', 'TASSE_TIMEZONE, default UTC'],
+])}`
 
 /** What `tasse next` found for one PATH. */
 export interface NextReport {

@@ -4,12 +4,14 @@
  * the HTTP server; streams its output and exits with its exit status.
  */
 import type { OutputBatch, Run } from '@tasse/core'
+import { CliError, EXIT, withoutPrefix } from '../cli/exit-codes.js'
+import { helpTable } from '../cli/help-table.js'
 import { readConfig } from '../config.js'
 import { runExitCode } from '../exit-code.js'
 import { ProgressLine } from '../progress-line.js'
 import { createHostTasse } from '../server.js'
 import type { Command } from './command.js'
-import { paramsFrom, taskNameArgument } from './shared.js'
+import { paramsFrom, requireDataDir, taskNameArgument } from './shared.js'
 
 const usage = `tasse run NAME [--param NAME=VALUE]… [options]
 
@@ -19,9 +21,11 @@ files, as under \`tasse serve\`), and tasse exits with its exit status (124 afte
 Python environment shows a progress line.
 
 Options:
-  --param NAME=VALUE   a value for one of the task's params: (repeat for several)
-  --data DIR           data directory (tasks/, logs/, venv/)   [TASSE_DATA, default ./data]
-  --timezone ZONE      default zone of triggers and log times  [TASSE_TIMEZONE, default UTC]`
+${helpTable([
+  ['--param NAME=VALUE', "a value for one of the task's params: (repeat for several)"],
+  ['--data DIR', 'data directory (tasks/, logs/, venv/)', 'TASSE_DATA, default ./data'],
+  ['--timezone ZONE', 'default zone of triggers and log times', 'TASSE_TIMEZONE, default UTC'],
+])}`
 
 export const run: Command = {
   usage,
@@ -33,10 +37,12 @@ export const run: Command = {
   async run(input) {
     const name = taskNameArgument(input, usage)
     const params = paramsFrom(input.values)
+    const config = readConfig(input.values)
+    requireDataDir(config.dataDir)
     // Quiet while discovering: other tasks' problems are not this command's (`tasse validate`
     // lists them); the task asked for, if broken, is reported below.
     let quiet = true
-    const tasse = createHostTasse(readConfig(input.values), {
+    const tasse = createHostTasse(config, {
       logger: {
         info: () => {},
         warn: (message) => quiet || console.error(message),
@@ -66,7 +72,12 @@ export const run: Command = {
       tasse.rescan()
       quiet = false
       const info = tasse.taskInfo(name)
-      if (info && !info.task) throw new Error(info.error ?? `task "${name}" cannot be used`)
+      if (info && !info.task)
+        throw new CliError(
+          EXIT.refused,
+          'task_invalid',
+          withoutPrefix(info.error ?? `task "${name}" cannot be used`),
+        )
       const started = await tasse.trigger(name, { params, reason: 'cli' })
       runId = started.id
       for (const [run, batch] of early.splice(0)) if (run.id === runId) progress.show(batch)

@@ -1,7 +1,12 @@
-/** What several commands share: the client flags, `--param k=v`, and JSON output. */
+/** What several commands share: the client flags, `--param k=v`, data folders and JSON output. */
+import { statSync } from 'node:fs'
 import { isValidTaskName } from '@tasse/core'
+import { CliError, EXIT, UsageError } from '../cli/exit-codes.js'
+import type { HelpRow } from '../cli/help-table.js'
 import { DEFAULT_URL, TasseClient } from '../client.js'
 import type { Command, CommandInput } from './command.js'
+
+export { UsageError }
 
 /** `--url` and `--token` of the commands that talk to a running host. */
 export const CLIENT_FLAGS = {
@@ -9,10 +14,16 @@ export const CLIENT_FLAGS = {
   token: { type: 'string' },
 } as const satisfies Command['options']
 
-export const CLIENT_HELP = [
-  `  --url URL        the host's address                 [TASSE_URL, default ${DEFAULT_URL}]`,
-  '  --token TOKEN    a bearer token, when the host needs one  [TASSE_TOKEN]',
-].join('\n')
+export const TOKEN_ROW: HelpRow = [
+  '--token TOKEN',
+  'a bearer token, when the host needs one',
+  'TASSE_TOKEN',
+]
+
+export const CLIENT_ROWS: readonly HelpRow[] = [
+  ['--url URL', "the host's address", `TASSE_URL, default ${DEFAULT_URL}`],
+  TOKEN_ROW,
+]
 
 export const JSON_FLAG = { json: { type: 'boolean' } } as const satisfies Command['options']
 
@@ -48,6 +59,12 @@ export function onePositional(input: CommandInput, what: string, usage: string):
   return value
 }
 
+/** No positional at all, for commands that take none. */
+export function noPositional(input: CommandInput, usage: string): void {
+  const [extra] = input.positionals
+  if (extra !== undefined) throw new UsageError(`unexpected ${JSON.stringify(extra)}\n\n${usage}`)
+}
+
 /** A task name from the command line, refused before anything uses it. */
 export function taskNameArgument(input: CommandInput, usage: string): string {
   const name = onePositional(input, 'the task name', usage)
@@ -58,15 +75,59 @@ export function taskNameArgument(input: CommandInput, usage: string): string {
   return name
 }
 
-/** A mistake in how a command was called: exit status 2, like `parseArgs` errors. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError'
+/**
+ * Refuses a data folder that does not exist: a typo in `--data` would otherwise read as a host
+ * with no tasks (or, for `serve`, quietly create a second data folder).
+ */
+export function requireDataDir(dataDir: string, hint = 'check --data or TASSE_DATA'): void {
+  let isDirectory = false
+  try {
+    isDirectory = statSync(dataDir).isDirectory()
+  } catch {}
+  if (!isDirectory)
+    throw new CliError(
+      EXIT.notFound,
+      'data_dir_not_found',
+      `the data folder ${dataDir} does not exist (${hint})`,
+      { dataDir },
+    )
 }
 
+/** A whole number flag in `[min, max]`, or its default when absent. */
+export function wholeNumberFlag(
+  values: CommandInput['values'],
+  flag: string,
+  range: { min: number; max: number; fallback: number },
+): number {
+  const text = values[flag]
+  if (text === undefined) return range.fallback
+  const value = Number(text)
+  if (typeof text !== 'string' || !/^\d+$/.test(text) || value < range.min || value > range.max)
+    throw new UsageError(
+      `--${flag} must be a whole number ${range.min}-${range.max}, got ${JSON.stringify(text)}`,
+    )
+  return value
+}
+
+/** One JSON document (or one line of a JSON-lines stream) on stdout. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`)
 }
 
-function stringFlag(value: unknown): string | undefined {
+export function stringFlag(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+/** Rows as a table with a header, columns padded to their widest cell (the last one is not). */
+export function printTable(rows: readonly (readonly string[])[]): void {
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? []
+  for (const row of rows)
+    console.log(
+      row
+        .map((cell, column) =>
+          column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0),
+        )
+        .join('  '),
+    )
 }

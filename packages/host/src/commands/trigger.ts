@@ -1,9 +1,11 @@
 /** `tasse trigger NAME [--param k=v]…`: asks a running host to run a task now. */
+import { helpTable } from '../cli/help-table.js'
 import { runExitCode } from '../exit-code.js'
 import type { Command } from './command.js'
+import { followRun } from './follow.js'
 import {
   CLIENT_FLAGS,
-  CLIENT_HELP,
+  CLIENT_ROWS,
   clientFrom,
   JSON_FLAG,
   paramsFrom,
@@ -17,10 +19,15 @@ Asks a running host to run task NAME now, with parameters, and prints the run's 
 --follow, prints the run's output until it ends and exits with the task's exit status.
 
 Options:
-  --param NAME=VALUE   a value for one of the task's params: (repeat for several)
-  --follow             follow the run's output to its end
-  --json               print the run as JSON (one line)
-${CLIENT_HELP}`
+${helpTable([
+  ['--param NAME=VALUE', "a value for one of the task's params: (repeat for several)"],
+  ['--follow', "follow the run's output to its end"],
+  [
+    '--json',
+    'print the run as one JSON document; with --follow, JSON lines:\n{"event":"run","run"}, {"event":"output","text"}…, {"event":"end","run"}',
+  ],
+  ...CLIENT_ROWS,
+])}`
 
 export const trigger: Command = {
   usage,
@@ -33,19 +40,19 @@ export const trigger: Command = {
   async run(input) {
     const name = taskNameArgument(input, usage)
     const client = clientFrom(input.values)
+    const json = input.values.json === true
     const run = await client.trigger(name, paramsFrom(input.values))
-    if (input.values.json) printJson(run)
-    else console.error(`[tasse] run ${run.id} of ${run.task}: ${run.status}`)
     if (!input.values.follow) {
-      if (!input.values.json) console.log(run.id)
+      if (json) printJson(run)
+      else {
+        console.error(`[tasse] run ${run.id} of ${run.task}: ${run.status}`)
+        console.log(run.id)
+      }
       return 0
     }
-    const ended = await client.followLogs(run.id, (text) => process.stdout.write(text))
-    if (input.values.json) printJson(ended)
-    else
-      console.error(
-        `[tasse] run ${ended.id} ${ended.status}${ended.error ? `: ${ended.error}` : ''}`,
-      )
-    return runExitCode(ended)
+    if (json) printJson({ event: 'run', run })
+    else console.error(`[tasse] run ${run.id} of ${run.task}: ${run.status}`)
+    const ended = await followRun(client, run.id, { json })
+    return ended === null ? 130 : runExitCode(ended)
   },
 }

@@ -5,7 +5,9 @@
  */
 import { existsSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { displayPath, pickRunner, TOKENS } from '@tasse/core'
+import { displayPath, pickRunner, TOKENS, taskBaseEnv } from '@tasse/core'
+import { CliError, EXIT, withoutPrefix } from '../cli/exit-codes.js'
+import { helpTable } from '../cli/help-table.js'
 import { readConfig } from '../config.js'
 import { createHostTasse } from '../server.js'
 import type { Command } from './command.js'
@@ -14,15 +16,18 @@ import { JSON_FLAG, printJson, UsageError } from './shared.js'
 const usage = `tasse validate [DIR] [options]
 
 Checks every task as the host would load it: task.yaml (every key, the schedule, the params),
-the entrypoint, and that a runner can run it. Lists every problem and exits 1 if there is one,
-0 when all tasks are valid. Nothing is run and nothing is written.
+the entrypoint, that a runner can run it, and what that runner can check without building
+(a pyproject.toml that the installed Poetry cannot read). Lists every problem and exits 1 if
+there is one, 0 when all tasks are valid. Nothing is run and nothing is written.
 
 DIR is a data folder (with tasks/), a tasks folder, or one task's folder.
 Default: the data folder  [TASSE_DATA, default ./data]
 
 Options:
-  --json           print {"dir", "valid": [names], "invalid": [{"name", "file", "error"}]}
-  --timezone ZONE  default zone of triggers  [TASSE_TIMEZONE, default UTC]`
+${helpTable([
+  ['--json', 'print {"dir", "valid": [names], "invalid": [{"name", "file", "error"}]}'],
+  ['--timezone ZONE', 'default zone of triggers', 'TASSE_TIMEZONE, default UTC'],
+])}`
 
 export interface ValidationReport {
   dir: string
@@ -60,7 +65,8 @@ export async function validateFolder(
   dir: string,
   config: ReturnType<typeof readConfig>,
 ): Promise<ValidationReport> {
-  if (!isDirectory(dir)) throw new Error(`${dir} is not a folder`)
+  if (!isDirectory(dir))
+    throw new CliError(EXIT.notFound, 'not_found', `${dir} is not a folder`, { dir })
   let tasksDir = dir
   let only: string | null = null
   if (isDirectory(join(dir, 'tasks'))) tasksDir = join(dir, 'tasks')
@@ -83,27 +89,31 @@ export async function validateFolder(
       ? tasse.container.resolveAll(TOKENS.Runner)
       : []
     const report: ValidationReport = { dir, valid: [], invalid: [] }
-    const strip = (message: string) => message.replace(/^\[tasse\] /, '')
+    const env = taskBaseEnv()
     for (const invalid of tasse.invalidTasks())
       if (!only || invalid.name === only)
         report.invalid.push({
           name: invalid.name,
           file: invalid.file,
-          error: strip(invalid.error.message),
+          error: withoutPrefix(invalid.error.message),
         })
     const now = Date.now() * 1000
     for (const task of tasse.tasks()) {
       if (only && task.name !== only) continue
       const problems: string[] = []
       try {
-        pickRunner(runners, task)
+        const runner = pickRunner(runners, task)
+        const found = (await runner.check?.(task, { env: { ...env, ...task.env } })) ?? []
+        problems.push(...found.map(withoutPrefix))
       } catch (cause) {
-        problems.push(strip((cause as Error).message))
+        problems.push(withoutPrefix((cause as Error).message))
       }
       try {
         task.trigger?.nextFireTime(null, now)
       } catch (cause) {
-        problems.push(`the schedule cannot compute a fire time: ${strip((cause as Error).message)}`)
+        problems.push(
+          `the schedule cannot compute a fire time: ${withoutPrefix((cause as Error).message)}`,
+        )
       }
       if (problems.length)
         report.invalid.push({

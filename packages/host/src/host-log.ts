@@ -1,0 +1,121 @@
+/**
+ * The host's own output, as an operations log: lines of text (`<time> [tasse] …`, warnings and
+ * errors on stderr) or, for log collectors, one JSON object a line on stdout (`--log-format
+ * json`). Every run that ends gets one line naming the task, the run, its status, its duration
+ * and its exit code; a failure is logged as an error, so it shows in `docker logs`.
+ */
+import {
+  formatDuration,
+  formatMillis,
+  type Run,
+  type Tasse,
+  type TasseLogger,
+  timeZone,
+} from '@tasse/core'
+import { withoutPrefix } from './cli/exit-codes.js'
+import type { LogFormat } from './config.js'
+
+export type LogLevel = 'info' | 'warn' | 'error'
+
+/** A logger whose lines may carry fields (JSON keys; in text, the message says it all). */
+export interface HostLogger extends TasseLogger {
+  event(level: LogLevel, message: string, fields: Record<string, unknown>): void
+}
+
+export interface HostLoggerOptions {
+  /** @default 'text' */
+  format?: LogFormat
+  /** Zone of the times written (the host's `--timezone`). @default 'UTC' */
+  timezone?: string
+  /** Where a line goes; the default writes info to stdout, the rest to stderr (text) or all to stdout (json). */
+  write?: (line: string, level: LogLevel) => void
+  /** @default Date.now */
+  now?: () => number
+}
+
+/**
+ * @example
+ * const logger = hostLogger({ format: 'json' })
+ * logger.info('serving') // {"time":"2026-…","level":"info","message":"serving"}
+ */
+export function hostLogger(options: HostLoggerOptions = {}): HostLogger {
+  const format = options.format ?? 'text'
+  const zone = timeZone(options.timezone ?? 'UTC')
+  const now = options.now ?? Date.now
+  const write =
+    options.write ??
+    ((line: string, level: LogLevel) =>
+      (format === 'json' || level === 'info' ? process.stdout : process.stderr).write(`${line}\n`))
+
+  const event = (level: LogLevel, message: string, fields: Record<string, unknown>) => {
+    const time = formatMillis(now(), zone)
+    const text = withoutPrefix(message)
+    if (format === 'json') write(JSON.stringify({ time, level, message: text, ...fields }), level)
+    else write(`${time} [tasse] ${level === 'info' ? '' : `${LEVEL_WORDS[level]}: `}${text}`, level)
+  }
+  return {
+    event,
+    info: (message) => event('info', message, {}),
+    warn: (message) => event('warn', message, {}),
+    error: (message, cause) => {
+      const reason =
+        cause instanceof Error ? cause.message : cause === undefined ? '' : String(cause)
+      const said = reason === '' || message.includes(reason)
+      event(
+        'error',
+        said ? message : `${message}: ${withoutPrefix(reason)}`,
+        format === 'json' && reason !== '' ? { cause: withoutPrefix(reason) } : {},
+      )
+    },
+  }
+}
+
+const LEVEL_WORDS = { warn: 'warning', error: 'error' } as const
+
+/**
+ * Logs one line per run end on `logger` until the returned function is called: `run ID of
+ * "TASK" STATUS in DURATION (exit code N)`, with those as fields in JSON.
+ */
+export function logRunEnds(tasse: Tasse, logger: TasseLogger | HostLogger): () => void {
+  const ended = (run: Run) => {
+    const level = RUN_END_LEVELS[run.status] ?? 'info'
+    const durationMs =
+      run.startedAt !== null && run.endedAt !== null ? run.endedAt - run.startedAt : null
+    const outcome =
+      run.exitCode !== null
+        ? `exit code ${run.exitCode}`
+        : run.signal !== null
+          ? `signal ${run.signal}`
+          : 'no exit code'
+    const error = run.error ? withoutPrefix(run.error).split('\n')[0] : ''
+    const said = error && error !== `exited with code ${run.exitCode}` ? `: ${error}` : ''
+    const message = `run ${run.id} of "${run.task}" ${run.status}${
+      durationMs === null ? '' : ` in ${formatDuration(durationMs)}`
+    } (${outcome})${said}`
+    const fields = {
+      event: 'run_ended',
+      task: run.task,
+      runId: run.id,
+      status: run.status,
+      reason: run.reason,
+      durationMs,
+      exitCode: run.exitCode,
+      signal: run.signal,
+      error: run.error === null ? null : withoutPrefix(run.error),
+    }
+    if ('event' in logger) logger.event(level, message, fields)
+    else logger[level](message)
+  }
+  tasse.events.on('run:ended', ended)
+  return () => tasse.events.off('run:ended', ended)
+}
+
+/** A failure is an error, a run that did not happen as asked a warning. */
+const RUN_END_LEVELS: Partial<Record<Run['status'], LogLevel>> = {
+  failed: 'error',
+  timed_out: 'error',
+  interrupted: 'error',
+  cancelled: 'warn',
+  skipped: 'warn',
+  missed: 'warn',
+}
