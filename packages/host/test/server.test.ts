@@ -3,7 +3,9 @@
  * configured, a run triggered with parameters is visible in the list and detail, its log can be
  * followed live to its end, and /metrics parses as Prometheus text and counts the runs made.
  */
-import { rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { type RunningHost, readConfig, serverSentEvents, startHost } from '@tasse/host'
 import { afterEach, describe, expect, it } from 'vitest'
 import { dataWith, memoryLogger, openGate, until } from './api-fixtures.js'
@@ -27,6 +29,9 @@ async function start(): Promise<RunningHost> {
 }
 
 const auth = { authorization: `Bearer ${TOKEN}` }
+
+/** Prometheus' own linter (Debian's prometheus package; .ci/run installs it). */
+const hasPromtool = spawnSync('promtool', ['--version']).status === 0
 
 describe('a host on a real port', () => {
   it('runs a task triggered with parameters; it shows in the list and detail; its log follows live', async () => {
@@ -119,6 +124,62 @@ describe('a host on a real port', () => {
     openGate(data)
     await tasse.waitForRun(gate.id)
   })
+
+  it('/metrics has every task’s counters at 0 from its discovery, so increase() sees a first failure', async () => {
+    const { url, tasse } = await start()
+    const scrape = async () =>
+      parsePrometheus(await (await fetch(`${url}/metrics`, { headers: auth })).text())
+    let samples = await scrape()
+    const statuses = [
+      'succeeded',
+      'failed',
+      'timed_out',
+      'cancelled',
+      'interrupted',
+      'skipped',
+      'missed',
+    ]
+    for (const task of ['envdump', 'fail', 'gate', 'hello', 'hourly']) {
+      for (const status of statuses)
+        expect(
+          samples.find(
+            (s) =>
+              s.name === 'tasse_runs_total' && s.labels.task === task && s.labels.status === status,
+          )?.value,
+          `${task} ${status}`,
+        ).toBe(0)
+      for (const name of ['tasse_fires_skipped_total', 'tasse_fires_missed_total'])
+        expect(samples.find((s) => s.name === name && s.labels.task === task)?.value).toBe(0)
+    }
+    // No series for the invalid task, and none of prom-client's gauges named like counters.
+    expect(samples.some((s) => s.labels.task === 'broken')).toBe(false)
+    expect(samples.some((s) => /^nodejs_active_\w+_total$/.test(s.name))).toBe(false)
+
+    mkdirSync(join(data, 'tasks', 'late'))
+    writeFileSync(join(data, 'tasks', 'late', 'task.yaml'), '')
+    writeFileSync(join(data, 'tasks', 'late', 'task.sh'), 'exit 0\n')
+    tasse.rescan()
+    samples = await scrape()
+    expect(
+      samples.find(
+        (s) =>
+          s.name === 'tasse_runs_total' && s.labels.task === 'late' && s.labels.status === 'failed',
+      )?.value,
+    ).toBe(0)
+  })
+
+  it.skipIf(!hasPromtool)(
+    `promtool check metrics accepts /metrics${hasPromtool ? '' : ' (skipped: promtool absent; apt-get install prometheus)'}`,
+    async () => {
+      const { url, tasse } = await start()
+      const posted = await fetch(`${url}/api/v1/tasks/fail/runs`, { method: 'POST', headers: auth })
+      await tasse.waitForRun(((await posted.json()) as { id: string }).id)
+      const text = await (await fetch(`${url}/metrics`, { headers: auth })).text()
+      const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' })
+      expect(`${lint.stdout}${lint.stderr}`).toBe('')
+      expect(lint.status).toBe(0)
+    },
+  )
 
   it('measures the lateness of scheduled fires', async () => {
     const { url, tasse } = await start()

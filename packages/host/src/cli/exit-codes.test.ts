@@ -1,0 +1,50 @@
+import { RunRefusedError, TaskNotFoundError } from '@tasse/core'
+import { describe, expect, it } from 'vitest'
+import { ClientError } from '../client.js'
+import { ConfigError } from '../config.js'
+import { CliError, cliFailure, EXIT, EXIT_HELP, UsageError } from './exit-codes.js'
+
+describe('cliFailure', () => {
+  it.each([
+    [new UsageError('missing the task name'), EXIT.usage, 'usage'],
+    [
+      new ConfigError('[tasse] --port must be a port number 0-65535, got "abc"'),
+      EXIT.usage,
+      'usage',
+    ],
+    [new TaskNotFoundError('nope', ['hello']), EXIT.notFound, 'task_not_found'],
+    [
+      new RunRefusedError('invalid-params', 'bad who', { param: 'who' }),
+      EXIT.invalidParam,
+      'invalid_param',
+    ],
+    [new RunRefusedError('overlap', 'busy', { blockingRunId: 'r1' }), EXIT.refused, 'overlap'],
+    [new ClientError(0, 'unreachable', 'cannot reach'), EXIT.unreachable, 'unreachable'],
+    [new ClientError(401, 'unauthorized', 'needs a token'), EXIT.unauthorized, 'unauthorized'],
+    [new ClientError(404, 'run_not_found', 'no run'), EXIT.notFound, 'run_not_found'],
+    [new ClientError(409, 'run_not_active', 'ended'), EXIT.refused, 'run_not_active'],
+    [new ClientError(400, 'invalid_param', 'bad'), EXIT.invalidParam, 'invalid_param'],
+    [new ClientError(503, 'starting', 'starting'), EXIT.unreachable, 'starting'],
+    [
+      new CliError(EXIT.notFound, 'data_dir_not_found', 'no folder'),
+      EXIT.notFound,
+      'data_dir_not_found',
+    ],
+    [new Error('disk full'), EXIT.failed, 'failed'],
+  ])('%s → exit %i, code %s', (cause, exitCode, code) => {
+    expect(cliFailure(cause)).toMatchObject({ exitCode, error: { code, exitCode } })
+  })
+
+  it('drops a [tasse] prefix (the CLI prints its own) and keeps the details', () => {
+    expect(cliFailure(new TaskNotFoundError('nope', ['a', 'b'])).error).toEqual({
+      code: 'task_not_found',
+      message: 'no task named "nope" (known tasks: a, b)',
+      exitCode: 3,
+      known: ['a', 'b'],
+    })
+  })
+
+  it('documents each status once, in order', () => {
+    expect(EXIT_HELP.map(([code]) => Number(code))).toEqual(Object.values(EXIT))
+  })
+})
