@@ -8,6 +8,7 @@
 import { isValidTaskName, RunRefusedError, TaskNotFoundError, type Tasse } from '@tasse/core'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { DOCS_PATHS } from './api/docs.js'
 import { apiV1 } from './api/index.js'
 import { bearerAuth } from './auth.js'
 import { ApiError, notFound, onError } from './http-errors.js'
@@ -42,8 +43,8 @@ export function isActingGet(path: string): boolean {
   return path.startsWith('/trigger/') || path === '/rescan'
 }
 
-/** Paths answered without a token: probes carry none. */
-export const OPEN_PATHS = ['/healthz', '/readyz'] as const
+/** Paths answered without a token: probes carry none, nor does a browser opening the API docs. */
+export const OPEN_PATHS = ['/healthz', '/readyz', ...DOCS_PATHS] as const
 
 /**
  * @example

@@ -6,6 +6,7 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Tasse, TasseLogger } from '@tasse/core'
 import type { Context, MiddlewareHandler } from 'hono'
 import { ApiError, type ErrorCode, errorBody } from '../http-errors.js'
+import { docsRoutes } from './docs.js'
 import { runRoutes } from './run-routes.js'
 import { taskRoutes } from './task-routes.js'
 
@@ -31,18 +32,38 @@ export function apiV1(options: ApiOptions): OpenAPIHono {
     description:
       'A token from TASSE_TOKEN, TASSE_TOKENS_FILE, or <data>/.tasse/token (generated when the host listens beyond loopback without one). A host on loopback without a token configured needs none.',
   })
-  api.doc31('/openapi.json', {
+  let document: unknown = null
+  api.get('/openapi.json', (c) => {
+    document ??= openApiDocument(api, options.secured)
+    return c.json(document)
+  })
+  docsRoutes(api)
+  return api
+}
+
+/**
+ * The OpenAPI 3.1 document of `api`'s routes, with the bearer scheme on every operation: required
+ * on a host that has tokens, optional (`{}` also satisfies it) on an open one.
+ */
+function openApiDocument(api: OpenAPIHono, secured: boolean) {
+  const document = api.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
       title: 'Tasse',
       version: '1',
+      license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
       description:
-        'Run the scripts in a folder on their schedules, and on request. Every error is `{ "error": { "code", "message" } }`.',
+        'Run the scripts in a folder on their schedules, and on request. Every error is `{ "error": { "code", "message" } }`. The reference page is at /api/v1/docs.',
     },
     servers: [{ url: '/api/v1' }],
-    ...(options.secured ? { security: [{ bearer: [] }] } : {}),
   })
-  return api
+  const security: Record<string, string[]>[] = secured ? [{ bearer: [] }] : [{ bearer: [] }, {}]
+  for (const item of Object.values(document.paths ?? {}))
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = item?.[method]
+      if (operation) operation.security = security
+    }
+  return document
 }
 
 /**

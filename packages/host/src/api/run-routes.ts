@@ -25,6 +25,7 @@ import { runView } from './views.js'
 export const SSE_KEEPALIVE_MS = 15_000
 
 const triggerRun = createRoute({
+  operationId: 'triggerRun',
   method: 'post',
   path: '/tasks/{name}/runs',
   tags: ['runs'],
@@ -42,6 +43,7 @@ const triggerRun = createRoute({
 })
 
 const listRuns = createRoute({
+  operationId: 'listRuns',
   method: 'get',
   path: '/runs',
   tags: ['runs'],
@@ -51,6 +53,7 @@ const listRuns = createRoute({
 })
 
 const getRun = createRoute({
+  operationId: 'getRun',
   method: 'get',
   path: '/runs/{id}',
   tags: ['runs'],
@@ -60,6 +63,7 @@ const getRun = createRoute({
 })
 
 const cancelRun = createRoute({
+  operationId: 'cancelRun',
   method: 'post',
   path: '/runs/{id}/cancel',
   tags: ['runs'],
@@ -72,6 +76,7 @@ const cancelRun = createRoute({
 })
 
 const runLogs = createRoute({
+  operationId: 'getRunLogs',
   method: 'get',
   path: '/runs/{id}/logs',
   tags: ['runs'],

@@ -17,6 +17,7 @@ import {
 import { taskView } from './views.js'
 
 const listTasks = createRoute({
+  operationId: 'listTasks',
   method: 'get',
   path: '/tasks',
   tags: ['tasks'],
@@ -26,6 +27,7 @@ const listTasks = createRoute({
 })
 
 const getTask = createRoute({
+  operationId: 'getTask',
   method: 'get',
   path: '/tasks/{name}',
   tags: ['tasks'],
@@ -35,6 +37,7 @@ const getTask = createRoute({
 })
 
 const pauseTask = createRoute({
+  operationId: 'pauseTask',
   method: 'post',
   path: '/tasks/{name}/pause',
   tags: ['tasks'],
@@ -47,6 +50,7 @@ const pauseTask = createRoute({
 })
 
 const resumeTask = createRoute({
+  operationId: 'resumeTask',
   method: 'post',
   path: '/tasks/{name}/resume',
   tags: ['tasks'],
@@ -59,6 +63,7 @@ const resumeTask = createRoute({
 })
 
 const rescan = createRoute({
+  operationId: 'rescan',
   method: 'post',
   path: '/rescan',
   tags: ['tasks'],

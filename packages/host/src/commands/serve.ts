@@ -28,10 +28,7 @@ run id, status, duration, exit code), warnings and errors on stderr; with --log-
 one JSON object a line on stdout.
 
 Options:
-${helpTable([
-  ...CONFIG_ROWS,
-  ['--init', 'create the data folder when it does not exist'],
-])}
+${helpTable([...CONFIG_ROWS, ['--init', 'create the data folder when it does not exist']])}
 
 ${ENV_ONLY_HELP}`
 
