@@ -53,7 +53,7 @@ describe('with a token configured', () => {
       tokenHint: 'accepted tokens come from TASSE_TOKEN',
     })
     const routes = await everyRoute(host.app)
-    expect(routes.length).toBeGreaterThanOrEqual(14)
+    expect(routes.length).toBeGreaterThanOrEqual(13)
     for (const [method, path] of routes) {
       for (const authorization of [
         undefined,
