@@ -58,7 +58,8 @@ RUN npm run build \
  && rm -rf packages/core/dist/testing tsconfig.json tsconfig.base.json \
  && find node_modules/swagger-ui-dist -mindepth 1 -maxdepth 1 \
       ! -name package.json ! -name swagger-ui-bundle.js ! -name swagger-ui.css \
-      ! -name favicon-32x32.png ! -name LICENSE -exec rm -rf {} +
+      ! -name favicon-32x32.png ! -name LICENSE ! -name NOTICE ! -name '*.LICENSE.txt' \
+      -exec rm -rf {} +
 
 # ---------------------------------------------------------------------------------------------
 # run: Node.js, Python 3 with venv and Poetry (from Debian: no Python package index needed to
