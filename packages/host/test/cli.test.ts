@@ -2,7 +2,7 @@
  * The `tasse` commands as real processes (the built `dist/cli.js`), as a user runs them: local
  * ones on a temporary data folder, client ones against a host on a real port.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { type RunningHost, readConfig, startHost } from '@tasse/host'
@@ -170,6 +170,38 @@ describe('tasse validate', () => {
     expect((await run(['validate', join(dir, 'tasks', 'broken')])).code).toBe(1)
     expect((await run(['validate', join(dir, 'missing')])).code).toBe(3)
   })
+})
+
+describe('tasse validate and tasse run on a pyproject.toml the installed Poetry cannot read', () => {
+  const poetry = spawnSync('poetry', ['--version'], { encoding: 'utf8' })
+  const [, major, minor] = /(\d+)\.(\d+)/.exec(poetry.stdout ?? '') ?? []
+  const poetry1 = poetry.status === 0 && Number(major) === 1 && Number(minor) < 8
+  const files = {
+    'task.yaml': 'entrypoint: task.py\n',
+    'task.py': 'print("never")\n',
+    'pyproject.toml':
+      '[project]\nname = "pm"\nversion = "0.1.0"\ndependencies = []\n\n[tool.poetry]\npackage-mode = false\n',
+  }
+
+  it.skipIf(!poetry1)(
+    `validate reports it with the Poetry version and the fix; run prints Poetry's words once${poetry1 ? '' : ' (skipped: Poetry 1.x before 1.8 absent)'}`,
+    async () => {
+      const dir = dataWith({ pm: files })
+      folders.push(dir)
+      const validated = await run(['validate', dir])
+      expect(validated.code).toBe(1)
+      expect(validated.stdout).toMatch(
+        /^invalid {2}pm: task "pm": its pyproject\.toml cannot be read by the installed Poetry 1\.\d+\.\d+: .*install Poetry 2/m,
+      )
+      const ran = await run(['run', 'pm', '--data', dir], { TASSE_INSTALL_PIP_NO_INDEX: '1' })
+      expect(ran.code).toBe(1)
+      const output = `${ran.stdout}${ran.stderr}`
+      expect(output.match(/'package-mode' was unexpected/g)).toHaveLength(1)
+      expect(output).not.toContain('[tasse] [tasse]')
+      expect(output).toMatch(/\[tasse\] run \w+ of pm failed\n$/)
+    },
+    180_000,
+  )
 })
 
 describe('tasse list', () => {

@@ -34,12 +34,14 @@ import {
   InterpreterNotFoundError,
   interpreterInfo,
 } from './interpreter.js'
+import { poetryProblem } from './poetry-check.js'
 import {
   detectLayout,
   hashFiles,
   inputFiles,
   LAYOUT_NAMES,
   type ProjectLayout,
+  UV_LOCK,
 } from './project-layout.js'
 import {
   installEnv,
@@ -66,6 +68,12 @@ export interface PoetryRunnerOptions {
    * @default process.env.TASSE_POETRY ?? 'poetry'
    */
   poetry?: string
+  /**
+   * The uv executable: with it, a task whose pyproject.toml has a `uv.lock` beside it is built
+   * with `uv sync --frozen`; without it, such a task is built as any other pyproject.toml.
+   * @default process.env.TASSE_UV ?? 'uv'
+   */
+  uv?: string
   /**
    * The folder that holds one environment per task (`<venvDir>/<task name>`). An absolute path.
    * @default `<dataDir>/venv`, the original service's layout
@@ -131,11 +139,38 @@ export function poetryRunner(options: PoetryRunnerOptions = {}): Runner {
     claims: function claims(task: TaskDefinition): boolean {
       return task.entrypoint.endsWith('.py')
     },
+    // What `prepare` would fail on, found without building: Poetry missing, or a pyproject.toml
+    // that the installed Poetry cannot read (`poetry check`).
+    check: async function check(task, context): Promise<string[]> {
+      const uv = await findUv(settings, task.dir, context.env.PATH)
+      const layout = await detectLayout(task.dir, { uv: uv !== null })
+      if (layout.kind !== 'poetry') return []
+      const poetry = await findExecutable(settings.poetry, context.env.PATH, task.dir)
+      if (poetry === null) return [poetryMissing(settings)]
+      // Reads the file, builds nothing: no virtualenv may be created for the check.
+      const env = {
+        PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring',
+        ...withoutForeignEnv(context.env, task.env),
+        POETRY_VIRTUALENVS_CREATE: 'false',
+      }
+      const problem = await poetryProblem({
+        poetry,
+        dir: task.dir,
+        env,
+        timeoutMs: CHECK_TIMEOUT_MS,
+      })
+      return problem === null ? [] : [`task "${task.name}": ${problem}`]
+    },
     prepare: async function poetryRunner(task, context): Promise<Command> {
       // Core checks names when it loads a task; checked again because the name becomes a path.
       if (!isValidTaskName(task.name))
         throw new Error(fail(task, 'is not a valid task name ([A-Za-z0-9][A-Za-z0-9._-]*)'))
-      const layout = await detectLayout(task.dir)
+      const uv = await findUv(settings, task.dir, context.env.PATH)
+      const layout = await detectLayout(task.dir, { uv: uv !== null })
+      if (uv === null && (await exists(join(task.dir, UV_LOCK))))
+        context.log(
+          line(`${UV_LOCK} found but "${settings.uv}" is not on PATH: building as without it`),
+        )
       const args = [task.entrypoint]
       if (layout.kind === 'interpreter') {
         if (layout.note) context.log(line(`${layout.note}; running with ${settings.python}`))
@@ -175,7 +210,7 @@ export function poetryRunner(options: PoetryRunnerOptions = {}): Runner {
         },
         files: await hashFiles(task.dir, files),
       }
-      const build: Build = { task, layout, venvPath, shown, inputs, python, context, settings }
+      const build: Build = { task, layout, venvPath, shown, inputs, python, context, settings, uv }
       const { value: outcome, joined } = await shareBuild({
         key: venvPath,
         fingerprint: fingerprint(inputs),
@@ -202,6 +237,7 @@ export function poetryRunner(options: PoetryRunnerOptions = {}): Runner {
 interface Settings {
   python: string
   poetry: string
+  uv: string
   venvDir: string | undefined
   installEnv: Readonly<Record<string, string>>
   installTimeoutMs: number
@@ -219,6 +255,8 @@ interface Build {
   python: InterpreterInfo
   context: PrepareContext
   settings: Settings
+  /** uv, found, for a uv layout. */
+  uv: string | null
 }
 
 interface Outcome {
@@ -279,16 +317,39 @@ async function ensureEnvironment(
   await rm(venvPath, { recursive: true, force: true })
   await mkdir(dirname(venvPath), { recursive: true })
 
-  const steps: InstallCommand[] = [
-    {
-      command: build.python.path,
-      args: ['-m', 'venv', venvPath],
+  // uv makes the environment itself, with the interpreter it is given.
+  const steps: InstallCommand[] =
+    layout.kind === 'uv'
+      ? []
+      : [
+          {
+            command: build.python.path,
+            args: ['-m', 'venv', venvPath],
+            cwd: task.dir,
+            env,
+            display: `${settings.python} -m venv ${shown}`,
+          },
+        ]
+  if (layout.kind === 'uv' && build.uv !== null) {
+    // --frozen: exactly what uv.lock says, as poetry.lock is honoured; the environment at
+    // data/venv/<name> (UV_PROJECT_ENVIRONMENT), from the configured interpreter, never a
+    // Python that uv would download.
+    const args = [
+      'sync',
+      '--frozen',
+      '--no-progress',
+      '--python',
+      build.python.path,
+      ...(layout.installRoot ? [] : ['--no-install-project']),
+    ]
+    steps.push({
+      command: build.uv,
+      args,
       cwd: task.dir,
-      env,
-      display: `${settings.python} -m venv ${shown}`,
-    },
-  ]
-  if (poetry !== null && layout.kind === 'poetry') {
+      env: { ...env, UV_PROJECT_ENVIRONMENT: venvPath, UV_PYTHON_DOWNLOADS: 'never' },
+      display: `${settings.uv} ${args.join(' ')}`,
+    })
+  } else if (poetry !== null && layout.kind === 'poetry') {
     const args = [
       'install',
       ...(layout.installRoot ? [] : ['--no-root']),
@@ -346,23 +407,34 @@ async function findPoetry(build: Build, env: Record<string, string>): Promise<st
   const { settings, task } = build
   const found = await findExecutable(settings.poetry, env.PATH, task.dir)
   if (found !== null) return found
+  throw new Error(fail(task, poetryMissing(settings)))
+}
+
+function poetryMissing(settings: Settings): string {
   const where = settings.poetry.includes('/') ? `at ${settings.poetry}` : 'on PATH'
-  throw new Error(
-    fail(
-      task,
-      `its pyproject.toml needs Poetry to build the environment, but "${settings.poetry}" was not found ${where}. ` +
-        'Install Poetry (Debian/Ubuntu: `apt-get install python3-poetry`; elsewhere: `pipx install poetry`), ' +
-        'or set TASSE_POETRY (the runner-poetry `poetry` option) to its path. Tasks without a pyproject.toml are not affected.',
-    ),
+  return (
+    `its pyproject.toml needs Poetry to build the environment, but "${settings.poetry}" was not found ${where}. ` +
+    'Install Poetry (Debian/Ubuntu: `apt-get install python3-poetry`; elsewhere: `pipx install poetry`), ' +
+    'or set TASSE_POETRY (the runner-poetry `poetry` option) to its path. Tasks without a pyproject.toml are not affected.'
   )
 }
 
+/** uv, when the task folder has a uv.lock and uv is found; `null` otherwise (no lookup without a lock). */
+async function findUv(settings: Settings, dir: string, path: string | undefined) {
+  if (!(await exists(join(dir, UV_LOCK)))) return null
+  return findExecutable(settings.uv, path, dir)
+}
+
+/** How long `poetry check` may take in `tasse validate`. */
+const CHECK_TIMEOUT_MS = 60_000
+
+/**
+ * Which command failed and how, and the fix when we know it. Not its output: that was streamed
+ * into the run's log line by line, just above where this message lands.
+ */
 function installFailed(cause: unknown, step: InstallCommand): string {
   if (!(cause instanceof InstallStepError)) return `\`${step.display}\` failed: ${String(cause)}`
-  const output =
-    cause.tail.length > 0
-      ? `; its last lines:\n${cause.tail.map((l) => `    ${l}`).join('\n')}`
-      : ''
+  const output = cause.tail.length > 0 ? "; its output is in the run's log, above" : ''
   return `${cause.message}${output}${hintFor(cause)}`
 }
 
@@ -391,6 +463,7 @@ function settle(options: PoetryRunnerOptions): Settings {
   const settings: Settings = {
     python: options.python ?? process.env.TASSE_PYTHON ?? 'python3',
     poetry: options.poetry ?? process.env.TASSE_POETRY ?? 'poetry',
+    uv: options.uv ?? process.env.TASSE_UV ?? 'uv',
     venvDir: options.venvDir,
     installEnv: { ...installEnvFromHost(process.env), ...options.installEnv },
     installTimeoutMs: options.installTimeoutMs ?? 30 * 60_000,
@@ -405,6 +478,8 @@ function settle(options: PoetryRunnerOptions): Settings {
     throw problem('python', 'an interpreter name or path', settings.python)
   if (typeof settings.poetry !== 'string' || settings.poetry.trim() === '')
     throw problem('poetry', 'the Poetry executable name or path', settings.poetry)
+  if (typeof settings.uv !== 'string' || settings.uv.trim() === '')
+    throw problem('uv', 'the uv executable name or path', settings.uv)
   if (
     settings.venvDir !== undefined &&
     (typeof settings.venvDir !== 'string' || !isAbsolute(settings.venvDir))

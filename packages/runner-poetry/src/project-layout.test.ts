@@ -28,6 +28,21 @@ describe('detectLayout', () => {
     expect(await detectLayout(dir)).toEqual({ kind: 'interpreter' })
   })
 
+  it('is uv for a pyproject.toml with a uv.lock when uv is available, and as without it otherwise', async () => {
+    await files({ 'pyproject.toml': POETRY, 'uv.lock': 'version = 1\n' })
+    expect(await detectLayout(dir, { uv: true })).toEqual({ kind: 'uv', installRoot: false })
+    expect(await detectLayout(dir, { uv: false })).toEqual({ kind: 'poetry', installRoot: false })
+    expect(await detectLayout(dir)).toEqual({ kind: 'poetry', installRoot: false })
+    expect(await inputFiles(dir, { kind: 'uv', installRoot: false })).toEqual([
+      'pyproject.toml',
+      'uv.lock',
+      '.python-version',
+    ])
+    // A uv.lock without a pyproject.toml is nothing uv can sync.
+    await rm(join(dir, 'pyproject.toml'))
+    expect(await detectLayout(dir, { uv: true })).toEqual({ kind: 'interpreter' })
+  })
+
   it('is requirements for a requirements.txt', async () => {
     await files({ 'requirements.txt': 'requests\n' })
     expect(await detectLayout(dir)).toEqual({ kind: 'requirements' })

@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 
 export type ProjectLayout =
   | {
-      kind: 'poetry'
+      kind: 'poetry' | 'uv'
       /** Install the project itself too (it declares a package), or only its dependencies. */
       installRoot: boolean
     }
@@ -22,23 +22,34 @@ export type ProjectLayout =
 /** How each layout is named in log lines. */
 export const LAYOUT_NAMES = {
   poetry: 'Poetry',
+  uv: 'uv',
   requirements: 'requirements.txt',
   interpreter: 'plain interpreter',
 } as const
 
 /**
  * The layout of the task folder `dir`:
+ * - a `pyproject.toml` with a `uv.lock` beside it is a uv project when `uv` is available
+ *   (`options.uv`); without uv it is read as below;
  * - a `pyproject.toml` with a `[tool.poetry]` table (or a `[project]` table, and no
  *   requirements.txt beside it) is a Poetry project;
  * - otherwise a `requirements.txt` makes a plain venv + pip environment (a pyproject.toml that
  *   only configures tools, `[tool.black]` say, does not get in the way);
  * - otherwise the task runs with the configured interpreter.
  */
-export async function detectLayout(dir: string): Promise<ProjectLayout> {
+export async function detectLayout(
+  dir: string,
+  options: { uv?: boolean } = {},
+): Promise<ProjectLayout> {
   const pyproject = await readText(join(dir, 'pyproject.toml'))
   const hasRequirements = (await readText(join(dir, 'requirements.txt'))) !== null
   if (pyproject !== null) {
     const tables = tomlTables(pyproject)
+    if (options.uv && (await exists(join(dir, UV_LOCK))))
+      return {
+        kind: 'uv',
+        installRoot: await declaresPackage(dir, tables.get('tool.poetry'), tables.get('project')),
+      }
     const poetry = tables.get('tool.poetry')
     if (poetry !== undefined || (tables.has('project') && !hasRequirements))
       return {
@@ -58,6 +69,7 @@ export async function detectLayout(dir: string): Promise<ProjectLayout> {
 export async function inputFiles(dir: string, layout: ProjectLayout): Promise<string[]> {
   // `.python-version` chooses the interpreter under pyenv, whose shim reads it in the task folder.
   if (layout.kind === 'poetry') return ['pyproject.toml', 'poetry.lock', '.python-version']
+  if (layout.kind === 'uv') return ['pyproject.toml', UV_LOCK, '.python-version']
   if (layout.kind === 'requirements')
     return [...(await requirementFiles(dir, 'requirements.txt')), '.python-version']
   return []
@@ -160,6 +172,16 @@ function tomlTables(text: string): Map<string, string> {
   }
   close()
   return tables
+}
+
+/** uv's lock file: with uv on PATH, its presence makes a pyproject.toml a uv project. */
+export const UV_LOCK = 'uv.lock'
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  )
 }
 
 async function readText(file: string): Promise<string | null> {

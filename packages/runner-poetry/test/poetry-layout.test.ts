@@ -153,7 +153,7 @@ describe('Poetry layout (pyproject.toml)', () => {
   )
 
   it.skipIf(noPoetry)(
-    `a broken pyproject.toml fails the run with the command, its exit code and last lines; the next run tries again${skipPoetry}`,
+    `a broken pyproject.toml fails the run with the command and its exit code (its output streamed once); the next run tries again${skipPoetry}`,
     async () => {
       const task = box.task('broken-pyproject')
       const first = context(box.dataDir, task)
@@ -166,11 +166,12 @@ describe('Poetry layout (pyproject.toml)', () => {
       expect(error).toBeInstanceOf(Error)
       const message = error?.message ?? ''
       expect(message).toMatch(
-        /^\[tasse\] \[runner-poetry\] task "broken-pyproject": `poetry install --no-root --no-interaction --no-ansi` exited with code 1 after [\d.]+m?s; its last lines:\n/,
+        /^\[tasse\] \[runner-poetry\] task "broken-pyproject": `poetry install --no-root --no-interaction --no-ansi` exited with code 1 after [\d.]+m?s; its output is in the run's log, above$/,
       )
-      // Poetry's own words about the file end the message (Poetry 1.3: `Invalid TOML file
-      // …/pyproject.toml: Unexpected character: '\n' at line 9 col 40`).
-      expect(message).toMatch(/\n {4}.*tasks\/broken-pyproject\/pyproject\.toml.*$/)
+      // Poetry's own words about the file are in the run's log, once (Poetry 1.3: `Invalid
+      // TOML file …/pyproject.toml: Unexpected character: '\n' at line 9 col 40`).
+      const said = first.lines.filter((l) => /tasks\/broken-pyproject\/pyproject\.toml/.test(l))
+      expect(said).toHaveLength(1)
       expect(error?.cause).toBeDefined()
       await expect(stat(join(box.venv('broken-pyproject'), '.tasse-env.json'))).rejects.toThrow()
 

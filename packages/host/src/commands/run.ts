@@ -59,9 +59,14 @@ export const run: Command = {
     const progress = new ProgressLine({ status: process.stderr })
     let runId: string | null = null
     const early: [Run, OutputBatch][] = []
+    let lastLine = ''
+    const show = (batch: OutputBatch) => {
+      progress.show(batch)
+      lastLine = batch.lines.at(-1) ?? lastLine
+    }
     const onOutput = (run: Run, batch: OutputBatch) => {
       if (runId === null) early.push([run, batch])
-      else if (run.id === runId) progress.show(batch)
+      else if (run.id === runId) show(batch)
     }
     tasse.events.on('run:output', onOutput)
     const interrupt = () => {
@@ -80,11 +85,18 @@ export const run: Command = {
         )
       const started = await tasse.trigger(name, { params, reason: 'cli' })
       runId = started.id
-      for (const [run, batch] of early.splice(0)) if (run.id === runId) progress.show(batch)
+      for (const [run, batch] of early.splice(0)) if (run.id === runId) show(batch)
       const ended = await tasse.waitForRun(started.id)
       progress.end(ended.status !== 'succeeded')
-      if (ended.status !== 'succeeded')
-        console.error(`[tasse] run ${ended.id} of ${name} ${ended.status}: ${ended.error}`)
+      if (ended.status !== 'succeeded') {
+        // One line, and not the error again when it was the last line shown (a runner's
+        // failure is written into the run's output, after what the install printed).
+        const error = withoutPrefix(ended.error ?? '').split('\n')[0] ?? ''
+        const shown = error === '' || withoutPrefix(lastLine) === error
+        console.error(
+          `[tasse] run ${ended.id} of ${name} ${ended.status}${shown ? '' : `: ${error}`}`,
+        )
+      }
       return runExitCode(ended)
     } finally {
       process.off('SIGINT', interrupt)
