@@ -89,6 +89,7 @@ RUN (userdel --remove node 2>/dev/null; groupdel node 2>/dev/null; true) \
 WORKDIR /app
 COPY --from=build /app ./
 COPY --chmod=0755 docker/tasse /usr/local/bin/tasse
+RUN ln -s tasse /usr/local/bin/tasse-init
 
 # The data directory (tasks/, logs/, venv/, .tasse/): mount yours here. An empty volume starts
 # with the example tasks.
@@ -107,8 +108,9 @@ EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.TASSE_PORT||5000)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
-# tini as PID 1: it forwards SIGTERM to the host (which lets running tasks finish within
-# TASSE_SHUTDOWN_GRACE seconds, then exits 0) and reaps the orphaned grandchildren of tasks.
+# tasse-init becomes the owner of /data (or PUID/PGID) and runs tini as PID 1, as that user: it
+# forwards SIGTERM to the host (which lets running tasks finish within TASSE_SHUTDOWN_GRACE
+# seconds, then exits 0) and reaps the orphaned grandchildren of tasks.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["tini", "--"]
+ENTRYPOINT ["tasse-init"]
 CMD ["tasse", "serve"]
