@@ -63,6 +63,15 @@ afterEach(async () => {
   for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
+/** A host on a real port with a token, and the environment that reaches it. */
+async function serve(): Promise<{ dir: string; env: NodeJS.ProcessEnv }> {
+  const dir = data()
+  host = await startHost(readConfig({ data: dir, port: '0' }, { TASSE_TOKEN: TOKEN }), {
+    logger: memoryLogger(),
+  })
+  return { dir, env: { TASSE_URL: host.url, TASSE_TOKEN: TOKEN } }
+}
+
 function data(): string {
   const dir = dataWith()
   folders.push(dir)
@@ -227,14 +236,6 @@ describe('tasse list', () => {
 })
 
 describe('client commands against a running host', () => {
-  async function serve(): Promise<{ dir: string; env: NodeJS.ProcessEnv }> {
-    const dir = data()
-    host = await startHost(readConfig({ data: dir, port: '0' }, { TASSE_TOKEN: TOKEN }), {
-      logger: memoryLogger(),
-    })
-    return { dir, env: { TASSE_URL: host.url, TASSE_TOKEN: TOKEN } }
-  }
-
   it('trigger prints the run id; logs prints its output', async () => {
     const { env } = await serve()
     const triggered = await run([
@@ -347,14 +348,6 @@ describe('--help', () => {
 })
 
 describe('runs, pause, resume, rescan, list --url and --version against a running host', () => {
-  async function serve(): Promise<{ dir: string; env: NodeJS.ProcessEnv }> {
-    const dir = data()
-    host = await startHost(readConfig({ data: dir, port: '0' }, { TASSE_TOKEN: TOKEN }), {
-      logger: memoryLogger(),
-    })
-    return { dir, env: { TASSE_URL: host.url, TASSE_TOKEN: TOKEN } }
-  }
-
   async function triggered(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
     const id = (await run(['trigger', ...args], env)).stdout.trim()
     await host?.tasse.waitForRun(id)

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { FINAL_RUN_STATUSES } from '@tasse/core'
 import { type RunningHost, readConfig, serverSentEvents, startHost } from '@tasse/host'
 import { afterEach, describe, expect, it } from 'vitest'
 import { dataWith, memoryLogger, openGate, until } from './api-fixtures.js'
@@ -130,15 +131,8 @@ describe('a host on a real port', () => {
     const scrape = async () =>
       parsePrometheus(await (await fetch(`${url}/metrics`, { headers: auth })).text())
     let samples = await scrape()
-    const statuses = [
-      'succeeded',
-      'failed',
-      'timed_out',
-      'cancelled',
-      'interrupted',
-      'skipped',
-      'missed',
-    ]
+    const statuses = [...FINAL_RUN_STATUSES]
+    expect(statuses).toHaveLength(7) // every status but queued and running
     for (const task of ['envdump', 'fail', 'gate', 'hello', 'hourly']) {
       for (const status of statuses)
         expect(
