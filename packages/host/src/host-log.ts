@@ -31,6 +31,8 @@ export interface HostLoggerOptions {
   write?: (line: string, level: LogLevel) => void
   /** @default Date.now */
   now?: () => number
+  /** Start text lines with the time (a command's messages need none). @default true */
+  time?: boolean
 }
 
 /**
@@ -51,7 +53,11 @@ export function hostLogger(options: HostLoggerOptions = {}): HostLogger {
     const time = formatMillis(now(), zone)
     const text = withoutPrefix(message)
     if (format === 'json') write(JSON.stringify({ time, level, message: text, ...fields }), level)
-    else write(`${time} [tasse] ${level === 'info' ? '' : `${LEVEL_WORDS[level]}: `}${text}`, level)
+    else
+      write(
+        `${options.time === false ? '' : `${time} `}[tasse] ${level === 'info' ? '' : `${LEVEL_WORDS[level]}: `}${text}`,
+        level,
+      )
   }
   return {
     event,
@@ -76,22 +82,28 @@ const LEVEL_WORDS = { warn: 'warning', error: 'error' } as const
  * Logs one line per run end on `logger` until the returned function is called: `run ID of
  * "TASK" STATUS in DURATION (exit code N)`, with those as fields in JSON.
  */
-export function logRunEnds(tasse: Tasse, logger: TasseLogger | HostLogger): () => void {
+export function logRunEnds(
+  tasse: Pick<Tasse, 'events'>,
+  logger: TasseLogger | HostLogger,
+): () => void {
   const ended = (run: Run) => {
     const level = RUN_END_LEVELS[run.status] ?? 'info'
     const durationMs =
       run.startedAt !== null && run.endedAt !== null ? run.endedAt - run.startedAt : null
+    // A run that never started (skipped, missed) has no process to tell of.
     const outcome =
       run.exitCode !== null
-        ? `exit code ${run.exitCode}`
+        ? ` (exit code ${run.exitCode})`
         : run.signal !== null
-          ? `signal ${run.signal}`
-          : 'no exit code'
+          ? ` (signal ${run.signal})`
+          : run.startedAt === null
+            ? ''
+            : ' (no exit code)'
     const error = run.error ? withoutPrefix(run.error).split('\n')[0] : ''
     const said = error && error !== `exited with code ${run.exitCode}` ? `: ${error}` : ''
     const message = `run ${run.id} of "${run.task}" ${run.status}${
       durationMs === null ? '' : ` in ${formatDuration(durationMs)}`
-    } (${outcome})${said}`
+    }${outcome}${said}`
     const fields = {
       event: 'run_ended',
       task: run.task,

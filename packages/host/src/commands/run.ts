@@ -8,6 +8,7 @@ import { CliError, EXIT, withoutPrefix } from '../cli/exit-codes.js'
 import { helpTable } from '../cli/help-table.js'
 import { readConfig } from '../config.js'
 import { runExitCode } from '../exit-code.js'
+import { hostLogger } from '../host-log.js'
 import { ProgressLine } from '../progress-line.js'
 import { createHostTasse } from '../server.js'
 import type { Command } from './command.js'
@@ -43,17 +44,11 @@ export const run: Command = {
     // lists them); the task asked for, if broken, is reported below.
     let quiet = true
     const tasse = createHostTasse(config, {
-      logger: {
-        info: () => {},
-        warn: (message) => quiet || console.error(message),
-        error: (message, cause) =>
-          quiet ||
-          console.error(
-            cause instanceof Error && !message.includes(cause.message)
-              ? `${message}: ${cause.message}`
-              : message,
-          ),
-      },
+      // Warnings and errors on stderr, as this command's lines.
+      logger: hostLogger({
+        time: false,
+        write: (line, level) => quiet || level === 'info' || console.error(line),
+      }),
       history: 'runs',
     })
     const progress = new ProgressLine({ status: process.stderr })
