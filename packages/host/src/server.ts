@@ -181,22 +181,38 @@ export async function startHost(
   }
 }
 
-/** Runs a host until SIGINT or SIGTERM; resolves with the exit code. */
+/**
+ * Runs a host until SIGINT or SIGTERM; resolves with the exit code. The signals are caught from
+ * the start: one that arrives while the host starts (`docker stop` right after `docker start`)
+ * stops it cleanly once started, rather than killing it half-way.
+ */
 export async function serveUntilSignal(
   config: HostConfig,
   options: HostOptions = {},
 ): Promise<number> {
-  const host = await startHost(config, options)
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      host.tasse.logger.info(
-        `${signal} received: stopping (running tasks get ${config.shutdownGraceMs / 1000}s)`,
-      )
-      resolve()
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-  })
+  let received: NodeJS.Signals | null = null
+  let wake = () => {}
+  const onSignal = (signal: NodeJS.Signals) => {
+    received ??= signal
+    wake()
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  let host: RunningHost
+  try {
+    host = await startHost(config, options)
+  } catch (cause) {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    throw cause
+  }
+  if (received === null)
+    await new Promise<void>((resolve) => {
+      wake = resolve
+    })
+  host.tasse.logger.info(
+    `${received} received: stopping (running tasks get ${config.shutdownGraceMs / 1000}s)`,
+  )
   await host.close()
   host.tasse.logger.info('stopped')
   return 0

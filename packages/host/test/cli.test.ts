@@ -490,6 +490,17 @@ describe('tasse serve refuses what it cannot serve', () => {
     created.child.kill('SIGTERM')
     expect(await created.done).toBe(0)
   })
+
+  it('stops cleanly (exit 0) on a SIGTERM that arrives while it starts', async () => {
+    const dir = data()
+    const starting = tasse(['serve', '--data', dir, '--port', '0'])
+    children.push(starting.child)
+    // Its first line comes before it listens and discovers the tasks.
+    await until(() => starting.stdout().includes('no token configured'), 20_000)
+    starting.child.kill('SIGTERM')
+    expect(await starting.done).toBe(0)
+    expect(starting.stdout()).toMatch(/SIGTERM received: stopping.*\n.*stopped\n$/)
+  })
 })
 
 /** Whether every timestamp in `value` has the one format: ms and a numeric offset. */
