@@ -12,6 +12,8 @@ import { dataWith, memoryLogger, openGate, TASKS, until } from './api-fixtures.j
 const ROOT = join(import.meta.dirname, '..', '..', '..')
 const CLI = join(ROOT, 'packages', 'host', 'dist', 'cli.js')
 const TOKEN = 'cli-test-token-0b7d'
+/** The fixture's task folders, as listed: by name. */
+const ALL_TASKS = Object.keys(TASKS).sort()
 
 beforeAll(() => {
   // The commands run from the build; make sure it is the current source's.
@@ -223,14 +225,7 @@ describe('tasse list', () => {
     expect(table.stdout).toMatch(/^broken +invalid/m)
     const json = await run(['list', '--json', '--next', '2', '--data', dir])
     const tasks = JSON.parse(json.stdout) as { name: string; nextFireTimes: string[] }[]
-    expect(tasks.map((t) => t.name)).toEqual([
-      'broken',
-      'envdump',
-      'fail',
-      'gate',
-      'hello',
-      'hourly',
-    ])
+    expect(tasks.map((t) => t.name)).toEqual(ALL_TASKS)
     expect(tasks[5]?.nextFireTimes).toHaveLength(2)
   })
 })
@@ -412,14 +407,7 @@ describe('runs, pause, resume, rescan, list --url and --version against a runnin
     const fromHost = await run(['list', '--url', host?.url as string, '--json'], env)
     expect(fromHost.code).toBe(0)
     const tasks = JSON.parse(fromHost.stdout) as { name: string; lastRun: unknown }[]
-    expect(tasks.map((t) => t.name)).toEqual([
-      'broken',
-      'envdump',
-      'fail',
-      'gate',
-      'hello',
-      'hourly',
-    ])
+    expect(tasks.map((t) => t.name)).toEqual(ALL_TASKS)
     expect(tasks.find((t) => t.name === 'hello')?.lastRun).toMatchObject({ status: 'succeeded' })
     expect(oneTimeFormat(tasks)).toBe(true)
     const table = await run(['list', '--url', host?.url as string], env)
