@@ -501,7 +501,7 @@ describe('issue #12: the smaller ones', () => {
     const missing = join(tmpdir(), `tasse-missing-${process.pid}`, 'data')
     const result = await runCli(['serve', '--data', missing, '--port', '0'])
     rmSync(dirname(missing), { recursive: true, force: true })
-    expect(result.code).toBe(1)
+    expect(result.code).toBe(3) // not found, as the CLI's exit statuses say
     expect(result.output).toContain(`the data folder ${missing} does not exist`)
     expect(result.output).toContain(`mkdir -p ${join(missing, 'tasks')}`)
     expect(existsSync(missing)).toBe(false)

@@ -45,8 +45,7 @@ export const serve: Command = {
         const tasks = join(config.dataDir, 'tasks')
         if (mkdirSync(tasks, { recursive: true }) !== undefined)
           log.info(`--init: created the data folder ${tasks}`)
-      } else
-        requireDataDir(config.dataDir, 'check --data or TASSE_DATA, or pass --init to create it')
+      } else requireDataDir(config.dataDir, ', or tasse serve --init')
       return await serveUntilSignal(config, { logger: log })
     } catch (cause) {
       const failure = cliFailure(cause)

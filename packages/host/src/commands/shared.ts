@@ -1,5 +1,6 @@
 /** What several commands share: the client flags, `--param k=v`, data folders and JSON output. */
 import { statSync } from 'node:fs'
+import { join } from 'node:path'
 import { isValidTaskName } from '@tasse/core'
 import { CliError, EXIT, UsageError } from '../cli/exit-codes.js'
 import type { HelpRow } from '../cli/help-table.js'
@@ -79,7 +80,7 @@ export function taskNameArgument(input: CommandInput, usage: string): string {
  * Refuses a data folder that does not exist: a typo in `--data` would otherwise read as a host
  * with no tasks (or, for `serve`, quietly create a second data folder).
  */
-export function requireDataDir(dataDir: string, hint = 'check --data or TASSE_DATA'): void {
+export function requireDataDir(dataDir: string, orElse = ''): void {
   let isDirectory = false
   try {
     isDirectory = statSync(dataDir).isDirectory()
@@ -88,7 +89,7 @@ export function requireDataDir(dataDir: string, hint = 'check --data or TASSE_DA
     throw new CliError(
       EXIT.notFound,
       'data_dir_not_found',
-      `the data folder ${dataDir} does not exist (${hint})`,
+      `the data folder ${dataDir} does not exist: create it (mkdir -p ${join(dataDir, 'tasks')}${orElse}), or point --data / TASSE_DATA at yours`,
       { dataDir },
     )
 }
