@@ -13,6 +13,8 @@ export interface TasseEventMap {
   'task:changed': [task: TaskDefinition]
   'task:removed': [task: TaskDefinition]
   'task:invalid': [invalid: InvalidTask]
+  /** A task's schedule was paused or resumed. */
+  'task:paused': [task: TaskDefinition, paused: boolean]
 }
 
 export type TasseEventName = keyof TasseEventMap

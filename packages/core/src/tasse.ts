@@ -123,6 +123,8 @@ export class Tasse {
   readonly logger: TasseLogger
   /** This instance as a host of its store: its id, registration and heartbeats. */
   readonly membership: HostMembership
+  /** Runs at once on this host. */
+  readonly concurrency: number
   private readonly catalog: Catalog
   private readonly scheduler: Scheduler
   private readonly executor: Executor
@@ -145,6 +147,7 @@ export class Tasse {
     this.tasksDir = resolve(options.tasksDir ?? join(this.dataDir, 'tasks'))
     this.logsDir = resolve(options.logsDir ?? join(this.dataDir, 'logs'))
     const timezone = options.timezone ?? 'UTC'
+    this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
 
     const c = rootContainer.createChildContainer()
     this.container = c
@@ -192,7 +195,7 @@ export class Tasse {
       events: this.events,
       logger: this.logger,
       dataDir: this.dataDir,
-      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      concurrency: this.concurrency,
       baseEnv: taskBaseEnv(options.env),
       timezone,
       hostId: () => this.membership.hostId,
@@ -389,13 +392,11 @@ export class Tasse {
 
   /** Pauses a task's schedule (kept across restarts); triggers still run it. */
   pause(name: string): TaskState | undefined {
-    this.task(name)
-    return this.scheduler.setPaused(name, true)
+    return this.setPaused(name, true)
   }
 
   resume(name: string): TaskState | undefined {
-    this.task(name)
-    return this.scheduler.setPaused(name, false)
+    return this.setPaused(name, false)
   }
 
   getRun(runId: string): Promise<Run | undefined> {
@@ -449,6 +450,14 @@ export class Tasse {
 
   on: TasseEvents['on'] = (...args) => this.events.on(...args)
   off: TasseEvents['off'] = (...args) => this.events.off(...args)
+
+  private setPaused(name: string, paused: boolean): TaskState | undefined {
+    const task = this.task(name)
+    const before = this.scheduler.state(name)?.paused
+    const state = this.scheduler.setPaused(name, paused)
+    if (state && before !== paused) this.events.emit('task:paused', task, paused)
+    return state
+  }
 
   private async requireRun(runId: string): Promise<Run> {
     const run = await this.store.getRun(runId)

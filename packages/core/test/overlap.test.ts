@@ -139,4 +139,20 @@ describe('pause', () => {
       'fires again',
     )
   })
+
+  it('says so with a task:paused event, once per change (the dashboard follows it)', async () => {
+    data = tempData('ok')
+    writeFileSync(
+      join(data, 'tasks', 'ok', 'task.yaml'),
+      'scheduler:\n  trigger: every\n  ms: 100\n',
+    )
+    const t = await startTasse(data)
+    tasse = t
+    const seen: string[] = []
+    t.on('task:paused', (task, paused) => seen.push(`${task.name} ${paused}`))
+    t.pause('ok')
+    t.pause('ok')
+    t.resume('ok')
+    expect(seen).toEqual(['ok true', 'ok false'])
+  })
 })
