@@ -2,8 +2,9 @@
  * The HTTP application (Hono). A thin layer over core: every route calls `Tasse`.
  *
  * Order of the layers: errors → body limit → Host and Origin (`originCheck`: no web page may
- * drive the host) → bearer token (all but `/healthz` and `/readyz`) → "still starting" (503
- * until the first discovery is done) → routes.
+ * drive the host) → bearer token (all but `/healthz`, `/readyz` and the dashboard's pages,
+ * which take a session instead) → "still starting" (503 until the first discovery is done) →
+ * routes.
  */
 import { isValidTaskName, RunRefusedError, TaskNotFoundError, type Tasse } from '@tasse/core'
 import { Hono } from 'hono'
@@ -11,6 +12,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { DOCS_PATHS } from './api/docs.js'
 import { apiV1 } from './api/index.js'
 import { bearerAuth } from './auth.js'
+import { dashboard } from './dashboard/index.js'
 import { ApiError, notFound, onError } from './http-errors.js'
 import { createMetrics, type TasseMetrics } from './metrics.js'
 import { originCheck } from './origin-check.js'
@@ -58,6 +60,7 @@ export function createApp(options: AppOptions): Hono {
   const metrics = options.metrics ?? createMetrics(tasse)
   const maxSize = options.maxBodyBytes ?? 64 * 1024
   const app = new Hono()
+  const board = dashboard({ tasse, tokens: options.tokens ?? null })
 
   app.onError(onError(logger))
   app.notFound(notFound)
@@ -86,7 +89,12 @@ export function createApp(options: AppOptions): Hono {
   if (options.tokens)
     app.use(
       '*',
-      bearerAuth({ tokens: options.tokens, open: OPEN_PATHS, hint: options.tokenHint ?? '' }),
+      bearerAuth({
+        tokens: options.tokens,
+        open: OPEN_PATHS,
+        hint: options.tokenHint ?? '',
+        skip: board.owns,
+      }),
     )
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
@@ -143,6 +151,7 @@ export function createApp(options: AppOptions): Hono {
   })
 
   app.route('/api/v1', apiV1({ tasse, logger, secured: Boolean(options.tokens) }))
+  app.route('/', board.app)
   return app
 }
 

@@ -15,6 +15,8 @@ export interface BearerAuthOptions {
   open?: readonly string[]
   /** Where an operator finds the token, for the 401 message, e.g. `TASSE_TOKEN`. */
   hint?: string
+  /** Paths another layer authenticates (the dashboard's sessions). @default none */
+  skip?: (path: string) => boolean
 }
 
 /**
@@ -26,7 +28,7 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
   const open = new Set(options.open ?? [])
   const hint = options.hint ? ` (${options.hint})` : ''
   return async function bearerAuth(c, next) {
-    if (open.has(c.req.path)) return next()
+    if (open.has(c.req.path) || options.skip?.(c.req.path)) return next()
     const header = c.req.header('authorization')
     if (!header) {
       c.header('WWW-Authenticate', 'Bearer realm="tasse"')

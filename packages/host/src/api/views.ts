@@ -6,7 +6,7 @@
 import { join, relative } from 'node:path'
 import type { z } from '@hono/zod-openapi'
 import type { Run, TaskInfo, Tasse } from '@tasse/core'
-import { formatFireTime, formatUtc, upcomingFireTimes } from '../fire-times.js'
+import { formatFireTime, formatUtc, taskFireTimes } from '../fire-times.js'
 import type { RunSchema, TaskSchema } from './schemas.js'
 
 export type RunView = z.infer<typeof RunSchema>
@@ -50,19 +50,10 @@ export async function taskView(
 ): Promise<TaskView> {
   const { task, schedule } = info
   const trigger = task?.trigger ?? null
-  let nextFireTimes: string[] = []
-  if (trigger && info.state === 'ok') {
-    try {
-      nextFireTimes = upcomingFireTimes(trigger, {
-        count: options.next ?? DEFAULT_NEXT_COUNT,
-        // The scheduler's next fire time is the truth (it may be a catch-up); chain from it.
-        ...(schedule ? { first: schedule.nextFireTime } : {}),
-        ...(options.now !== undefined ? { now: options.now * 1000 } : {}),
-      }).map((time) => formatFireTime(trigger, time))
-    } catch {
-      // A trigger that throws is reported by the scheduler (host log); it has no fire times.
-    }
-  }
+  const nextFireTimes = taskFireTimes(info, {
+    count: options.next ?? DEFAULT_NEXT_COUNT,
+    ...(options.now !== undefined ? { now: options.now * 1000 } : {}),
+  }).map((time) => time.iso)
   const [lastRun] = (await tasse.listRuns({ task: info.name, limit: 1 })).runs
   return {
     name: info.name,

@@ -18,12 +18,11 @@ import {
   type Trigger,
   type TriggerFactory,
   timeZone,
-  transitionNote,
 } from '@tasse/core'
 import { parseDocument } from 'yaml'
 import { helpTable } from '../cli/help-table.js'
 import { readConfig } from '../config.js'
-import { formatFireTime, upcomingFireTimes } from '../fire-times.js'
+import { fireTimesWithNotes } from '../fire-times.js'
 import { builtinPlugins } from '../plugins.js'
 import type { Command } from './command.js'
 import { JSON_FLAG, printJson, UsageError } from './shared.js'
@@ -112,10 +111,9 @@ export function nextFireTimes(
     const trigger = loadTrigger(path, options)
     if (trigger === null) return report
     report.schedule = { description: trigger.describe(), timezone: trigger.timezone }
-    const zone = timeZone(trigger.timezone)
-    for (const time of upcomingFireTimes(trigger, { count: options.count, now: options.from })) {
-      report.fireTimes.push(formatFireTime(trigger, time))
-      report.notes.push(transitionNote(time, zone))
+    for (const time of fireTimesWithNotes(trigger, { count: options.count, now: options.from })) {
+      report.fireTimes.push(time.iso)
+      report.notes.push(time.note)
     }
   } catch (cause) {
     report.error = (cause instanceof Error ? cause.message : String(cause)).replace(

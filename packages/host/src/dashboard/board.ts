@@ -1,0 +1,17 @@
+/** What every dashboard page is given. */
+import type { Tasse, TasseLogger } from '@tasse/core'
+import type { DashboardAssets } from './assets.js'
+import type { LiveHub } from './live.js'
+
+export interface Board {
+  tasse: Tasse
+  logger: TasseLogger
+  assets: DashboardAssets
+  hub: LiveHub
+  /** Whether the host needs a token (then pages offer to sign out). */
+  secured: boolean
+  /** The host's version, for the host page. */
+  version: string
+  /** When the dashboard (the host) started, epoch ms. */
+  startedAt: number
+}
