@@ -28,6 +28,7 @@ const ORDER = [
   'burst',
   'trigger-maths',
   'python-env',
+  'dashboard',
 ]
 
 const USAGE = `Usage: npm run bench -- [options]

@@ -175,10 +175,10 @@ describe.skipIf(!hasChromium)(`the dashboard in Chromium${absent}`, () => {
       ;(window as unknown as { stayed: boolean }).stayed = true
     })
     const row = page.locator('#task-hourly')
-    const before = await row.locator('.strip .cell').count()
+    const before = await row.locator('.strip i').count()
     await fetch(`${host.url}/api/v1/tasks/hourly/runs`, { method: 'POST' })
     await until(
-      async () => (await row.locator('.strip .cell').count()) === before + 1,
+      async () => (await row.locator('.strip i').count()) === before + 1,
       30_000,
       'the new run in the strip',
     )

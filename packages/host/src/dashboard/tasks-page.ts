@@ -3,13 +3,13 @@
  * strip of its last 20 runs; filtered by state and searched by name (in the query, so a
  * filtered list can be bookmarked; the script also filters as you type).
  */
-import type { TaskInfo, Tasse } from '@tasse/core'
+import type { Run, TaskInfo } from '@tasse/core'
 import { taskFireTimes } from '../fire-times.js'
 import type { Board } from './board.js'
 import { runDuration, runStrip, statusBadge, zonedTime } from './format.js'
 import { type Html, html } from './html.js'
 import { heading, page } from './layout.js'
-import type { LiveSpec } from './live.js'
+import type { LiveMessage, LiveSpec } from './live.js'
 import { scheduleInWords } from './schedule-words.js'
 
 /** Runs in a task's strip. */
@@ -31,7 +31,8 @@ export async function tasksPage(board: Board, query: TaskListQuery): Promise<Htm
     (info) => (!state || info.state === state) && (!q || info.name.toLowerCase().includes(q)),
   )
   const now = Date.now() * 1000
-  const rows = await Promise.all(shown.map((info) => taskRow(tasse, info, now)))
+  const recent = await board.recent.of(shown.map((info) => info.name))
+  const rows = shown.map((info) => taskRow(info, recent.get(info.name) ?? [], now))
   const counts = TASK_STATES.map(
     (s) => `${all.filter((info) => info.state === s).length} ${s}`,
   ).join(', ')
@@ -67,12 +68,7 @@ ${shown.length === 0 && all.length > 0 ? html`<p class="muted">No task matches.<
 }
 
 /** One task's row (`id="task-<name>"`), also sent alone by the live stream. */
-export async function taskRow(
-  tasse: Tasse,
-  info: TaskInfo,
-  now = Date.now() * 1000,
-): Promise<Html> {
-  const { runs } = await tasse.listRuns({ task: info.name, limit: STRIP_RUNS })
+export function taskRow(info: TaskInfo, runs: readonly Run[], now = Date.now() * 1000): Html {
   const last = runs[0]
   const trigger = info.task?.trigger ?? null
   const [next] = taskFireTimes(info, { count: 1, now })
@@ -107,20 +103,18 @@ export function tasksLive(board: Board): LiveSpec {
   return {
     stale: (event) => (event.kind === 'run' ? event.run.task : event.name),
     async render(names) {
-      const messages = []
+      const messages: LiveMessage[] = []
+      const recent = await board.recent.of([...names].filter((name) => tasse.taskInfo(name)))
       for (const name of names) {
         const info = tasse.taskInfo(name)
-        if (!info) messages.push({ event: 'remove', data: { id: `task-${name}` } } as const)
-        else
+        if (!info) messages.push({ event: 'remove', data: { id: `task-${name}` } })
+        else {
+          const html = taskRow(info, recent.get(name) ?? [])
           messages.push({
             event: 'upsert',
-            data: {
-              id: `task-${name}`,
-              html: await taskRow(tasse, info),
-              into: 'tasks-body',
-              at: 'end',
-            },
-          } as const)
+            data: { id: `task-${name}`, html, into: 'tasks-body', at: 'end' },
+          })
+        }
       }
       return messages
     },
