@@ -8,9 +8,11 @@
  *   Chromium (its live stream connected), and Chromium's own CPU for that page (every process
  *   of the browser), each as a % of one core. Chromium is Debian's (`/usr/bin/chromium`); without
  *   it the browser figures are n/a and the host's is measured with the page's stream alone.
+ *   The same page with scripts off tells what Chromium spends on a page that size by itself.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { na } from '../lib/common.mjs'
@@ -36,7 +38,6 @@ export default {
     const idleSeconds = ctx.opt('idleSeconds', ctx.quick ? 5 : 30)
     const work = makeWorkDir('dashboard')
     let host = null
-    let browser = null
     const details = { tasks: n, runsPerTask: RUNS_PER_TASK, requests, idleSeconds }
     try {
       const dataDir = join(work, 'data')
@@ -55,13 +56,10 @@ export default {
       details.task = await timePage(host, `/tasks/${names[0]}`, cookie, requests)
       ctx.log(`  idle for ${idleSeconds} s with the task list open`)
       details.idle = await idleWithPage(host, cookie, idleSeconds)
-      browser = details.idle.browser
-      delete details.idle.browser
     } catch (error) {
       ctx.log(`    failed: ${error.message.split('\n')[0]}`)
       details.error = error.message.split('\n')[0]
     } finally {
-      await browser?.close()
       if (host) await host.stop(10_000)
       removeWorkDir(work)
     }
@@ -110,6 +108,13 @@ function rows(d, n) {
       tasse: bad ?? idle.browserPct ?? na(idle.browserProblem),
       target: `< ${TARGETS.idlePct} %`,
       met: bad || idle.browserPct === undefined ? undefined : idle.browserPct < TARGETS.idlePct,
+    },
+    {
+      figure: `Chromium CPU over ${d.idleSeconds} s for that page with scripts off (% of one core)`,
+      unit: '%',
+      better: 'lower',
+      tasse: bad ?? idle.browserNoScriptPct ?? na(idle.browserProblem),
+      target: '',
     },
   ]
 }
@@ -200,60 +205,85 @@ async function timePage(host, path, cookie, count) {
 
 /**
  * The host's CPU while the task list is open: in Chromium when there is one (the browser's CPU
- * is measured too), else with the page's event stream held open by this process.
+ * is measured too, then again for the same page with scripts off, to tell our script's share
+ * from what Chromium spends on a page that size), else with the page's event stream held open
+ * by this process.
  */
 async function idleWithPage(host, cookie, seconds) {
   const playwright = existsSync(CHROMIUM) ? loadPlaywright() : null
-  let browser = null
-  let stream = null
-  let browserPids = () => []
-  let browserProblem = existsSync(CHROMIUM)
-    ? 'playwright-core is not installed'
-    : `${CHROMIUM} absent`
-  if (playwright) {
-    browser = await playwright.chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
-    const context = await browser.newContext()
-    const [name, value] = cookie.split('=')
-    await context.addCookies([{ name, value, url: host.url }])
-    const page = await context.newPage()
-    await page.goto(`${host.url}/`)
-    await page.getByText('Live: this page updates on its own.').waitFor({ timeout: 60_000 })
-    const root = browser.process?.()?.pid
-    browserPids = () => (root ? descendants(root) : [])
-    browserProblem = undefined
-  } else {
+  if (!playwright) {
     const controller = new AbortController()
     const response = await fetch(`${host.url}/live/tasks`, {
       headers: { cookie },
       signal: controller.signal,
     })
     if (response.status !== 200) throw new Error(`GET /live/tasks answered ${response.status}`)
-    stream = controller
+    const { hostPct } = await cpuOver(host, [], seconds)
+    controller.abort()
+    return {
+      hostPct,
+      browserProblem: existsSync(CHROMIUM)
+        ? 'playwright-core is not installed'
+        : `${CHROMIUM} absent`,
+    }
   }
-  await sleep(3000)
-  const pids = browserPids()
-  const browserCpu = () => pids.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0)
-  const host0 = cpuSeconds(host.pid)
-  const browser0 = browserCpu()
-  await sleep(seconds * 1000)
-  const host1 = cpuSeconds(host.pid)
-  const browser1 = browserCpu()
-  stream?.abort()
+  const live = await openInChromium(playwright, host, cookie, true)
+  const withScript = await cpuOver(host, live.pids(), seconds).finally(() => live.close())
+  const still = await openInChromium(playwright, host, cookie, false)
+  const withoutScript = await cpuOver(host, still.pids(), seconds).finally(() => still.close())
   return {
-    hostPct: ((host1 - host0) / seconds) * 100,
-    ...(browser
-      ? { browserPct: ((browser1 - browser0) / seconds) * 100, browserProcesses: pids.length }
-      : { browserProblem }),
-    browser,
+    hostPct: withScript.hostPct,
+    browserPct: withScript.browserPct,
+    browserNoScriptPct: withoutScript.browserPct,
+    browserProcesses: withScript.processes,
+  }
+}
+
+/** Headless Chromium with the task list open (signed in with `cookie`), settled. */
+async function openInChromium(playwright, host, cookie, script) {
+  // A profile folder of its own: the browser's processes are those that name it.
+  const profile = mkdtempSync(join(tmpdir(), 'tasse-bench-chromium-'))
+  const context = await playwright.chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    javaScriptEnabled: script,
+    args: [
+      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+  const close = async () => {
+    await context.close()
+    rmSync(profile, { recursive: true, force: true })
+  }
+  try {
+    const [name, value] = cookie.split('=')
+    await context.addCookies([{ name, value, url: host.url }])
+    const page = context.pages()[0] ?? (await context.newPage())
+    await page.goto(`${host.url}/`)
+    if (script)
+      await page.getByText('Live: this page updates on its own.').waitFor({ timeout: 60_000 })
+    // Chromium works on a large page for a while after it has loaded (measured: ~10 s).
+    await sleep(15_000)
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return { pids: () => processesNaming(profile), close }
+}
+
+/** CPU of the host and of `pids` over `seconds`, as % of one core. */
+async function cpuOver(host, pids, seconds) {
+  const others = () => pids.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0)
+  const host0 = cpuSeconds(host.pid)
+  const others0 = others()
+  await sleep(seconds * 1000)
+  return {
+    hostPct: ((cpuSeconds(host.pid) - host0) / seconds) * 100,
+    browserPct: ((others() - others0) / seconds) * 100,
+    processes: pids.length,
   }
 }
 
@@ -265,23 +295,14 @@ function loadPlaywright() {
   }
 }
 
-/** `pid` and every process below it, from /proc. */
-function descendants(pid) {
-  const children = new Map()
+/** The processes whose command line contains `text`, from /proc. */
+function processesNaming(text) {
+  const pids = []
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (!children.has(parent)) children.set(parent, [])
-      children.get(parent).push(Number(entry))
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry))
     } catch {}
   }
-  const all = []
-  const walk = (p) => {
-    all.push(p)
-    for (const c of children.get(p) ?? []) walk(c)
-  }
-  walk(pid)
-  return all
+  return pids
 }

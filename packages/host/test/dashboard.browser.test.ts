@@ -3,8 +3,12 @@
  * real host (`tasse serve` on port 0, a temporary data folder). Every wait is Playwright's
  * auto-waiting (`waitFor`) or a poll with a generous limit: a loaded CI machine is slow.
  */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Chromium, hasChromium, launchChromium } from './browser.js'
@@ -271,3 +275,39 @@ describe.skipIf(!hasChromium)(
     })
   },
 )
+
+describe.skipIf(!hasChromium)(`npm run screenshots${absent}`, () => {
+  it("takes the README's pictures of the dashboard", { timeout: 240_000 }, async () => {
+    const out = mkdtempSync(join(tmpdir(), 'tasse-screenshots-test-'))
+    try {
+      const script = join(import.meta.dirname, '..', '..', '..', 'docs', 'screenshots.mjs')
+      const child = spawn(process.execPath, [script], {
+        env: { ...process.env, TASSE_SCREENSHOTS_DIR: out },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let output = ''
+      child.stdout.on('data', (chunk) => {
+        output += chunk
+      })
+      child.stderr.on('data', (chunk) => {
+        output += chunk
+      })
+      const code = await new Promise((resolve) => child.once('exit', resolve))
+      expect(code, output).toBe(0)
+      const pictures = readdirSync(out).sort()
+      expect(pictures).toEqual([
+        'dashboard-host.png',
+        'dashboard-run.png',
+        'dashboard-runs.png',
+        'dashboard-task.png',
+        'dashboard-tasks-dark.png',
+        'dashboard-tasks-phone.png',
+        'dashboard-tasks.png',
+      ])
+      for (const picture of pictures)
+        expect(readFileSync(join(out, picture)).subarray(1, 4).toString()).toBe('PNG')
+    } finally {
+      rmSync(out, { recursive: true, force: true })
+    }
+  })
+})

@@ -50,7 +50,7 @@ describe('the dashboard on an open host (loopback, no token)', () => {
     expect(response.headers.get('content-security-policy')).toContain("script-src 'self'")
     const page = await response.text()
     for (const name of Object.keys(TASKS)) expect(page).toContain(`id="task-${name}"`)
-    expect(page).toMatch(/id="task-broken"[^]*state-invalid[^]*overlap/)
+    expect(page).toMatch(/id="task-broken"[\s\S]*state-invalid[\s\S]*overlap/)
     // The API is not touched: JSON as before, no dashboard headers.
     const api = await host.app.request('/api/v1/tasks')
     expect(api.headers.get('content-security-policy')).toBeNull()
@@ -121,7 +121,7 @@ describe('the dashboard on an open host (loopback, no token)', () => {
     })
     const dated = await (await host.app.request('/tasks/dated')).text()
     expect(dated).toMatch(
-      /<select id="param-mode" name="mode"[^>]*>[^]*<option selected>fast<\/option><option>slow<\/option>/,
+      /<select id="param-mode" name="mode"[^>]*>[\s\S]*<option selected>fast<\/option><option>slow<\/option>/,
     )
     expect(dated).toContain('pattern="^\\d{4}-\\d\\d-\\d\\d$"')
     const dashed = await (await host.app.request('/tasks/dashed')).text()

@@ -11,7 +11,7 @@ export interface RunTableOptions {
 }
 
 export function runTable(runs: readonly Run[], options: RunTableOptions): Html {
-  return html`<div class="overflow-auto"><table class="striped runs">
+  return html`<div class="overflow-auto"><table class="striped runs stack">
 <thead><tr><th scope="col">Run</th>${options.showTask ? html`<th scope="col">Task</th>` : ''}<th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Queued</th><th scope="col">Duration</th><th scope="col">Exit</th></tr></thead>
 <tbody id="${options.bodyId}">${runs.map((run) => runRow(run, options))}</tbody>
 </table></div>${runs.length === 0 ? html`<p class="muted" id="${options.bodyId}-empty">No runs.</p>` : ''}`
@@ -20,13 +20,15 @@ export function runTable(runs: readonly Run[], options: RunTableOptions): Html {
 export function runRow(run: Run, options: Pick<RunTableOptions, 'showTask'>): Html {
   return html`<tr id="run-${run.id}">
 <td><a href="/runs/${run.id}"><code>${run.id}</code></a>${run.attempt > 1 ? html` <small>attempt ${run.attempt}</small>` : ''}</td>${
-    options.showTask ? html`<td><a href="/tasks/${run.task}">${run.task}</a></td>` : ''
+    options.showTask
+      ? html`<td data-label="Task"><a href="/tasks/${run.task}">${run.task}</a></td>`
+      : ''
   }
-<td>${statusBadge(run.status)}</td>
-<td>${run.reason}</td>
-<td>${localTime(run.queuedAt)}</td>
-<td>${runDuration(run)}</td>
-<td>${exitText(run)}</td>
+<td data-label="Status">${statusBadge(run.status)}</td>
+<td data-label="Reason">${run.reason}</td>
+<td data-label="Queued">${localTime(run.queuedAt)}</td>
+<td data-label="Duration">${runDuration(run)}</td>
+<td data-label="Exit">${exitText(run)}</td>
 </tr>`
 }
 

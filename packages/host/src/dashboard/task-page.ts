@@ -45,12 +45,14 @@ export async function taskPage(
     files.push(showFile(dir, info.task.entrypoint))
   const first = !options.cursor
   const body = html`${heading(info.name, actions(info))}
+<div class="grid">
 ${await summary(board, info)}
 ${
   info.task
-    ? html`<section aria-labelledby="run-heading"><h2 id="run-heading">Run it now</h2>${paramsForm(info.task, options.form)}</section>`
+    ? html`<article aria-labelledby="run-heading" class="run-now"><h2 id="run-heading">Run it now</h2>${paramsForm(info.task, options.form)}</article>`
     : ''
 }
+</div>
 ${fireTimes(info)}
 <section aria-labelledby="history-heading">
 <h2 id="history-heading">History</h2>
@@ -97,6 +99,7 @@ export async function summary(board: Board, info: TaskInfo): Promise<Html> {
   const [last] = (await tasse.listRuns({ task: info.name, limit: 1 })).runs
   const running = tasse.activeRuns(info.name)
   return html`<dl class="facts" id="task-summary">
+${typeof task?.raw.description === 'string' ? html`<dt>Description</dt><dd>${task.raw.description}</dd>` : ''}
 <dt>State</dt><dd>${stateCell(info)}</dd>
 ${
   task

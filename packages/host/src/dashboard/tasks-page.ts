@@ -52,7 +52,7 @@ ${
     ? html`<p>No task folders in <code>${tasse.tasksDir}</code> yet. Add one: a folder with a <code>task.yaml</code> and a <code>task.py</code> or <code>task.sh</code>.</p>`
     : ''
 }
-<div class="overflow-auto"><table class="striped tasks">
+<div class="overflow-auto"><table class="striped tasks stack">
 <thead><tr><th scope="col">Task</th><th scope="col">State</th><th scope="col">Schedule</th><th scope="col">Next fire</th><th scope="col">Last run</th><th scope="col">Last ${STRIP_RUNS} runs</th></tr></thead>
 <tbody id="tasks-body">${rows}</tbody>
 </table></div>
@@ -74,11 +74,11 @@ export function taskRow(info: TaskInfo, runs: readonly Run[], now = Date.now() *
   const [next] = taskFireTimes(info, { count: 1, now })
   return html`<tr id="task-${info.name}" data-name="${info.name.toLowerCase()}" data-state="${info.state}">
 <th scope="row"><a href="/tasks/${info.name}">${info.name}</a>${description(info)}</th>
-<td>${stateCell(info)}</td>
-<td>${info.task ? scheduleInWords(trigger, info.task.raw.scheduler) : ''}</td>
-<td>${next && trigger ? zonedTime(next.iso, trigger.timezone) : info.state === 'paused' ? html`<span class="muted">paused</span>` : ''}</td>
-<td>${last ? html`<a href="/runs/${last.id}">${statusBadge(last.status)}</a> <small>${runDuration(last)}</small>` : ''}</td>
-<td>${runStrip(runs)}</td>
+<td data-label="State">${stateCell(info)}</td>
+<td data-label="Schedule">${info.task ? scheduleInWords(trigger, info.task.raw.scheduler) : ''}</td>
+<td data-label="Next fire">${next && trigger ? zonedTime(next.iso, trigger.timezone) : info.state === 'paused' ? html`<span class="muted">paused</span>` : ''}</td>
+<td data-label="Last run">${last ? html`<a href="/runs/${last.id}">${statusBadge(last.status)}</a> <small>${runDuration(last)}</small>` : ''}</td>
+<td data-label="Last ${STRIP_RUNS}">${runStrip(runs)}</td>
 </tr>`
 }
 
