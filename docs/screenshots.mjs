@@ -1,20 +1,20 @@
 #!/usr/bin/env node
 /**
  * `npm run screenshots`: the README's pictures of the dashboard, taken for real. Starts the
- * built host (`tasse serve`, port 0) on a temporary data folder holding a few demo tasks, makes
+ * built host (`startHost`, as `tasse serve` does, on port 0) on a temporary data folder holding
+ * a few demo tasks, makes
  * some runs, and photographs the main pages with Debian's Chromium (playwright-core) into
  * docs/dashboard-*.png (or into TASSE_SCREENSHOTS_DIR): light and dark, desktop and phone.
  * Needs `npm run build` first.
  */
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { readConfig, startHost } from '../packages/host/dist/index.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const CLI = join(here, '..', 'packages', 'host', 'dist', 'cli.js')
 const OUT = process.env.TASSE_SCREENSHOTS_DIR ?? here
 
 const TASKS = {
@@ -51,29 +51,10 @@ for (const [name, files] of Object.entries(TASKS)) {
     writeFileSync(join(data, 'tasks', name, file), text)
 }
 
-const host = spawn(process.execPath, [CLI, 'serve', '--data', data, '--port', '0'], {
-  stdio: ['ignore', 'pipe', 'pipe'],
+const host = await startHost(readConfig({ data, port: '0' }, {}), {
+  logger: { info() {}, warn() {}, error: (message) => console.error(message) },
 })
-let output = ''
-host.stdout.on('data', (chunk) => {
-  output += chunk
-})
-host.stderr.on('data', (chunk) => {
-  output += chunk
-})
-const url = await new Promise((resolve, reject) => {
-  const timer = setInterval(() => {
-    const match = /serving .* on (http:\/\/\S+)/.exec(output)
-    if (match) {
-      clearInterval(timer)
-      resolve(match[1])
-    } else if (host.exitCode !== null) {
-      clearInterval(timer)
-      reject(new Error(`tasse serve did not start:\n${output}`))
-    }
-  }, 50)
-})
-
+const { url } = host
 const post = (path, body) =>
   fetch(`${url}${path}`, {
     method: 'POST',
@@ -136,7 +117,6 @@ try {
   }
 } finally {
   await browser.close()
-  host.kill('SIGTERM')
-  await new Promise((resolve) => host.once('exit', resolve))
+  await host.close()
   rmSync(data, { recursive: true, force: true })
 }

@@ -116,15 +116,17 @@ describe('retries', () => {
   })
 })
 
+/** The `ok` fixture firing every 100 ms. */
+async function everyTenthOfASecond(): Promise<Tasse> {
+  data = tempData('ok')
+  writeFileSync(join(data, 'tasks', 'ok', 'task.yaml'), 'scheduler:\n  trigger: every\n  ms: 100\n')
+  tasse = await startTasse(data)
+  return tasse
+}
+
 describe('pause', () => {
   it('stops the fires of a paused task until it is resumed; triggers still run it', async () => {
-    data = tempData('ok')
-    writeFileSync(
-      join(data, 'tasks', 'ok', 'task.yaml'),
-      'scheduler:\n  trigger: every\n  ms: 100\n',
-    )
-    const t = await startTasse(data)
-    tasse = t
+    const t = await everyTenthOfASecond()
     expect(t.pause('ok')).toMatchObject({ paused: true })
     expect(t.taskInfo('ok')?.state).toBe('paused')
     await waitFor(() => t.activeRuns('ok').length === 0, 2000, 'runs to end')
@@ -141,13 +143,7 @@ describe('pause', () => {
   })
 
   it('says so with a task:paused event, once per change (the dashboard follows it)', async () => {
-    data = tempData('ok')
-    writeFileSync(
-      join(data, 'tasks', 'ok', 'task.yaml'),
-      'scheduler:\n  trigger: every\n  ms: 100\n',
-    )
-    const t = await startTasse(data)
-    tasse = t
+    const t = await everyTenthOfASecond()
     const seen: string[] = []
     t.on('task:paused', (task, paused) => seen.push(`${task.name} ${paused}`))
     t.pause('ok')

@@ -3,12 +3,13 @@
  * real host (`tasse serve` on port 0, a temporary data folder). Every wait is Playwright's
  * auto-waiting (`waitFor`) or a poll with a generous limit: a loaded CI machine is slow.
  */
-import { spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Chromium, hasChromium, launchChromium } from './browser.js'
@@ -111,7 +112,7 @@ describe.skipIf(!hasChromium)(`the dashboard in Chromium${absent}`, () => {
     expect(await runsOf('report')).toEqual([])
 
     // The server checks too: without the browser's check, it answers with the error in place.
-    await page.evaluate(() => document.getElementById('param-date')?.removeAttribute('pattern'))
+    await page.evaluate("document.getElementById('param-date').removeAttribute('pattern')")
     const [answer] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith('/tasks/report/runs')),
       page.getByRole('button', { name: 'Run now' }).click(),
@@ -134,9 +135,8 @@ describe.skipIf(!hasChromium)(`the dashboard in Chromium${absent}`, () => {
     await page.goto(`${host.url}/tasks/slow`)
     await page.getByRole('button', { name: 'Run now' }).click()
     await page.waitForURL(/\/runs\/\w+$/)
-    await page.evaluate(() => {
-      ;(window as unknown as { stayed: boolean }).stayed = true
-    })
+    // A marker that a reload would wipe.
+    await page.evaluate('window.stayed = true')
     await page.locator('#output').getByText('line 1').waitFor()
     await page.locator('#run-status .status-running').waitFor()
     await page.locator('#output').getByText('done').waitFor()
@@ -145,7 +145,7 @@ describe.skipIf(!hasChromium)(`the dashboard in Chromium${absent}`, () => {
     expect(await page.locator('#output').textContent()).toBe(
       'line 1\nline 2\nline 3\nline 4\nline 5\ndone\n',
     )
-    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true)
+    expect(await page.evaluate('window.stayed')).toBe(true)
   })
 
   it('cancels a long run', async () => {
@@ -175,9 +175,8 @@ describe.skipIf(!hasChromium)(`the dashboard in Chromium${absent}`, () => {
   it('updates the task list on its own: new runs and states', async () => {
     await page.goto(`${host.url}/`)
     await page.getByText('Live: this page updates on its own.').waitFor()
-    await page.evaluate(() => {
-      ;(window as unknown as { stayed: boolean }).stayed = true
-    })
+    // A marker that a reload would wipe.
+    await page.evaluate('window.stayed = true')
     const row = page.locator('#task-hourly')
     const before = await row.locator('.strip i').count()
     await fetch(`${host.url}/api/v1/tasks/hourly/runs`, { method: 'POST' })
@@ -191,7 +190,7 @@ describe.skipIf(!hasChromium)(`the dashboard in Chromium${absent}`, () => {
     await row.locator('.state-paused').waitFor()
     await fetch(`${host.url}/api/v1/tasks/hourly/resume`, { method: 'POST' })
     await row.locator('.state-ok').waitFor()
-    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true)
+    expect(await page.evaluate('window.stayed')).toBe(true)
   })
 })
 
@@ -281,19 +280,10 @@ describe.skipIf(!hasChromium)(`npm run screenshots${absent}`, () => {
     const out = mkdtempSync(join(tmpdir(), 'tasse-screenshots-test-'))
     try {
       const script = join(import.meta.dirname, '..', '..', '..', 'docs', 'screenshots.mjs')
-      const child = spawn(process.execPath, [script], {
+      // Rejects with the script's output if it exits with an error.
+      await promisify(execFile)(process.execPath, [script], {
         env: { ...process.env, TASSE_SCREENSHOTS_DIR: out },
-        stdio: ['ignore', 'pipe', 'pipe'],
       })
-      let output = ''
-      child.stdout.on('data', (chunk) => {
-        output += chunk
-      })
-      child.stderr.on('data', (chunk) => {
-        output += chunk
-      })
-      const code = await new Promise((resolve) => child.once('exit', resolve))
-      expect(code, output).toBe(0)
       const pictures = readdirSync(out).sort()
       expect(pictures).toEqual([
         'dashboard-host.png',

@@ -147,7 +147,7 @@ describe('the dashboard on an open host (loopback, no token)', () => {
 
   it('refuses a state-changing form from another origin, even without a token to steal', async () => {
     host = await inProcessHost()
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { origin: 'http://evil.example' },
       // Another port of the same machine: the same site, but not this origin.
       { origin: 'http://localhost:8080', 'sec-fetch-site': 'same-site' },
