@@ -20,17 +20,22 @@ const CATCH_UP_LIMIT = 500
 
 export class RecentRuns {
   private readonly byTask = new Map<string, Run[]>()
-  private watermark = 0
-  private subscribed = false
+  /** The latest `queuedAt` seen: the catch-up query starts a little before it. */
+  private watermark = Date.now()
 
   constructor(
     private readonly tasse: Tasse,
     private readonly options: RecentRunsOptions,
-  ) {}
+  ) {
+    // Cheap while no task's runs are held: a run of a task not held is ignored.
+    const take = (run: Run) => this.take(run)
+    tasse.events.on('run:queued', take)
+    tasse.events.on('run:started', take)
+    tasse.events.on('run:ended', take)
+  }
 
   /** The last runs of each of `names`, newest first. */
   async of(names: readonly string[]): Promise<Map<string, readonly Run[]>> {
-    this.subscribe()
     await this.catchUp()
     const result = new Map<string, readonly Run[]>()
     for (const name of names) {
@@ -43,16 +48,6 @@ export class RecentRuns {
       result.set(name, runs)
     }
     return result
-  }
-
-  private subscribe(): void {
-    if (this.subscribed) return
-    this.subscribed = true
-    this.watermark = Date.now()
-    const take = (run: Run) => this.take(run)
-    this.tasse.events.on('run:queued', take)
-    this.tasse.events.on('run:started', take)
-    this.tasse.events.on('run:ended', take)
   }
 
   /** A run, new or changed, in its task's list (if that task's runs are held). */
