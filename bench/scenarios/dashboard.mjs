@@ -156,6 +156,7 @@ async function writeHistory(dataDir, names) {
           error: status === 'failed' ? 'exited with code 1' : null,
           pid: null,
           pidStartedAt: null,
+          hostId: null,
         })
       }
     }

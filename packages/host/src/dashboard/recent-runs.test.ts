@@ -20,6 +20,7 @@ function run(task: string, status: Run['status'], queuedAt = Date.now()): Run {
     error: null,
     pid: null,
     pidStartedAt: null,
+    hostId: null,
   }
 }
 
