@@ -1,27 +1,11 @@
 import { createTasse, MemoryRunStore, newRunId, type Run } from '@tasse/core'
+import { makeRun } from '@tasse/core/testing'
 import { describe, expect, it } from 'vitest'
 import { RecentRuns } from './recent-runs.js'
 
 function run(task: string, status: Run['status'], queuedAt = Date.now()): Run {
-  return {
-    id: newRunId(queuedAt),
-    task,
-    reason: 'trigger',
-    params: {},
-    scheduledAt: null,
-    queuedAt,
-    startedAt: queuedAt,
-    endedAt: status === 'running' ? null : queuedAt + 1,
-    status,
-    exitCode: null,
-    signal: null,
-    attempt: 1,
-    retryOf: null,
-    error: null,
-    pid: null,
-    pidStartedAt: null,
-    hostId: null,
-  }
+  const endedAt = status === 'running' ? null : queuedAt + 1
+  return makeRun({ id: newRunId(queuedAt), task, status, queuedAt, startedAt: queuedAt, endedAt })
 }
 
 describe('RecentRuns', () => {
