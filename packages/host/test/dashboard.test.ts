@@ -18,6 +18,8 @@ function post(form: Record<string, string> = {}, headers: Record<string, string>
   return {
     method: 'POST',
     headers: {
+      // What a browser sends from the dashboard's own page.
+      host: 'localhost',
       origin: 'http://localhost',
       'content-type': 'application/x-www-form-urlencoded',
       ...headers,
