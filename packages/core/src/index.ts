@@ -74,6 +74,7 @@ export { MAX_TIMER_DELAY_MS } from './scheduler.js'
 export { DEFAULT_JOB_OPTIONS, readJobOptions, readSchedulerConfig } from './scheduler-config.js'
 export { checkMigrationOrder, NewerSchemaError } from './store-migrations.js'
 export { runStorePlugin } from './store-plugin.js'
+export { checkTaskFile, type TaskFileCheck } from './task-files.js'
 export {
   DEFAULT_ENTRYPOINTS,
   displayPath,

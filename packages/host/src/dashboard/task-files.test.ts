@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -23,6 +24,16 @@ describe('showFile', () => {
   it('says why it shows nothing: missing, binary, outside the folder', () => {
     expect(showFile(dir, 'nope.py').note).toBe('missing')
     expect(showFile(dir, 'bin').note).toBe('a binary file: not shown')
-    expect(showFile(dir, '../../etc/passwd')).toMatchObject({ text: null, note: /outside/ })
+    symlinkSync('/etc/hostname', join(dir, 'elsewhere'))
+    expect(showFile(dir, 'elsewhere')).toMatchObject({ text: null, note: /outside/ })
+  })
+
+  it('never opens a FIFO for reading, which would block the host', () => {
+    execFileSync('mkfifo', [join(dir, 'task.py')])
+    expect(showFile(dir, 'task.py')).toEqual({
+      name: 'task.py',
+      text: null,
+      note: 'is a FIFO (named pipe), not a regular file',
+    })
   })
 })
