@@ -1,6 +1,6 @@
 import { TasseConfigError } from '@tasse/core'
+import { chainIso, context, micros } from '@tasse/test-support'
 import { describe, expect, it } from 'vitest'
-import { chainIso, context, micros } from '../test/helpers.js'
 import { cronTrigger } from './cron-trigger.js'
 import { plugin } from './index.js'
 

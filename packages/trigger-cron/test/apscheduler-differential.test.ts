@@ -11,8 +11,6 @@
  * APScheduler runs once for the whole file, in one Python process.
  */
 import { type EpochMicros, formatInstant, TasseConfigError, timeZone } from '@tasse/core'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { cronTrigger } from '../src/index.js'
 import {
   chain,
   context,
@@ -21,7 +19,9 @@ import {
   type OracleCase,
   runOracle,
   seededRandom,
-} from './helpers.js'
+} from '@tasse/test-support'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { cronTrigger } from '../src/index.js'
 
 const SKIP = '(skipped: python3-apscheduler absent)'
 const ZONES = [

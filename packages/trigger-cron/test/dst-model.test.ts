@@ -7,9 +7,9 @@
  * each field's values from how the case was generated, not by parsing the expression.
  */
 import { timeZone } from '@tasse/core'
+import { chain, context, intlOffset, pep495, seededRandom } from '@tasse/test-support'
 import { describe, expect, it } from 'vitest'
 import { cronTrigger } from '../src/index.js'
-import { chain, context, intlOffset, pep495, seededRandom } from './helpers.js'
 
 const random = seededRandom(1986_01_01)
 const integer = (min: number, max: number) => min + Math.floor(random() * (max - min + 1))

@@ -2,9 +2,10 @@
  * Every worked example of APSCHEDULER.md §7.3 (cron rows), one `it` each, plus the rules of §7.1
  * they illustrate. Times are written as the spec writes them, in the zone with its real offset.
  */
+
+import { chainIso, context } from '@tasse/test-support'
 import { describe, expect, it } from 'vitest'
 import { cronTrigger } from '../src/index.js'
-import { chainIso, context } from './helpers.js'
 
 function fires(options: Record<string, unknown>, from: string, count: number): string[] {
   return chainIso(cronTrigger(options, context()), from, count)

@@ -1,5 +1,5 @@
+import { chainIso, context, micros } from '@tasse/test-support'
 import { describe, expect, it } from 'vitest'
-import { chainIso, context, micros } from '../../trigger-cron/test/helpers.js'
 import { dateTrigger } from './date-trigger.js'
 
 describe('dateTrigger (APSCHEDULER.md §5)', () => {

@@ -4,7 +4,6 @@
  * to the unit tests (pytz reads those differently from §7.2).
  */
 import { formatInstant, timeZone } from '@tasse/core'
-import { beforeAll, describe, expect, it } from 'vitest'
 import {
   chain,
   context,
@@ -13,7 +12,8 @@ import {
   type OracleCase,
   runOracle,
   seededRandom,
-} from '../../trigger-cron/test/helpers.js'
+} from '@tasse/test-support'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { dateTrigger } from '../src/index.js'
 
 const SKIP = '(skipped: python3-apscheduler absent)'

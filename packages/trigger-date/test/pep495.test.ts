@@ -7,8 +7,8 @@
  */
 import { spawnSync } from 'node:child_process'
 import { formatInstant, formatLocal, timeZone } from '@tasse/core'
+import { chain, context, hasPython, PYTHON, seededRandom } from '@tasse/test-support'
 import { describe, expect, it } from 'vitest'
-import { chain, context, hasPython, PYTHON, seededRandom } from '../../trigger-cron/test/helpers.js'
 import { dateTrigger } from '../src/index.js'
 
 const ZONES: Array<[string, number, number]> = [

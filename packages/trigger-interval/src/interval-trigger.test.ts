@@ -1,5 +1,5 @@
+import { chain, chainIso, context, micros } from '@tasse/test-support'
 import { describe, expect, it } from 'vitest'
-import { chain, chainIso, context, micros } from '../../trigger-cron/test/helpers.js'
 import { intervalTrigger } from './interval-trigger.js'
 
 const fires = (options: Record<string, unknown>, from: string, count: number, random = () => 0) =>

@@ -5,7 +5,6 @@
  * APScheduler's pytz reads ambiguous and missing wall times differently from §7.2.
  */
 import { formatInstant, timeZone } from '@tasse/core'
-import { beforeAll, describe, expect, it } from 'vitest'
 import {
   chain,
   context,
@@ -14,7 +13,8 @@ import {
   type OracleCase,
   runOracle,
   seededRandom,
-} from '../../trigger-cron/test/helpers.js'
+} from '@tasse/test-support'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { intervalTrigger } from '../src/index.js'
 
 const SKIP = '(skipped: python3-apscheduler absent)'

@@ -1,6 +1,6 @@
+import { chainIso, context, micros, seededRandom } from '@tasse/test-support'
 import * as rrulePackage from 'rrule'
 import { describe, expect, it } from 'vitest'
-import { chainIso, context, micros, seededRandom } from '../../trigger-cron/test/helpers.js'
 import { parseRecurrenceRule } from './recurrence-rule.js'
 import { rruleTrigger } from './rrule-trigger.js'
 
