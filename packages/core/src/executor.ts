@@ -8,9 +8,9 @@ import type { ChildProcess } from 'node:child_process'
 import type { Readable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import spawn from 'cross-spawn'
-import { RunRefusedError, tasseMessage } from './errors.js'
+import { TasseError } from './errors.js'
 import type { TasseEvents } from './events.js'
-import { paramPattern } from './param-pattern.js'
+import { paramArgs, validateParams } from './params.js'
 import { processStartTime, signalGroup } from './process-group.js'
 import { newRunId } from './run-id.js'
 import { formatInstant } from './time/iso.js'
@@ -114,7 +114,7 @@ export class Executor {
 
   /**
    * Asks for a run of `task`. Returns the run as recorded: `queued` or `running`, or `skipped`
-   * when the overlap policy refused it (then `error` says why). Throws `RunRefusedError` for
+   * when the overlap policy refused it (then `error` says why). Throws `InvalidParamError` for
    * invalid parameters, recording nothing.
    */
   async submit(task: TaskDefinition, request: RunRequest): Promise<Run> {
@@ -561,83 +561,11 @@ export function pickRunner(runners: readonly Runner[], task: TaskDefinition): Ru
   for (const runner of runners)
     if (runner.claims(task) && (!chosen || runner.priority >= chosen.priority)) chosen = runner
   if (!chosen)
-    throw new Error(
-      tasseMessage(
-        `task "${task.name}": no runner can run ${task.entrypoint} (runners: ${runners.map((r) => r.name).join(', ') || 'none'}); use a .py or .sh file, or an executable`,
-      ),
+    throw new TasseError(
+      'no_runner',
+      `task "${task.name}": no runner can run ${task.entrypoint} (runners: ${runners.map((r) => r.name).join(', ') || 'none'}); use a .py or .sh file, or an executable`,
     )
   return chosen
-}
-
-/**
- * Checks a trigger's values against the task's `params:` and fills in defaults. Throws
- * `RunRefusedError` naming the parameter and what it expects.
- */
-export function validateParams(
-  task: TaskDefinition,
-  given: Readonly<Record<string, string>>,
-): Record<string, string> {
-  const byName = new Map(task.params.map((p) => [p.name, p]))
-  for (const [name, value] of Object.entries(given)) {
-    if (!byName.has(name)) {
-      const known = task.params.map((p) => p.name)
-      throw new RunRefusedError(
-        'invalid-params',
-        `task "${task.name}" has no parameter "${name}" (${known.length ? `its parameters: ${known.join(', ')}` : 'it declares no params:'})`,
-        { param: name },
-      )
-    }
-    if (typeof value !== 'string')
-      throw new RunRefusedError(
-        'invalid-params',
-        `parameter "${name}" of task "${task.name}" must be text`,
-        { param: name },
-      )
-  }
-  const params: Record<string, string> = {}
-  for (const param of task.params) {
-    const value = given[param.name] ?? param.default
-    if (value === undefined) {
-      if (param.required)
-        throw new RunRefusedError(
-          'invalid-params',
-          `parameter "${param.name}" of task "${task.name}" is required${param.description ? ` (${param.description})` : ''}`,
-          { param: param.name },
-        )
-      continue
-    }
-    if (value.includes('\0'))
-      throw new RunRefusedError(
-        'invalid-params',
-        `parameter "${param.name}" must not contain a NUL character`,
-        {
-          param: param.name,
-        },
-      )
-    if (param.enum && !param.enum.includes(value))
-      throw new RunRefusedError(
-        'invalid-params',
-        `parameter "${param.name}" of task "${task.name}" must be one of ${param.enum.join(', ')}, got ${JSON.stringify(value)}`,
-        { param: param.name },
-      )
-    if (!(paramPattern(param)?.matches(value) ?? true))
-      throw new RunRefusedError(
-        'invalid-params',
-        `parameter "${param.name}" of task "${task.name}" must match ${param.pattern} (the whole value), got ${JSON.stringify(value)}`,
-        { param: param.name },
-      )
-    params[param.name] = value
-  }
-  return params
-}
-
-function paramArgs(task: TaskDefinition, params: Readonly<Record<string, string>>): string[] {
-  const args: string[] = []
-  for (const param of task.params) {
-    const value = params[param.name]
-    if (param.arg && value !== undefined) args.push(`--${param.name}=${value}`)
-  }
-  return args
 }
 
 /** `1h 30m`, `90s`, `250ms`: a duration as people write them. */

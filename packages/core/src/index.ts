@@ -4,15 +4,15 @@
 export { Catalog, type CatalogChanges, type CatalogEntry } from './catalog.js'
 export { LocalChangeFeed, runChange } from './change-feed.js'
 export {
+  BadCursorError,
   HostConflictError,
-  RunFailedError,
+  InvalidParamError,
   RunRefusedError,
-  show,
-  suggest,
   TaskNotFoundError,
   TasseConfigError,
-  tasseMessage,
-  unknownKeyProblem,
+  TasseError,
+  type TasseErrorCode,
+  type TasseErrorOptions,
 } from './errors.js'
 export { type TasseEventMap, type TasseEventName, TasseEvents } from './events.js'
 export {
@@ -20,12 +20,12 @@ export {
   HOST_ONLY_ENV,
   pickRunner,
   taskBaseEnv,
-  validateParams,
 } from './executor.js'
 export { type FileLogSinkOptions, fileLogSink, runLogPath } from './file-log-sink.js'
 export { DEFAULT_FILE_MODE, directoryMode } from './file-modes.js'
 export { lazyRunStore } from './lazy-run-store.js'
 export { MemoryRunStore, type MemoryRunStoreOptions } from './memory-store.js'
+export { validateParams } from './params.js'
 export { type PlainRunnerOptions, plainRunners } from './plain-runners.js'
 export { redactUrl } from './redact-url.js'
 export { newRunId } from './run-id.js'
@@ -96,3 +96,4 @@ export {
 export * from './time/index.js'
 export { TOKENS } from './tokens.js'
 export * from './types.js'
+export { show, suggest, unknownKeyProblem } from './wording.js'

@@ -4,7 +4,7 @@
  * a good part of a second on a small machine) is then paid for only by the commands that use the
  * store, not by `tasse next` or `tasse validate`.
  */
-import { tasseMessage } from './errors.js'
+import { TasseError } from './errors.js'
 import type { RunStore } from './types.js'
 
 /**
@@ -18,7 +18,7 @@ export function lazyRunStore(name: string, load: () => Promise<RunStore>): RunSt
   let closed = false
   const store = () => {
     if (closed && !loaded)
-      return Promise.reject(new Error(tasseMessage('the run store is closed', name)))
+      return Promise.reject(new TasseError('store', 'the run store is closed', { tag: name }))
     loaded ??= load()
     return loaded
   }
@@ -36,7 +36,9 @@ export function lazyRunStore(name: string, load: () => Promise<RunStore>): RunSt
         const target = (await store()) as unknown as Record<string, (...a: unknown[]) => unknown>
         const method = target[key]
         if (typeof method !== 'function')
-          throw new TypeError(tasseMessage(`the run store has no method ${key}`, name))
+          throw new TasseError('invalid_argument', `the run store has no method ${key}`, {
+            tag: name,
+          })
         return method.apply(target, args)
       }
     },

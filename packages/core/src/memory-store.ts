@@ -6,7 +6,7 @@
  * instances in one process may share one: it then behaves as a cluster's store would.
  */
 import { LocalChangeFeed, runChange } from './change-feed.js'
-import { tasseMessage } from './errors.js'
+import { TasseError } from './errors.js'
 import { MemoryHosts, MemoryOutput } from './memory-store-parts.js'
 import {
   checkPruneOptions,
@@ -98,7 +98,7 @@ export class MemoryRunStore implements RunStore {
 
   #insert(run: Run): void {
     if (this.#runs.has(run.id)) {
-      throw new Error(tasseMessage(`a run with id "${run.id}" already exists`, STORE_NAME))
+      throw new TasseError('store', `a run with id "${run.id}" already exists`, { tag: STORE_NAME })
     }
     this.#runs.set(run.id, copyRun(run))
     insertSorted(this.#ids, run.id)
@@ -118,7 +118,8 @@ export class MemoryRunStore implements RunStore {
 
   #update(id: string, patch: RunPatch): void {
     const stored = this.#runs.get(id)
-    if (!stored) throw new Error(tasseMessage(`no run with id "${id}" to update`, STORE_NAME))
+    if (!stored)
+      throw new TasseError('store', `no run with id "${id}" to update`, { tag: STORE_NAME })
     if (changesFinalStatus(stored.status, patch))
       throw finalStatusError(id, stored.status, patch, STORE_NAME)
     const updated: Record<string, unknown> = { ...stored }
@@ -262,9 +263,9 @@ export class MemoryRunStore implements RunStore {
     const writes = decide(active.map(copyRun))
     checkAdmissionWrites(task, active, writes, STORE_NAME)
     if (writes.insert && this.#runs.has(writes.insert.id))
-      throw new Error(
-        tasseMessage(`a run with id "${writes.insert.id}" already exists`, STORE_NAME),
-      )
+      throw new TasseError('store', `a run with id "${writes.insert.id}" already exists`, {
+        tag: STORE_NAME,
+      })
     if (writes.insert) this.#insert(writes.insert)
     for (const { id, patch } of writes.update ?? []) this.#update(id, patch)
     for (const { runId, reason } of writes.cancel ?? [])
@@ -277,7 +278,9 @@ export class MemoryRunStore implements RunStore {
     checkHostRegistration(host, STORE_NAME)
     const record = this.#hosts.add(host, options.now ?? Date.now())
     if (!record)
-      throw new Error(tasseMessage(`a host with id "${host.id}" is already registered`, STORE_NAME))
+      throw new TasseError('store', `a host with id "${host.id}" is already registered`, {
+        tag: STORE_NAME,
+      })
     this.#feed.emit({ type: 'host', id: host.id, event: 'registered' })
     return record
   }
@@ -357,7 +360,9 @@ export class MemoryRunStore implements RunStore {
     this.#assertOpen()
     checkOutputChunk(runId, chunk, STORE_NAME)
     if (!this.#runs.has(runId))
-      throw new Error(tasseMessage(`no run with id "${runId}" to append output to`, STORE_NAME))
+      throw new TasseError('store', `no run with id "${runId}" to append output to`, {
+        tag: STORE_NAME,
+      })
     const { added, ...kept } = this.#output.append(runId, chunk)
     if (added && kept.kept > 0)
       this.#feed.emit({ type: 'output', runId, next: chunk.offset + kept.kept })
@@ -388,7 +393,7 @@ export class MemoryRunStore implements RunStore {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new Error(tasseMessage('the run store is closed', STORE_NAME))
+    if (this.#closed) throw new TasseError('store', 'the run store is closed', { tag: STORE_NAME })
   }
 }
 

@@ -4,7 +4,7 @@
  * offset, and the words recorded on runs taken over from a dead host. Each store keeps only its
  * storage; the rules are written once, here.
  */
-import { tasseMessage } from './errors.js'
+import { TasseError } from './errors.js'
 import {
   type AdmissionWrites,
   FINAL_RUN_STATUSES,
@@ -42,11 +42,10 @@ export function changesFinalStatus(current: RunStatus, patch: RunPatch): boolean
 
 /** The rejection of `updateRun` for a patch that `changesFinalStatus`. */
 export function finalStatusError(id: string, current: RunStatus, patch: RunPatch, store: string) {
-  return new Error(
-    tasseMessage(
-      `run "${id}" is already ${current} and stays so (a final state is kept): not recording it ${patch.status}`,
-      store,
-    ),
+  return new TasseError(
+    'store',
+    `run "${id}" is already ${current} and stays so (a final state is kept): not recording it ${patch.status}`,
+    { tag: store },
   )
 }
 
@@ -69,18 +68,17 @@ export function checkHostRegistration(host: HostRegistration, store: string): Ho
           : host.url !== null && typeof host.url !== 'string'
             ? `url must be a string or null, got ${JSON.stringify(host.url)}`
             : null
-  if (problem) throw new TypeError(tasseMessage(`registerHost: ${problem}`, store))
+  if (problem) throw new TasseError('invalid_argument', `registerHost: ${problem}`, { tag: store })
   return host
 }
 
 /** `leaseMs` of `expireHosts`, checked. */
 export function checkLease(leaseMs: number, store: string): number {
   if (!(Number.isFinite(leaseMs) && leaseMs >= 0))
-    throw new RangeError(
-      tasseMessage(
-        `expireHosts: leaseMs must be a number of milliseconds ≥ 0, got ${leaseMs}`,
-        store,
-      ),
+    throw new TasseError(
+      'invalid_argument',
+      `expireHosts: leaseMs must be a number of milliseconds ≥ 0, got ${leaseMs}`,
+      { tag: store },
     )
   return leaseMs
 }
@@ -103,7 +101,7 @@ export function checkClaim(
           : !Number.isInteger(attempt) || attempt < 1
             ? `attempt must be a whole number ≥ 1, got ${attempt}`
             : null
-  if (problem) throw new TypeError(tasseMessage(`claimFire: ${problem}`, store))
+  if (problem) throw new TasseError('invalid_argument', `claimFire: ${problem}`, { tag: store })
   return attempt
 }
 
@@ -118,7 +116,9 @@ export function checkAdmissionWrites(
   store: string,
 ): void {
   const fail = (problem: string) => {
-    throw new Error(tasseMessage(`admitRun(${JSON.stringify(task)}): ${problem}`, store))
+    throw new TasseError('invalid_argument', `admitRun(${JSON.stringify(task)}): ${problem}`, {
+      tag: store,
+    })
   }
   if (writes === null || typeof writes !== 'object')
     fail(`the decision must return an object, got ${String(writes)}`)
@@ -146,7 +146,8 @@ export function checkOutputChunk(runId: string, chunk: OutputChunk, store: strin
           : typeof chunk.text !== 'string'
             ? `text must be a string, got ${typeof chunk.text}`
             : null
-  if (problem) throw new TypeError(tasseMessage(`appendOutput(${runId}): ${problem}`, store))
+  if (problem)
+    throw new TasseError('invalid_argument', `appendOutput(${runId}): ${problem}`, { tag: store })
   return chunk
 }
 
@@ -158,12 +159,16 @@ export function checkOutputRead(
   const from = options?.from ?? 0
   const limit = options?.limit ?? DEFAULT_OUTPUT_PAGE_CHUNKS
   if (!Number.isSafeInteger(from) || from < 0)
-    throw new RangeError(
-      tasseMessage(`readOutput: from must be a byte offset ≥ 0, got ${from}`, store),
+    throw new TasseError(
+      'invalid_argument',
+      `readOutput: from must be a byte offset ≥ 0, got ${from}`,
+      { tag: store },
     )
   if (!Number.isInteger(limit) || limit < 1)
-    throw new RangeError(
-      tasseMessage(`readOutput: limit must be a whole number ≥ 1, got ${limit}`, store),
+    throw new TasseError(
+      'invalid_argument',
+      `readOutput: limit must be a whole number ≥ 1, got ${limit}`,
+      { tag: store },
     )
   return { from, limit }
 }
@@ -172,8 +177,10 @@ export function checkOutputRead(
 export function checkOutputCap(maxOutputBytes: number | undefined, store: string): number {
   const cap = maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES
   if (!Number.isSafeInteger(cap) || cap < 0)
-    throw new RangeError(
-      tasseMessage(`maxOutputBytes must be a whole number of bytes ≥ 0, got ${cap}`, store),
+    throw new TasseError(
+      'invalid_argument',
+      `maxOutputBytes must be a whole number of bytes ≥ 0, got ${cap}`,
+      { tag: store },
     )
   return cap
 }

@@ -2,8 +2,9 @@
  * Reads the `scheduler:` mapping of a task.yaml: picks the trigger factory, splits off
  * APScheduler's job options (which never change fire times) and validates them.
  */
-import { show, TasseConfigError, unknownKeyProblem } from './errors.js'
+import { TasseConfigError } from './errors.js'
 import type { ConfigLocation, JobOptions, Trigger, TriggerFactory } from './types.js'
+import { show, unknownKeyProblem } from './wording.js'
 
 /** APScheduler 3's job defaults, which the original service used unchanged. */
 export const DEFAULT_JOB_OPTIONS: Readonly<JobOptions> = Object.freeze({

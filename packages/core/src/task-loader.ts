@@ -5,7 +5,7 @@
  */
 import { basename, isAbsolute, join, normalize, relative, sep } from 'node:path'
 import { parseDocument } from 'yaml'
-import { show, TasseConfigError, unknownKeyProblem } from './errors.js'
+import { TasseConfigError } from './errors.js'
 import { paramPattern } from './param-pattern.js'
 import { DEFAULT_JOB_OPTIONS, readMaxInstances, readSchedulerConfig } from './scheduler-config.js'
 import {
@@ -22,6 +22,7 @@ import type {
   TaskDefinition,
   TriggerFactory,
 } from './types.js'
+import { show, unknownKeyProblem } from './wording.js'
 
 /** A task's name is its folder's name, and only these are used to build paths. */
 export const TASK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/

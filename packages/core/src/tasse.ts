@@ -7,7 +7,7 @@ import 'reflect-metadata'
 import { join, resolve } from 'node:path'
 import { type DependencyContainer, container as rootContainer } from 'tsyringe'
 import { Catalog, type CatalogChanges } from './catalog.js'
-import { TaskNotFoundError, tasseMessage } from './errors.js'
+import { TaskNotFoundError, TasseError } from './errors.js'
 import { TasseEvents } from './events.js'
 import { Executor, type RunRequest, taskBaseEnv } from './executor.js'
 import { fileLogSink, runLogPath } from './file-log-sink.js'
@@ -168,8 +168,9 @@ export class Tasse {
       try {
         plugin.register(c)
       } catch (cause) {
-        throw new Error(
-          tasseMessage(`plugin ${plugin.name} failed to register: ${(cause as Error).message}`),
+        throw new TasseError(
+          'plugin',
+          `plugin ${plugin.name} failed to register: ${(cause as Error).message}`,
           { cause },
         )
       }
@@ -362,7 +363,7 @@ export class Tasse {
 
   /**
    * Runs a task now. Resolves to the run as recorded (`queued`, `running`, or `skipped` with the
-   * reason when the overlap policy refused it). Throws `TaskNotFoundError`, or `RunRefusedError`
+   * reason when the overlap policy refused it). Throws `TaskNotFoundError`, or `InvalidParamError`
    * for invalid parameters.
    */
   trigger(
@@ -381,7 +382,7 @@ export class Tasse {
     if (active) return active
     await this.executor.flush()
     const run = await this.store.getRun(runId)
-    if (!run) throw new Error(tasseMessage(`no run with id ${JSON.stringify(runId)}`))
+    if (!run) throw new TasseError('run_not_found', `no run with id ${JSON.stringify(runId)}`)
     return run
   }
 
@@ -461,7 +462,7 @@ export class Tasse {
 
   private async requireRun(runId: string): Promise<Run> {
     const run = await this.store.getRun(runId)
-    if (!run) throw new Error(tasseMessage(`no run with id ${JSON.stringify(runId)}`))
+    if (!run) throw new TasseError('run_not_found', `no run with id ${JSON.stringify(runId)}`)
     return run
   }
 
@@ -596,10 +597,9 @@ function resolveAll<T>(
   return c.isRegistered(token, true) ? c.resolveAll<T>(token) : []
 }
 
-/** Messages to the console, prefixed `[tasse]` unless they already are. */
+/** Messages to the console, each prefixed `[tasse]` (messages never carry it themselves). */
 export function consoleLogger(): TasseLogger {
-  const prefix = (message: string) =>
-    message.startsWith('[tasse]') ? message : `[tasse] ${message}`
+  const prefix = (message: string) => `[tasse] ${message}`
   return {
     info: (message) => console.log(prefix(message)),
     warn: (message) => console.warn(prefix(message)),

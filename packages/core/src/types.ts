@@ -200,6 +200,21 @@ export interface Run {
   hostId: string | null
 }
 
+/**
+ * Why admission refused a run: the task's overlap policy (a run holds its slot), its paused
+ * schedule, its full queue, or a host shutting down. The refused run is recorded as `skipped`
+ * with `message` as its error.
+ */
+export type RefusalCode = 'overlap' | 'paused' | 'queue_full' | 'shutting_down'
+
+export interface Refusal {
+  code: RefusalCode
+  /** In words, naming what is in the way (e.g. `run 01m8… is still running (overlap: skip, …)`). */
+  message: string
+  /** The run holding the task's slot, for `overlap` and `queue_full`. */
+  blockingRunId?: string
+}
+
 // ---------------------------------------------------------------------------------------------
 // Runners
 

@@ -48,10 +48,10 @@ describe('catalog discovery', () => {
     ])
     for (const error of errors.values()) expect(error).toBeInstanceOf(TasseConfigError)
     expect(errors.get('bad-yaml')?.message).toBe(
-      '[tasse] bad-yaml/task.yaml is not valid YAML at line 2, column 12: Nested mappings are not allowed in compact mappings',
+      'bad-yaml/task.yaml is not valid YAML at line 2, column 12: Nested mappings are not allowed in compact mappings',
     )
     expect(errors.get('typo-key')?.message).toBe(
-      '[tasse] typo-key/task.yaml: schedulr is not a known option (did you mean "scheduler"?)',
+      'typo-key/task.yaml: schedulr is not a known option (did you mean "scheduler"?)',
     )
     expect(errors.get('unknown-trigger')?.message).toContain(
       'unknown-trigger/task.yaml: scheduler.trigger "evry" is not a known trigger type (did you mean "every"?)',
@@ -138,7 +138,7 @@ describe('catalog on files that are not what they seem', () => {
     const errors = Object.fromEntries(catalog.invalid().map((i) => [i.name, i.error.message]))
     expect(errors).toEqual({
       bomb: expect.stringMatching(
-        /^\[tasse\] bomb\/task\.yaml cannot be read as YAML: Excessive alias count/,
+        /^bomb\/task\.yaml cannot be read as YAML: Excessive alias count/,
       ),
       device: expect.stringContaining(
         `device/task.yaml: entrypoint names "run", which is a link that leads outside the task's folder`,
@@ -146,11 +146,11 @@ describe('catalog on files that are not what they seem', () => {
       escape: expect.stringContaining(
         "escape/task.yaml is a link that leads outside the task's folder",
       ),
-      fifo: '[tasse] fifo/task.yaml is a FIFO (named pipe), not a regular file',
+      fifo: 'fifo/task.yaml is a FIFO (named pipe), not a regular file',
       huge: expect.stringContaining('huge/task.yaml is larger than the 256 KiB a task file may be'),
       long: expect.stringContaining('long/task.yaml: description must be at most 4096 characters'),
       'py-folder': expect.stringContaining('py-folder/task.py is a folder, not a regular file'),
-      'yaml-folder': '[tasse] yaml-folder/task.yaml is a folder, not a regular file',
+      'yaml-folder': 'yaml-folder/task.yaml is a folder, not a regular file',
     })
     expect(JSON.stringify(errors)).not.toContain('SECRET')
   })

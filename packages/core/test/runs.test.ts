@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { RunRefusedError, type Tasse } from '@tasse/core'
+import { InvalidParamError, type Tasse } from '@tasse/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { alive, removeData, startTasse, tempData, waitFor } from './helpers.js'
 
@@ -219,8 +219,8 @@ describe('run control', () => {
       'parameter "day" of task "env" is required',
     )
     const invalid = t.trigger('env', { params: { day: 'yesterday' } })
-    await expect(invalid).rejects.toBeInstanceOf(RunRefusedError)
-    await expect(invalid).rejects.toMatchObject({ code: 'invalid-params', param: 'day' })
+    await expect(invalid).rejects.toBeInstanceOf(InvalidParamError)
+    await expect(invalid).rejects.toMatchObject({ code: 'invalid_param', param: 'day' })
     expect((await t.listRuns()).runs).toEqual([])
 
     const run = await runToEnd('env', { day: '2024-01-01' })

@@ -6,7 +6,13 @@
  * which take a session instead) → "still starting" (503 until the first discovery is done) →
  * routes.
  */
-import { isValidTaskName, RunRefusedError, TaskNotFoundError, type Tasse } from '@tasse/core'
+import {
+  InvalidParamError,
+  isValidTaskName,
+  RunRefusedError,
+  TaskNotFoundError,
+  type Tasse,
+} from '@tasse/core'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { DOCS_PATHS } from './api/docs.js'
@@ -139,8 +145,12 @@ export function createApp(options: AppOptions): Hono {
       return c.json({ status: 'ok' })
     } catch (cause) {
       if (cause instanceof TaskNotFoundError) return c.json({ status: 'not found' }, 404)
-      if (cause instanceof RunRefusedError)
+      if (cause instanceof InvalidParamError)
         return c.json({ status: 'refused', reason: cause.message }, 400)
+      if (cause instanceof RunRefusedError) {
+        c.header('X-Tasse-Run-Id', cause.run.id)
+        return c.json({ status: 'skipped', reason: cause.refusal.message }, 409)
+      }
       throw cause
     }
   })

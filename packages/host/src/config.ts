@@ -3,7 +3,13 @@
  * refused with the flag or variable that gave it and what is expected.
  */
 import { resolve } from 'node:path'
-import { DEFAULT_CONCURRENCY, DEFAULT_FILE_MODE, redactUrl, timeZoneProblem } from '@tasse/core'
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_FILE_MODE,
+  redactUrl,
+  TasseError,
+  timeZoneProblem,
+} from '@tasse/core'
 import { type HelpRow, helpTable } from './cli/help-table.js'
 
 export interface HostConfig {
@@ -202,10 +208,6 @@ export const ENV_ONLY_HELP = [
   ]),
 ].join('\n')
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError'
-}
-
 /** Reads the configuration from parsed flags and an environment. */
 export function readConfig(
   flags: Readonly<Record<string, unknown>>,
@@ -230,15 +232,16 @@ function readToken(text: string | undefined): string | null {
   if (text === undefined || text.trim() === '') return null
   // The value is never shown: a message quoting a rejected token would put it in a log.
   if (/\s/.test(text.trim()))
-    throw new ConfigError('[tasse] TASSE_TOKEN must be one word (no white space inside it)')
+    throw new TasseError('config', 'TASSE_TOKEN must be one word (no white space inside it)')
   return text.trim()
 }
 
 function readPort(text: string, source: string): number {
   const port = Number(text)
   if (!/^\d+$/.test(text) || port > 65535)
-    throw new ConfigError(
-      `[tasse] ${source} must be a port number 0-65535, got ${JSON.stringify(text)}`,
+    throw new TasseError(
+      'config',
+      `${source} must be a port number 0-65535, got ${JSON.stringify(text)}`,
     )
   return port
 }
@@ -246,16 +249,18 @@ function readPort(text: string, source: string): number {
 function readWhole(text: string, source: string, min: number): number {
   const value = Number(text)
   if (!/^\d+$/.test(text) || value < min)
-    throw new ConfigError(
-      `[tasse] ${source} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`,
+    throw new TasseError(
+      'config',
+      `${source} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`,
     )
   return value
 }
 
 function readStore(text: string, source: string): string {
   if (!/^postgres(ql)?:\/\/./.test(text))
-    throw new ConfigError(
-      `[tasse] ${source} must be a postgres:// or postgresql:// URL (without it, runs are kept ` +
+    throw new TasseError(
+      'config',
+      `${source} must be a postgres:// or postgresql:// URL (without it, runs are kept ` +
         `in SQLite in <data>/.tasse/tasse.db), got ${JSON.stringify(redactUrl(text))}`,
     )
   return text
@@ -264,8 +269,9 @@ function readStore(text: string, source: string): string {
 function readFileMode(text: string, source: string): number {
   const mode = /^0?[0-7]{3}$/.test(text) ? Number.parseInt(text, 8) : Number.NaN
   if (Number.isNaN(mode) || (mode & 0o600) !== 0o600 || (mode & 0o111) !== 0)
-    throw new ConfigError(
-      `[tasse] ${source} must be an octal file mode that lets the owner read and write, without execute bits (e.g. 0600, 0640, 0644), got ${JSON.stringify(text)}`,
+    throw new TasseError(
+      'config',
+      `${source} must be an octal file mode that lets the owner read and write, without execute bits (e.g. 0600, 0640, 0644), got ${JSON.stringify(text)}`,
     )
   return mode
 }
@@ -277,21 +283,23 @@ function readHostList(text: string, source: string): string[] {
     .filter((host) => host !== '')
   for (const host of hosts)
     if (!/^(?:\*\.)?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:.]+\]?$/.test(host))
-      throw new ConfigError(
-        `[tasse] ${source} must list host names or addresses separated by commas (e.g. "tasse.example.com,*.lan"), got ${JSON.stringify(host)}`,
+      throw new TasseError(
+        'config',
+        `${source} must list host names or addresses separated by commas (e.g. "tasse.example.com,*.lan"), got ${JSON.stringify(host)}`,
       )
   return hosts
 }
 
 function readLogFormat(text: string, source: string): LogFormat {
   if ((LOG_FORMATS as readonly string[]).includes(text)) return text as LogFormat
-  throw new ConfigError(
-    `[tasse] ${source} must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(text)}`,
+  throw new TasseError(
+    'config',
+    `${source} must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(text)}`,
   )
 }
 
 function readZone(text: string, source: string): string {
   const problem = timeZoneProblem(text)
-  if (problem) throw new ConfigError(`[tasse] ${source} ${problem}`)
+  if (problem) throw new TasseError('config', `${source} ${problem}`)
   return text
 }

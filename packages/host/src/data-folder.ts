@@ -6,8 +6,8 @@
  */
 import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { directoryMode, type TasseLogger } from '@tasse/core'
-import { ConfigError, type HostConfig } from './config.js'
+import { directoryMode, TasseError, type TasseLogger } from '@tasse/core'
+import type { HostConfig } from './config.js'
 import { stateDir } from './plugins.js'
 
 /** The folders of the data folder that belong to Tasse (not `tasks/`, which is the user's). */
@@ -17,7 +17,7 @@ export function ownFolders(dataDir: string): string[] {
 
 /**
  * Checks that the data folder exists, and creates or sets the mode of Tasse's own folders in it.
- * Throws `ConfigError` for a data folder that is missing or not a folder.
+ * Throws a `TasseError` (`config`) for a data folder that is missing or not a folder.
  *
  * @example
  * prepareDataFolder(readConfig({}), consoleLogger())
@@ -31,13 +31,15 @@ export function prepareDataFolder(
     isFolder = statSync(config.dataDir).isDirectory()
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw cause
-    throw new ConfigError(
-      `[tasse] the data folder ${config.dataDir} does not exist: create it (mkdir -p ${join(config.dataDir, 'tasks')}), or point --data / TASSE_DATA at yours`,
+    throw new TasseError(
+      'config',
+      `the data folder ${config.dataDir} does not exist: create it (mkdir -p ${join(config.dataDir, 'tasks')}), or point --data / TASSE_DATA at yours`,
     )
   }
   if (!isFolder)
-    throw new ConfigError(
-      `[tasse] the data folder ${config.dataDir} is not a folder (--data / TASSE_DATA)`,
+    throw new TasseError(
+      'config',
+      `the data folder ${config.dataDir} is not a folder (--data / TASSE_DATA)`,
     )
   const mode = directoryMode(config.fileMode)
   for (const folder of ownFolders(config.dataDir)) {

@@ -19,7 +19,7 @@ function capture(format: 'text' | 'json', timezone = 'UTC') {
 describe('hostLogger', () => {
   it('writes text lines with the time in the host zone and the level of what is not info', () => {
     const { logger, lines } = capture('text', 'Europe/Paris')
-    logger.info('[tasse] serving')
+    logger.info('serving')
     logger.warn('slow')
     logger.error('could not record run r1', new Error('disk full'))
     expect(lines).toEqual([
@@ -32,7 +32,7 @@ describe('hostLogger', () => {
   it('writes one JSON object a line, with the fields of an event, even for a multi-line message', () => {
     const { logger, lines } = capture('json')
     logger.event('error', 'run r1 failed', { task: 'report', exitCode: 3 })
-    logger.error('[tasse] a\nb', new Error('why'))
+    logger.error('a\nb', new Error('why'))
     expect(lines.map(([, line]) => JSON.parse(line))).toEqual([
       {
         time: '2026-01-30T16:00:00.250+00:00',

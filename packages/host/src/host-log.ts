@@ -12,7 +12,6 @@ import {
   type TasseLogger,
   timeZone,
 } from '@tasse/core'
-import { withoutPrefix } from './cli/exit-codes.js'
 import type { LogFormat } from './config.js'
 
 export type LogLevel = 'info' | 'warn' | 'error'
@@ -51,11 +50,10 @@ export function hostLogger(options: HostLoggerOptions = {}): HostLogger {
 
   const event = (level: LogLevel, message: string, fields: Record<string, unknown>) => {
     const time = formatMillis(now(), zone)
-    const text = withoutPrefix(message)
-    if (format === 'json') write(JSON.stringify({ time, level, message: text, ...fields }), level)
+    if (format === 'json') write(JSON.stringify({ time, level, message, ...fields }), level)
     else
       write(
-        `${options.time === false ? '' : `${time} `}[tasse] ${level === 'info' ? '' : `${LEVEL_WORDS[level]}: `}${text}`,
+        `${options.time === false ? '' : `${time} `}[tasse] ${level === 'info' ? '' : `${LEVEL_WORDS[level]}: `}${message}`,
         level,
       )
   }
@@ -69,8 +67,8 @@ export function hostLogger(options: HostLoggerOptions = {}): HostLogger {
       const said = reason === '' || message.includes(reason)
       event(
         'error',
-        said ? message : `${message}: ${withoutPrefix(reason)}`,
-        format === 'json' && reason !== '' ? { cause: withoutPrefix(reason) } : {},
+        said ? message : `${message}: ${reason}`,
+        format === 'json' && reason !== '' ? { cause: reason } : {},
       )
     },
   }
@@ -99,7 +97,7 @@ export function logRunEnds(
           : run.startedAt === null
             ? ''
             : ' (no exit code)'
-    const error = run.error ? withoutPrefix(run.error).split('\n')[0] : ''
+    const error = run.error ? run.error.split('\n')[0] : ''
     const said = error && error !== `exited with code ${run.exitCode}` ? `: ${error}` : ''
     const message = `run ${run.id} of "${run.task}" ${run.status}${
       durationMs === null ? '' : ` in ${formatDuration(durationMs)}`
@@ -113,7 +111,7 @@ export function logRunEnds(
       durationMs,
       exitCode: run.exitCode,
       signal: run.signal,
-      error: run.error === null ? null : withoutPrefix(run.error),
+      error: run.error === null ? null : run.error,
     }
     if ('event' in logger) logger.event(level, message, fields)
     else logger[level](message)

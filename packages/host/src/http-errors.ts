@@ -1,10 +1,18 @@
 /**
  * Every HTTP error as one JSON shape, `{ "error": { "code", "message", …details } }`: routes
- * throw (an `ApiError`, or core's `TaskNotFoundError` / `RunRefusedError`) and one `onError`
- * turns what they threw into a response. Anything else is a bug: logged with its stack on the
- * host, answered as a bare 500 without it.
+ * throw (an `ApiError`, or one of core's errors a client can cause: an unknown task, a refused
+ * parameter, a refused run, a bad cursor) and one `onError` turns what they threw into a
+ * response, from the error's class and code alone. Anything else is a bug: logged with its stack
+ * on the host, answered as a bare 500 without it.
  */
-import { RunRefusedError, TaskNotFoundError, type TasseLogger } from '@tasse/core'
+import {
+  BadCursorError,
+  InvalidParamError,
+  type RefusalCode,
+  RunRefusedError,
+  TaskNotFoundError,
+  type TasseLogger,
+} from '@tasse/core'
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
@@ -56,13 +64,24 @@ export class ApiError extends HTTPException {
   }
 }
 
-/** The JSON body of an error. Core's messages lose their `[tasse]` prefix: the API is Tasse's. */
+/** The JSON body of an error. */
 export function errorBody(
   code: ErrorCode,
   message: string,
   details: Record<string, unknown> = {},
 ): ErrorBody {
-  return { error: { code, message: message.replace(/^\[tasse\] /, ''), ...details } }
+  return { error: { code, message, ...details } }
+}
+
+/**
+ * The status and code of each refusal. A full queue is the overlap policy refusing too (409
+ * `overlap`, naming the run in the way); a host shutting down is unavailable, not a conflict.
+ */
+const REFUSALS: Record<RefusalCode, [ContentfulStatusCode, ErrorCode]> = {
+  overlap: [409, 'overlap'],
+  queue_full: [409, 'overlap'],
+  paused: [409, 'paused'],
+  shutting_down: [503, 'unavailable'],
 }
 
 /** The response for anything a route threw. */
@@ -71,16 +90,16 @@ export function errorResponse(cause: unknown, c: Context, logger: TasseLogger): 
     return c.json(errorBody(cause.code, cause.message, { ...cause.details }), cause.status)
   if (cause instanceof TaskNotFoundError)
     return c.json(errorBody('task_not_found', cause.message, { known: cause.known }), 404)
+  if (cause instanceof InvalidParamError)
+    return c.json(errorBody('invalid_param', cause.message, { param: cause.param }), 400)
   if (cause instanceof RunRefusedError) {
-    if (cause.code === 'invalid-params')
-      return c.json(errorBody('invalid_param', cause.message, { param: cause.param ?? null }), 400)
-    if (cause.code === 'overlap')
-      return c.json(
-        errorBody('overlap', cause.message, { blockingRunId: cause.blockingRunId ?? null }),
-        409,
-      )
-    return c.json(errorBody('paused', cause.message), 409)
+    const [status, code] = REFUSALS[cause.refusal.code]
+    const blocking = cause.refusal.blockingRunId
+    const details = { runId: cause.run.id, ...(blocking ? { blockingRunId: blocking } : {}) }
+    return c.json(errorBody(code, cause.message, details), status)
   }
+  if (cause instanceof BadCursorError)
+    return c.json(errorBody('invalid_request', cause.message, { field: 'cursor' }), 400)
   if (cause instanceof HTTPException) {
     // Hono's own (the body limit, a malformed JSON body): keep the status, give it our shape.
     const code: ErrorCode = cause.status === 413 ? 'payload_too_large' : 'bad_request'

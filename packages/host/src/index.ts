@@ -11,7 +11,7 @@ export {
   TasseClient,
   type TasseClientOptions,
 } from './client.js'
-export { CONFIG_FLAGS, ConfigError, type HostConfig, readConfig } from './config.js'
+export { CONFIG_FLAGS, type HostConfig, readConfig } from './config.js'
 export { runExitCode } from './exit-code.js'
 export { formatFireTime, upcomingFireTimes } from './fire-times.js'
 export { ApiError, type ErrorBody, type ErrorCode, errorBody } from './http-errors.js'

@@ -92,7 +92,7 @@ export class ProgressLine {
   }
 }
 
-/** A line as Tasse says it: `[tasse] …`, once (runner messages already carry the prefix). */
+/** A line as Tasse says it: `[tasse] …` (lines never carry the prefix themselves). */
 function tagged(line: string): string {
-  return line.startsWith('[tasse]') ? line : `[tasse] ${line}`
+  return `[tasse] ${line}`
 }

@@ -18,8 +18,8 @@ import {
 } from 'node:fs'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
-import type { TasseLogger } from '@tasse/core'
-import { ConfigError, type HostConfig } from './config.js'
+import { TasseError, type TasseLogger } from '@tasse/core'
+import type { HostConfig } from './config.js'
 import { stateDir } from './plugins.js'
 
 export interface ApiAuth {
@@ -98,8 +98,9 @@ export function readTokensFile(path: string): string[] {
     // A link is fine here (secrets mounted by an orchestrator are links), a FIFO is not.
     text = readSmallFile(path, { maxBytes: MAX_TOKENS_FILE_BYTES, followLinks: true })
   } catch (cause) {
-    throw new ConfigError(
-      `[tasse] TASSE_TOKENS_FILE: cannot read ${path}: ${(cause as Error).message}`,
+    throw new TasseError(
+      'config',
+      `TASSE_TOKENS_FILE: cannot read ${path}: ${(cause as Error).message}`,
       { cause },
     )
   }
@@ -108,13 +109,15 @@ export function readTokensFile(path: string): string[] {
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'))
   if (!tokens.length)
-    throw new ConfigError(
-      `[tasse] TASSE_TOKENS_FILE: ${path} holds no token (expected one token a line)`,
+    throw new TasseError(
+      'config',
+      `TASSE_TOKENS_FILE: ${path} holds no token (expected one token a line)`,
     )
   const bad = tokens.findIndex((token) => /\s/.test(token))
   if (bad >= 0)
-    throw new ConfigError(
-      `[tasse] TASSE_TOKENS_FILE: token ${bad + 1} of ${path} contains white space; a token is one word`,
+    throw new TasseError(
+      'config',
+      `TASSE_TOKENS_FILE: token ${bad + 1} of ${path} contains white space; a token is one word`,
     )
   return tokens
 }
@@ -134,8 +137,9 @@ function generatedToken(path: string, host: string, logger: TasseLogger): string
     }).trim()
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new ConfigError(
-        `[tasse] ${path} cannot hold the host's token: ${(cause as Error).message}; remove it (a new token is generated) or set TASSE_TOKEN or TASSE_TOKENS_FILE`,
+      throw new TasseError(
+        'config',
+        `${path} cannot hold the host's token: ${(cause as Error).message}; remove it (a new token is generated) or set TASSE_TOKEN or TASSE_TOKENS_FILE`,
         { cause },
       )
   }

@@ -5,8 +5,8 @@
  */
 import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Run } from '@tasse/core'
-import { ConfigError, readConfig } from '@tasse/host'
+import { type Run, TasseError } from '@tasse/core'
+import { readConfig } from '@tasse/host'
 import { createPostgresRunStore } from '@tasse/store-postgres'
 import { type PostgresServer, postgresMissing, startPostgres } from '@tasse/test-support'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -37,11 +37,11 @@ describe('--store', () => {
 
   it('refuses anything else, naming the flag and never showing a password', () => {
     const read = () => readConfig({ store: 'mysql://admin:hunter2@db/tasse' }, {})
-    expect(read).toThrow(ConfigError)
+    expect(read).toThrow(TasseError)
     expect(read).toThrow(
-      '[tasse] --store must be a postgres:// or postgresql:// URL (without it, runs are kept in SQLite in <data>/.tasse/tasse.db), got "mysql://admin:***@db/tasse"',
+      '--store must be a postgres:// or postgresql:// URL (without it, runs are kept in SQLite in <data>/.tasse/tasse.db), got "mysql://admin:***@db/tasse"',
     )
-    expect(() => readConfig({}, { TASSE_STORE: 'sqlite' })).toThrow(/^\[tasse\] TASSE_STORE must/)
+    expect(() => readConfig({}, { TASSE_STORE: 'sqlite' })).toThrow(/^TASSE_STORE must/)
   })
 })
 

@@ -56,7 +56,7 @@ const interpreters = new Map<string, Promise<CachedInterpreter>>()
  * What the interpreter `command` (found on `env.PATH`, run in `cwd`) is. Spawns it on first use
  * and again only when its file or its real binary changed since.
  *
- * @throws Error (with a `tasseMessage`) when it is not found or does not run.
+ * @throws Error when it is not found or does not run.
  */
 export async function interpreterInfo(
   command: string,

@@ -11,7 +11,7 @@ import {
   type PrepareContext,
   type Runner,
   type TaskDefinition,
-  tasseMessage,
+  TasseError,
 } from '@tasse/core'
 import {
   type EnvironmentInputs,
@@ -471,8 +471,12 @@ function settle(options: PoetryRunnerOptions): Settings {
     priority: options.priority ?? 10,
   }
   const problem = (key: string, expected: string, got: unknown) =>
-    new TypeError(
-      tasseMessage(`option ${key} must be ${expected}, got ${JSON.stringify(got)}`, RUNNER_TAG),
+    new TasseError(
+      'invalid_argument',
+      `option ${key} must be ${expected}, got ${JSON.stringify(got)}`,
+      {
+        tag: RUNNER_TAG,
+      },
     )
   if (typeof settings.python !== 'string' || settings.python.trim() === '')
     throw problem('python', 'an interpreter name or path', settings.python)
@@ -500,7 +504,7 @@ function settle(options: PoetryRunnerOptions): Settings {
 }
 
 function fail(task: TaskDefinition, message: string): string {
-  return tasseMessage(`task "${task.name}": ${message}`, RUNNER_TAG)
+  return line(`task "${task.name}": ${message}`)
 }
 
 function line(text: string): string {

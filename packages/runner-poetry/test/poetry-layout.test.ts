@@ -252,7 +252,7 @@ describe('Poetry layout (pyproject.toml)', () => {
     const error = await absent.prepare(poetryTask, context(box.dataDir, poetryTask)).catch((e) => e)
     expect(error).toBeInstanceOf(Error)
     expect(error.message).toBe(
-      '[tasse] [runner-poetry] task "poetry-path": its pyproject.toml needs Poetry to build the environment, ' +
+      '[runner-poetry] task "poetry-path": its pyproject.toml needs Poetry to build the environment, ' +
         'but "tasse-test-no-such-poetry" was not found on PATH. Install Poetry (Debian/Ubuntu: ' +
         '`apt-get install python3-poetry`; elsewhere: `pipx install poetry`), or set TASSE_POETRY ' +
         '(the runner-poetry `poetry` option) to its path. Tasks without a pyproject.toml are not affected.',
@@ -317,7 +317,7 @@ describe('claims', () => {
 
   it('rejects options it cannot use, naming the option', () => {
     expect(() => poetryRunner({ venvDir: 'relative/venv' })).toThrow(
-      '[tasse] [runner-poetry] option venvDir must be an absolute path, got "relative/venv"',
+      '[runner-poetry] option venvDir must be an absolute path, got "relative/venv"',
     )
     expect(() => poetryRunner({ installTimeoutMs: 0 })).toThrow(/option installTimeoutMs must be/)
     expect(() => poetryRunner({ python: '' })).toThrow(/option python must be/)

@@ -51,8 +51,8 @@ import {
   type StoreChange,
   type TaskState,
   type TaskStateRow,
+  TasseError,
   takenOverError,
-  tasseMessage,
   hostFromRow as toHost,
   runFromRow as toRun,
   taskStateFromRow as toTaskState,
@@ -62,7 +62,7 @@ import pg from 'pg'
 import { CHANNEL, ChangeListener } from './change-listener.js'
 import { MIGRATIONS, type Migration, migrate } from './migrations.js'
 
-/** The tag of every message of this package: `[tasse] [store-postgres] …`. */
+/** The tag of every message of this package: `[store-postgres] …`. */
 export const STORE_TAG = 'store-postgres'
 
 export interface PostgresRunStoreOptions {
@@ -131,11 +131,10 @@ export class PostgresRunStore implements RunStore {
 
   constructor(options: PostgresRunStoreOptions) {
     if (typeof options?.url !== 'string' || options.url === '')
-      throw new TypeError(
-        tasseMessage(
-          `the url option must be a postgres:// URL, got ${String(options?.url)}`,
-          STORE_TAG,
-        ),
+      throw new TasseError(
+        'invalid_argument',
+        `the url option must be a postgres:// URL, got ${String(options?.url)}`,
+        { tag: STORE_TAG },
       )
     this.where = redactUrl(options.url)
     this.#maxOutputBytes = checkOutputCap(options.maxOutputBytes, STORE_TAG)
@@ -299,12 +298,10 @@ export class PostgresRunStore implements RunStore {
       return toHost(row as HostRow)
     } catch (error) {
       if ((error as { code?: string }).code === '23505')
-        throw new Error(
-          tasseMessage(`a host with id "${host.id}" is already registered`, STORE_TAG),
-          {
-            cause: error,
-          },
-        )
+        throw new TasseError('store', `a host with id "${host.id}" is already registered`, {
+          tag: STORE_TAG,
+          cause: error,
+        })
       throw error
     }
   }
@@ -400,7 +397,8 @@ export class PostgresRunStore implements RunStore {
       )
     } catch (error) {
       if ((error as { code?: string }).code === '23503')
-        throw new Error(tasseMessage(`no run with id "${runId}" to append output to`, STORE_TAG), {
+        throw new TasseError('store', `no run with id "${runId}" to append output to`, {
+          tag: STORE_TAG,
           cause: error,
         })
       throw error
@@ -450,7 +448,8 @@ export class PostgresRunStore implements RunStore {
       )
     } catch (error) {
       if ((error as { code?: string }).code === '23505')
-        throw new Error(tasseMessage(`a run with id "${run.id}" already exists`, STORE_TAG), {
+        throw new TasseError('store', `a run with id "${run.id}" already exists`, {
+          tag: STORE_TAG,
           cause: error,
         })
       throw error
@@ -480,7 +479,7 @@ export class PostgresRunStore implements RunStore {
     ).rows[0]?.status
     if (current && changesFinalStatus(current, patch))
       throw finalStatusError(id, current, patch, STORE_TAG)
-    throw new Error(tasseMessage(`no run with id "${id}" to update`, STORE_TAG))
+    throw new TasseError('store', `no run with id "${id}" to update`, { tag: STORE_TAG })
   }
 
   async #requestCancel(
@@ -561,7 +560,7 @@ export class PostgresRunStore implements RunStore {
   #migrated(): Promise<void> {
     if (this.#closed)
       return Promise.reject(
-        new Error(tasseMessage(`the run store at ${this.where} is closed`, STORE_TAG)),
+        new TasseError('store', `the run store at ${this.where} is closed`, { tag: STORE_TAG }),
       )
     this.#ready ??= (async () => {
       let client: pg.PoolClient | undefined
@@ -571,13 +570,11 @@ export class PostgresRunStore implements RunStore {
       } catch (error) {
         this.#ready = null
         const reason = error instanceof Error ? error.message : String(error)
-        throw new Error(
-          tasseMessage(
-            `cannot open the run store at ${this.where}: ${reason} (check that the server ` +
-              'is running and reachable, and the URL, user and password)',
-            STORE_TAG,
-          ),
-          { cause: error },
+        throw new TasseError(
+          'store',
+          `cannot open the run store at ${this.where}: ${reason} (check that the server ` +
+            'is running and reachable, and the URL, user and password)',
+          { tag: STORE_TAG, cause: error },
         )
       } finally {
         client?.release()

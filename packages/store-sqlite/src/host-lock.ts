@@ -5,7 +5,7 @@
  * dies, even by SIGKILL: a crashed host never blocks the next one, and no clock is involved.
  */
 import { closeSync, openSync } from 'node:fs'
-import { HostConflictError, type HostRecord, tasseMessage } from '@tasse/core'
+import { HostConflictError, type HostRecord } from '@tasse/core'
 import Database from 'better-sqlite3'
 import { STORE_TAG } from './tag.js'
 
@@ -54,15 +54,13 @@ export function hostConflict(holder: HostRecord | undefined, path: string): Host
     ? `another host (pid ${holder.pid} on ${holder.name}, started ${new Date(holder.startedAt).toISOString()})`
     : 'another process'
   return new HostConflictError(
-    tasseMessage(
-      `${who} is serving ${path}: a second host on the same SQLite file would run every ` +
-        'schedule twice, so this one does not start. Stop the other host first, or give this ' +
-        'one its own data folder (hosts that share one schedule need a store on a database ' +
-        'server: --store postgres://…)',
-      STORE_TAG,
-    ),
+    `${who} is serving ${path}: a second host on the same SQLite file would run every ` +
+      'schedule twice, so this one does not start. Stop the other host first, or give this ' +
+      'one its own data folder (hosts that share one schedule need a store on a database ' +
+      'server: --store postgres://…)',
     holder
       ? { id: holder.id, name: holder.name, pid: holder.pid, startedAt: holder.startedAt }
       : null,
+    { tag: STORE_TAG },
   )
 }

@@ -1,7 +1,7 @@
 /** Opening the SQLite file: its directory, the journal and the schema, and one message for any failure. */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { DEFAULT_FILE_MODE, directoryMode, tasseMessage } from '@tasse/core'
+import { DEFAULT_FILE_MODE, directoryMode, TasseError } from '@tasse/core'
 import Database from 'better-sqlite3'
 import { MIGRATIONS, migrate } from './migrations.js'
 import { type SqliteRunStoreOptions, STORE_TAG } from './sqlite-run-store.js'
@@ -33,13 +33,11 @@ export function openDatabase(path: string, options: SqliteRunStoreOptions): Data
   } catch (error) {
     db?.close()
     const reason = error instanceof Error ? error.message : String(error)
-    throw new Error(
-      tasseMessage(
-        `cannot open the run store at ${path}: ${reason} (check that the directory is writable ` +
-          'by this user, or set the store path to another file)',
-        STORE_TAG,
-      ),
-      { cause: error },
+    throw new TasseError(
+      'store',
+      `cannot open the run store at ${path}: ${reason} (check that the directory is writable ` +
+        'by this user, or set the store path to another file)',
+      { tag: STORE_TAG, cause: error },
     )
   }
 }

@@ -56,8 +56,8 @@ import {
   type StoreChange,
   type TaskState,
   type TaskStateRow,
+  TasseError,
   takenOverError,
-  tasseMessage,
   hostFromRow as toHost,
   runFromRow as toRun,
   taskStateFromRow as toTaskState,
@@ -143,11 +143,10 @@ export class SqliteRunStore implements RunStore {
 
   constructor(options: SqliteRunStoreOptions) {
     if (typeof options?.path !== 'string' || options.path === '') {
-      throw new TypeError(
-        tasseMessage(
-          `the path option must be the database file, got ${String(options?.path)}`,
-          STORE_TAG,
-        ),
+      throw new TasseError(
+        'invalid_argument',
+        `the path option must be the database file, got ${String(options?.path)}`,
+        { tag: STORE_TAG },
       )
     }
     this.#maxOutputBytes = checkOutputCap(options.maxOutputBytes, STORE_TAG)
@@ -173,7 +172,8 @@ export class SqliteRunStore implements RunStore {
       ).run(...runValues(run))
     } catch (error) {
       if (isSqliteError(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
-        throw new Error(tasseMessage(`a run with id "${run.id}" already exists`, STORE_TAG), {
+        throw new TasseError('store', `a run with id "${run.id}" already exists`, {
+          tag: STORE_TAG,
           cause: error,
         })
       }
@@ -209,7 +209,7 @@ export class SqliteRunStore implements RunStore {
         | undefined
       if (current && changesFinalStatus(current, patch))
         throw finalStatusError(id, current, patch, STORE_TAG)
-      throw new Error(tasseMessage(`no run with id "${id}" to update`, STORE_TAG))
+      throw new TasseError('store', `no run with id "${id}" to update`, { tag: STORE_TAG })
     }
     return runChange(toRun(row as RunRow))
   }
@@ -383,12 +383,10 @@ export class SqliteRunStore implements RunStore {
     } catch (error) {
       if (this.#hostIds.size === 0) this.#lock?.release()
       if (isSqliteError(error, 'SQLITE_CONSTRAINT_PRIMARYKEY'))
-        throw new Error(
-          tasseMessage(`a host with id "${host.id}" is already registered`, STORE_TAG),
-          {
-            cause: error,
-          },
-        )
+        throw new TasseError('store', `a host with id "${host.id}" is already registered`, {
+          tag: STORE_TAG,
+          cause: error,
+        })
       throw error
     }
     this.#hostIds.add(host.id)
@@ -503,7 +501,8 @@ export class SqliteRunStore implements RunStore {
       ).changes
     } catch (error) {
       if (isSqliteError(error, 'SQLITE_CONSTRAINT_FOREIGNKEY'))
-        throw new Error(tasseMessage(`no run with id "${runId}" to append output to`, STORE_TAG), {
+        throw new TasseError('store', `no run with id "${runId}" to append output to`, {
+          tag: STORE_TAG,
           cause: error,
         })
       throw error
@@ -594,7 +593,7 @@ export class SqliteRunStore implements RunStore {
 
   #assertOpen(): void {
     if (this.#closed) {
-      throw new Error(tasseMessage(`the run store at ${this.path} is closed`, STORE_TAG))
+      throw new TasseError('store', `the run store at ${this.path} is closed`, { tag: STORE_TAG })
     }
   }
 }

@@ -1,2 +1,2 @@
-/** The tag of every message of this package: `[tasse] [store-sqlite] …`. */
+/** The tag of every message of this package: `[store-sqlite] …`. */
 export const STORE_TAG = 'store-sqlite'

@@ -127,7 +127,7 @@ describe('createSqliteRunStore', () => {
       writeFileSync(file, 'a file where a directory should be')
       path = join(file, 'tasse.db')
       expect(() => open()).toThrow(
-        `[tasse] [store-sqlite] cannot open the run store at ${path}: ` +
+        `[store-sqlite] cannot open the run store at ${path}: ` +
           `cannot create its directory, ${file} is a file`,
       )
     })

@@ -58,7 +58,7 @@ let databases = 0
  */
 export async function startPostgres(): Promise<PostgresServer> {
   const missing = postgresMissing()
-  if (missing) throw new Error(`[tasse] [test-support] ${missing}`)
+  if (missing) throw new Error(`[test-support] ${missing}`)
   // As root, in /tmp: the postgres user must reach the folder, and a TMPDIR under /root it cannot.
   const dir = mkdtempSync(join(isRoot ? '/tmp' : tmpdir(), 'tasse-pg-'))
   const owner = isRoot ? postgresUser() : null
@@ -71,7 +71,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', HOME: dir },
       timeout: 120_000,
     }).catch((error: Error & { stderr?: string }) => {
-      throw new Error(`[tasse] [test-support] ${binary} failed: ${error.stderr || error.message}`, {
+      throw new Error(`[test-support] ${binary} failed: ${error.stderr || error.message}`, {
         cause: error,
       })
     })

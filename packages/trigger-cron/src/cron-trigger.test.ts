@@ -10,7 +10,7 @@ const fires = (options: Record<string, unknown>, from: string, count: number, ra
 describe('cronTrigger: the options', () => {
   it('names the file, the key, the expectation and the value in every error', () => {
     expect(() => cronTrigger({ hour: '6am' }, context())).toThrow(
-      '[tasse] [trigger-cron] tasks/example/task.yaml: scheduler.hour must be an hour 0-23 or a cron expression',
+      '[trigger-cron] tasks/example/task.yaml: scheduler.hour must be an hour 0-23 or a cron expression',
     )
     try {
       cronTrigger({ hour: 25 }, context())

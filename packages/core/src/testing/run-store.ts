@@ -5,6 +5,7 @@
  * state, retention, close). A store package runs it first, then adds tests of its own.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { BadCursorError } from '../errors.js'
 import { newRunId } from '../run-id.js'
 import {
   FINAL_RUN_STATUSES,
@@ -431,10 +432,16 @@ export function testRunStore(options: TestRunStoreOptions): void {
         }
       })
 
-      it('rejects a cursor it did not make', async () => {
+      it('rejects a cursor it did not make with a BadCursorError', async () => {
         await insertMany(store, 3, () => ({}))
         for (const cursor of ['', 'garbage!', 'Zm9v', newRunId()]) {
-          await expect(store.listRuns({ cursor }), `cursor ${cursor}`).rejects.toThrow(/cursor/)
+          const page = store.listRuns({ cursor })
+          // The HTTP API answers 400 for exactly this class: the cursor is the client's input.
+          await expect(page, `cursor ${cursor}`).rejects.toBeInstanceOf(BadCursorError)
+          await expect(page, `cursor ${cursor}`).rejects.toMatchObject({
+            code: 'bad_cursor',
+            cursor,
+          })
         }
       })
     })

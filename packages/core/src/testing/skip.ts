@@ -28,7 +28,7 @@ export function contractIt<Name extends string>(
     for (const title of entry.tests) {
       if (!(names as readonly string[]).includes(title))
         throw new Error(
-          `[tasse] ${suite}: cannot skip ${JSON.stringify(title)}, the suite has no such test; its tests are:\n  ${names.join('\n  ')}`,
+          `${suite}: cannot skip ${JSON.stringify(title)}, the suite has no such test; its tests are:\n  ${names.join('\n  ')}`,
         )
       reasons.set(title, entry.reason)
     }

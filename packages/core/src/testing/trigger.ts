@@ -84,7 +84,7 @@ export interface TestTriggerFactoryOptions {
 /** µs since the epoch of an ISO string with an offset, keeping up to six fraction digits. */
 function micros(iso: string): EpochMicros {
   const ms = Date.parse(iso)
-  if (Number.isNaN(ms)) throw new Error(`[tasse] testTrigger: not an ISO date-time: ${iso}`)
+  if (Number.isNaN(ms)) throw new Error(`testTrigger: not an ISO date-time: ${iso}`)
   const fraction = /\.(\d{1,6})/.exec(iso)?.[1] ?? ''
   return Math.floor(ms / 1000) * 1_000_000 + Number(fraction.padEnd(6, '0'))
 }
@@ -162,7 +162,7 @@ export function testTriggerFactory(options: TestTriggerFactoryOptions): void {
         !(TRIGGER_CONTRACT_TESTS as readonly string[]).includes(title)
       )
         throw new Error(
-          `[tasse] TriggerFactory contract: cannot skip ${JSON.stringify(title)}, no test has that title`,
+          `TriggerFactory contract: cannot skip ${JSON.stringify(title)}, no test has that title`,
         )
 
   describe(`TriggerFactory contract: ${factory.type}`, () => {

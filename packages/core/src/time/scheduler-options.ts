@@ -3,8 +3,9 @@
  * `run_date`, `jitter`) and the unknown-key check. Each one throws a `TasseConfigError` that
  * names the file, the key (`scheduler.<key>`), what is expected and what was found.
  */
-import { show, TasseConfigError, unknownKeyProblem } from '../errors.js'
+import { TasseConfigError } from '../errors.js'
 import type { ConfigLocation, EpochMicros, TriggerContext } from '../types.js'
+import { show, unknownKeyProblem } from '../wording.js'
 import { instantOfDateTime, MICROS_PER_SECOND, parseDateTime } from './iso.js'
 import { type TimeZone, timeZone, timeZoneProblem } from './zone.js'
 

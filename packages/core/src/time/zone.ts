@@ -6,6 +6,7 @@
  * 1970-01-01T00:00:00Z; `localSeconds`: the wall clock read as if it were UTC). Offsets are
  * seconds east of UTC (`+02:00` is 7200).
  */
+import { TasseError } from '../errors.js'
 import { daysFromCivil } from './civil.js'
 
 /** A change of UTC offset: from `at` (inclusive, epoch seconds) the offset is `offsetAfter`. */
@@ -77,14 +78,15 @@ export function isTimeZoneName(name: unknown): name is string {
 const zones = new Map<string, CachedZone>()
 
 /**
- * The zone named `name` (an IANA name or link). Throws a `RangeError` for anything
+ * The zone named `name` (an IANA name or link). Throws a `TasseError` (`invalid_argument`) for anything
  * `timeZoneProblem` rejects; configuration code should call that first and report the problem.
  */
 export function timeZone(name: string): TimeZone {
   let zone = zones.get(name)
   if (!zone) {
     const problem = timeZoneProblem(name)
-    if (problem) throw new RangeError(`time zone ${JSON.stringify(name)} ${problem}`)
+    if (problem)
+      throw new TasseError('invalid_argument', `time zone ${JSON.stringify(name)} ${problem}`)
     zone = new CachedZone(displayName(name))
     zones.set(name, zone)
   }

@@ -112,17 +112,9 @@ export function runRoutes(app: OpenAPIHono, tasse: Tasse, logger: TasseLogger): 
   })
 
   app.openapi(listRuns, async (c) => {
-    const query = c.req.valid('query')
-    try {
-      const page = await tasse.listRuns(query)
-      return c.json({ runs: page.runs.map(runView), nextCursor: page.nextCursor }, 200)
-    } catch (cause) {
-      // NOTE: stores throw a plain Error for a cursor they did not make; the cursor is the only
-      // input a store can refuse, so its error is the client's.
-      if (query.cursor !== undefined && /cursor/.test(String((cause as Error).message)))
-        throw new ApiError(400, 'invalid_request', (cause as Error).message)
-      throw cause
-    }
+    // A cursor the store did not make is a BadCursorError: 400, by `onError`.
+    const page = await tasse.listRuns(c.req.valid('query'))
+    return c.json({ runs: page.runs.map(runView), nextCursor: page.nextCursor }, 200)
   })
 
   app.openapi(getRun, async (c) => {

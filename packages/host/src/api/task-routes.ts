@@ -116,7 +116,7 @@ export function taskRoutes(app: OpenAPIHono, tasse: Tasse): void {
         removed: names(changes.removed),
         invalid: changes.invalid.map((invalid) => ({
           name: invalid.name,
-          error: invalid.error.message.replace(/^\[tasse\] /, ''),
+          error: invalid.error.message,
         })),
       },
       200,

@@ -58,7 +58,7 @@ export async function taskView(
   return {
     name: info.name,
     state: info.state,
-    error: info.error?.replace(/^\[tasse\] /, '') ?? null,
+    error: info.error,
     file: relative(tasse.dataDir, join(tasse.tasksDir, info.name, 'task.yaml')),
     description: typeof task?.raw.description === 'string' ? task.raw.description : null,
     entrypoint: task?.entrypoint ?? null,

@@ -3,9 +3,14 @@
  * in the README ("Exit statuses") and in `tasse --help`; scripts branch on them, so a number
  * never changes meaning.
  */
-import { RunRefusedError, TaskNotFoundError } from '@tasse/core'
+import {
+  InvalidParamError,
+  RunRefusedError,
+  TaskNotFoundError,
+  TasseConfigError,
+  TasseError,
+} from '@tasse/core'
 import { ClientError } from '../client.js'
-import { ConfigError } from '../config.js'
 
 export const EXIT = {
   /** Done; for `validate` and `next`, every task is valid. */
@@ -71,21 +76,20 @@ export interface CliFailure {
 
 /** The exit status, code and message for anything a command threw. */
 export function cliFailure(cause: unknown): CliFailure {
-  const message = withoutPrefix(cause instanceof Error ? cause.message : String(cause))
+  const message = cause instanceof Error ? cause.message : String(cause)
   const make = (exitCode: number, code: string, details: Record<string, unknown> = {}) => ({
     exitCode,
     error: { code, message, exitCode, ...details },
   })
   if (cause instanceof CliError) return make(cause.exitCode, cause.code, { ...cause.details })
-  if (cause instanceof UsageError || cause instanceof ConfigError) return make(EXIT.usage, 'usage')
+  if (cause instanceof UsageError || isSettingError(cause)) return make(EXIT.usage, 'usage')
   if (cause instanceof TaskNotFoundError)
     return make(EXIT.notFound, 'task_not_found', { known: cause.known })
+  if (cause instanceof InvalidParamError)
+    return make(EXIT.invalidParam, 'invalid_param', { param: cause.param })
   if (cause instanceof RunRefusedError) {
-    if (cause.code === 'invalid-params')
-      return make(EXIT.invalidParam, 'invalid_param', { param: cause.param ?? null })
-    return make(EXIT.refused, cause.code, {
-      ...(cause.blockingRunId ? { blockingRunId: cause.blockingRunId } : {}),
-    })
+    const { blockingRunId } = cause.refusal
+    return make(EXIT.refused, cause.code, blockingRunId ? { blockingRunId } : {})
   }
   if (cause instanceof ClientError) {
     const details = { ...cause.details, status: cause.status }
@@ -104,7 +108,9 @@ function clientExitCode(error: ClientError): number {
   return EXIT.failed
 }
 
-/** Messages are printed with one `[tasse]` prefix; those that already carry one lose it here. */
-export function withoutPrefix(message: string): string {
-  return message.replace(/^(?:\[tasse\] )+/, '')
+/** A flag or setting the host refuses (a task.yaml's problems are `TasseConfigError`s instead). */
+function isSettingError(cause: unknown): boolean {
+  return (
+    cause instanceof TasseError && cause.code === 'config' && !(cause instanceof TasseConfigError)
+  )
 }

@@ -116,10 +116,7 @@ export function nextFireTimes(
       report.notes.push(time.note)
     }
   } catch (cause) {
-    report.error = (cause instanceof Error ? cause.message : String(cause)).replace(
-      /^\[tasse\] /,
-      '',
-    )
+    report.error = cause instanceof Error ? cause.message : String(cause)
   }
   return report
 }

@@ -4,7 +4,7 @@
  * the HTTP server; streams its output and exits with its exit status.
  */
 import type { OutputBatch, Run } from '@tasse/core'
-import { CliError, EXIT, withoutPrefix } from '../cli/exit-codes.js'
+import { CliError, EXIT } from '../cli/exit-codes.js'
 import { helpTable } from '../cli/help-table.js'
 import { readConfig } from '../config.js'
 import { runExitCode } from '../exit-code.js'
@@ -76,7 +76,7 @@ export const run: Command = {
         throw new CliError(
           EXIT.refused,
           'task_invalid',
-          withoutPrefix(info.error ?? `task "${name}" cannot be used`),
+          info.error ?? `task "${name}" cannot be used`,
         )
       const started = await tasse.trigger(name, { params, reason: 'cli' })
       runId = started.id
@@ -86,8 +86,8 @@ export const run: Command = {
       if (ended.status !== 'succeeded') {
         // One line, and not the error again when it was the last line shown (a runner's
         // failure is written into the run's output, after what the install printed).
-        const error = withoutPrefix(ended.error ?? '').split('\n')[0] ?? ''
-        const shown = error === '' || withoutPrefix(lastLine) === error
+        const error = (ended.error ?? '').split('\n')[0] ?? ''
+        const shown = error === '' || lastLine === error
         console.error(
           `[tasse] run ${ended.id} of ${name} ${ended.status}${shown ? '' : `: ${error}`}`,
         )

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { displayPath, pickRunner, TOKENS, taskBaseEnv } from '@tasse/core'
-import { CliError, EXIT, withoutPrefix } from '../cli/exit-codes.js'
+import { CliError, EXIT } from '../cli/exit-codes.js'
 import { helpTable } from '../cli/help-table.js'
 import { readConfig } from '../config.js'
 import { createHostTasse } from '../server.js'
@@ -95,7 +95,7 @@ export async function validateFolder(
         report.invalid.push({
           name: invalid.name,
           file: invalid.file,
-          error: withoutPrefix(invalid.error.message),
+          error: invalid.error.message,
         })
     const now = Date.now() * 1000
     for (const task of tasse.tasks()) {
@@ -104,16 +104,14 @@ export async function validateFolder(
       try {
         const runner = pickRunner(runners, task)
         const found = (await runner.check?.(task, { env: { ...env, ...task.env } })) ?? []
-        problems.push(...found.map(withoutPrefix))
+        problems.push(...found)
       } catch (cause) {
-        problems.push(withoutPrefix((cause as Error).message))
+        problems.push((cause as Error).message)
       }
       try {
         task.trigger?.nextFireTime(null, now)
       } catch (cause) {
-        problems.push(
-          `the schedule cannot compute a fire time: ${withoutPrefix((cause as Error).message)}`,
-        )
+        problems.push(`the schedule cannot compute a fire time: ${(cause as Error).message}`)
       }
       if (problems.length)
         report.invalid.push({
