@@ -44,8 +44,10 @@ export interface RunRequest {
 }
 
 export interface ExecutorOptions {
-  store: RunStore
-  sinks: readonly LogSink[]
+  /** The run store, asked for when a run is first recorded. */
+  store: () => RunStore
+  /** The log sinks, asked for when a run first starts. */
+  sinks: () => readonly LogSink[]
   runners: readonly Runner[]
   events: TasseEvents
   logger: TasseLogger
@@ -278,7 +280,7 @@ export class Executor {
 
   private async record(run: Run): Promise<void> {
     const snapshot = { ...run }
-    const write = this.writes.then(() => this.options.store.insertRun(snapshot))
+    const write = this.writes.then(() => this.options.store().insertRun(snapshot))
     this.writes = write.catch((cause) =>
       this.options.logger.error(`could not record run ${run.id}`, cause),
     )
@@ -291,7 +293,7 @@ export class Executor {
     Object.assign(run, patch)
     const { id, task: _task, ...rest } = { ...run }
     this.writes = this.writes
-      .then(() => this.options.store.updateRun(id, rest))
+      .then(() => this.options.store().updateRun(id, rest))
       .catch((cause) => this.options.logger.error(`could not record run ${id}`, cause))
   }
 
@@ -506,7 +508,7 @@ export class Executor {
   private deliver(entry: ActiveRun, batch: OutputBatch): Promise<void> | undefined {
     this.options.events.emit('run:output', entry.run, batch)
     let pending: Promise<unknown>[] | undefined
-    for (const sink of this.options.sinks) {
+    for (const sink of this.options.sinks()) {
       try {
         const result = sink.output(entry.run, entry.task, batch)
         if (result) {
@@ -522,7 +524,7 @@ export class Executor {
 
   private async toSinks(call: (sink: LogSink) => void | Promise<void>): Promise<void> {
     await Promise.all(
-      this.options.sinks.map(async (sink) => {
+      this.options.sinks().map(async (sink) => {
         try {
           await call(sink)
         } catch (cause) {

@@ -16,7 +16,8 @@ import type { RunStore, TasseLogger } from './types.js'
 export const DEFAULT_LEASE_MS = 30_000
 
 export interface HostMembershipOptions {
-  store: RunStore
+  /** The run store, asked for when the host joins (the first use opens it). */
+  store: () => RunStore
   logger: TasseLogger
   /** @default DEFAULT_LEASE_MS */
   leaseMs?: number
@@ -45,7 +46,7 @@ export class HostMembership {
    * `HostConflictError`) when the store serves one host and another live one holds it.
    */
   async join(url: string | null = null): Promise<void> {
-    await this.options.store.registerHost({ id: this.id, name: this.name, pid: process.pid, url })
+    await this.options.store().registerHost({ id: this.id, name: this.name, pid: process.pid, url })
     this.#registered = true
     this.#timer = setInterval(() => void this.#beat(url), Math.max(1000, this.leaseMs / 3))
     this.#timer.unref()
@@ -58,14 +59,15 @@ export class HostMembership {
     if (!this.#registered) return
     this.#registered = false
     try {
-      await this.options.store.unregisterHost(this.id)
+      await this.options.store().unregisterHost(this.id)
     } catch (cause) {
       this.options.logger.error('could not leave the run store cleanly', cause)
     }
   }
 
   async #beat(url: string | null): Promise<void> {
-    const { store, logger } = this.options
+    const { logger } = this.options
+    const store = this.options.store()
     try {
       if (!(await store.heartbeat(this.id))) {
         // Another host found this one's lease expired and took its runs over: be a member

@@ -21,9 +21,11 @@ export {
   pickRunner,
   taskBaseEnv,
 } from './executor.js'
+export { type ExtensionPoints, Extensions, registerPlugins } from './extensions.js'
 export { type FileLogSinkOptions, fileLogSink, runLogPath } from './file-log-sink.js'
 export { DEFAULT_FILE_MODE, directoryMode } from './file-modes.js'
 export { lazyRunStore } from './lazy-run-store.js'
+export { consoleLogger } from './logger.js'
 export { MemoryRunStore, type MemoryRunStoreOptions } from './memory-store.js'
 export { validateParams } from './params.js'
 export { type PlainRunnerOptions, plainRunners } from './plain-runners.js'
@@ -85,7 +87,6 @@ export {
   TASK_NAME_PATTERN,
 } from './task-loader.js'
 export {
-  consoleLogger,
   createTasse,
   DEFAULT_CONCURRENCY,
   DEFAULT_RETENTION,
@@ -94,6 +95,5 @@ export {
   type TasseOptions,
 } from './tasse.js'
 export * from './time/index.js'
-export { TOKENS } from './tokens.js'
 export * from './types.js'
 export { show, suggest, unknownKeyProblem } from './wording.js'

@@ -1,28 +1,22 @@
-/** The plugin of a run store package: the store is made when first resolved, once per container. */
-
-import { TOKENS } from './tokens.js'
+/** The plugin of a run store package: the store is made when first needed, once per instance. */
 import type { RunStore, TassePlugin } from './types.js'
 
 /**
- * A plugin registering the store `create` makes under `TOKENS.RunStore`. `create` runs when the
- * store is first resolved (so commands that never touch history never open it), once for each
- * container the plugin registers into, and that store is shared by every resolve there.
+ * A plugin setting the store `create` makes. `create` runs when the store is first needed (so
+ * commands that never touch history never open it), once for each Tasse instance the plugin is
+ * registered in, and that store is shared by everything in the instance.
  *
  * @example
- * export const fooStorePlugin = (options: FooOptions) =>
+ * import type { RunStore } from '@tasse/core'
+ * declare function createFooRunStore(options: { url: string }): RunStore
+ * export const fooStorePlugin = (options: { url: string }) =>
  *   runStorePlugin('@acme/tasse-store-foo', () => createFooRunStore(options))
  */
 export function runStorePlugin(name: string, create: () => RunStore): TassePlugin {
   return {
     name,
-    register(container) {
-      let store: RunStore | undefined
-      container.register(TOKENS.RunStore, {
-        useFactory: function runStore() {
-          store ??= create()
-          return store
-        },
-      })
+    register: function runStorePlugin(context) {
+      context.setRunStore(create)
     },
   }
 }

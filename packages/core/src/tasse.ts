@@ -3,17 +3,14 @@
  * It builds a DI container (core's defaults first, then each plugin's registrations), and wires
  * the catalog, the scheduler, the executor, the log sinks and the run store together.
  */
-import 'reflect-metadata'
 import { join, resolve } from 'node:path'
-import { type DependencyContainer, container as rootContainer } from 'tsyringe'
 import { Catalog, type CatalogChanges } from './catalog.js'
 import { TaskNotFoundError, TasseError } from './errors.js'
 import { TasseEvents } from './events.js'
 import { Executor, type RunRequest, taskBaseEnv } from './executor.js'
+import { corePlugin, type ExtensionPoints, Extensions } from './extensions.js'
 import { fileLogSink, runLogPath } from './file-log-sink.js'
 import { HostMembership } from './host-membership.js'
-import { MemoryRunStore } from './memory-store.js'
-import { plainRunners } from './plain-runners.js'
 import { killOrphanedGroup } from './process-group.js'
 import {
   followRunLog,
@@ -26,14 +23,11 @@ import {
 import { Scheduler } from './scheduler.js'
 import { displayPath } from './task-loader.js'
 import { TaskWatcher } from './task-watcher.js'
-import { TOKENS } from './tokens.js'
 import type {
   EpochMicros,
   InvalidTask,
-  LogSink,
   PrunedRun,
   Run,
-  Runner,
   RunPage,
   RunQuery,
   RunReason,
@@ -42,7 +36,6 @@ import type {
   TaskState,
   TasseLogger,
   TassePlugin,
-  TriggerFactory,
 } from './types.js'
 
 export interface TasseOptions {
@@ -115,20 +108,20 @@ export function createTasse(options: TasseOptions): Tasse {
 export class Tasse {
   readonly events = new TasseEvents()
   private readonly followers = new RunLogFollowers(this.events)
-  readonly container: DependencyContainer
+  /** What the plugins provide: trigger factories, runners, sinks, the store, the logger. */
+  readonly extensions: ExtensionPoints
   readonly dataDir: string
   readonly tasksDir: string
   readonly logsDir: string
-  readonly store: RunStore
   readonly logger: TasseLogger
   /** This instance as a host of its store: its id, registration and heartbeats. */
   readonly membership: HostMembership
   /** Runs at once on this host. */
   readonly concurrency: number
+  readonly #extensions: Extensions
   private readonly catalog: Catalog
   private readonly scheduler: Scheduler
   private readonly executor: Executor
-  private readonly sinks: LogSink[]
   private readonly options: TasseOptions
   private rescanTimer: NodeJS.Timeout | null = null
   /** While the tasks folder cannot be listed: a quick retry, so that it is back promptly. */
@@ -139,6 +132,8 @@ export class Tasse {
   private lastProblem: string | null = null
   private storedStates: Map<string, TaskState> | null = null
   private started = false
+  /** True from `start()` having scheduled the tasks until `stop()`. */
+  private scheduling = false
   private stopping: Promise<void> | null = null
 
   constructor(options: TasseOptions) {
@@ -149,50 +144,45 @@ export class Tasse {
     const timezone = options.timezone ?? 'UTC'
     this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
 
-    const c = rootContainer.createChildContainer()
-    this.container = c
-    c.register(TOKENS.Logger, { useValue: options.logger ?? consoleLogger() })
-    const logger = c.resolve(TOKENS.Logger)
-    c.register(TOKENS.RunStore, { useValue: options.store ?? new MemoryRunStore() })
-    c.register(TOKENS.LogSink, {
-      useValue: fileLogSink({
-        logsDir: this.logsDir,
-        timezone,
-        logger,
-        ...options.logRotation,
-        ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
-      }),
-    })
-    for (const runner of plainRunners()) c.register(TOKENS.Runner, { useValue: runner })
-    for (const plugin of options.plugins ?? []) {
-      try {
-        plugin.register(c)
-      } catch (cause) {
-        throw new TasseError(
-          'plugin',
-          `plugin ${plugin.name} failed to register: ${(cause as Error).message}`,
-          { cause },
-        )
-      }
-    }
-    // An explicit store wins over one a plugin registered.
-    if (options.store) c.register(TOKENS.RunStore, { useValue: options.store })
-
-    this.logger = c.resolve(TOKENS.Logger)
-    this.store = c.resolve(TOKENS.RunStore)
-    this.sinks = resolveAll(c, TOKENS.LogSink)
-    const factories = new Map<string, TriggerFactory>()
-    for (const factory of resolveAll(c, TOKENS.TriggerFactory)) factories.set(factory.type, factory)
+    const extensions = new Extensions([
+      corePlugin,
+      {
+        name: '@tasse/core:file-log-sink',
+        register: (context) =>
+          context.addLogSink(() =>
+            fileLogSink({
+              logsDir: this.logsDir,
+              timezone,
+              logger: extensions.logger(),
+              ...options.logRotation,
+              ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
+            }),
+          ),
+      },
+      ...(options.plugins ?? []),
+      // What the options name explicitly wins over what a plugin set.
+      {
+        name: 'createTasse options',
+        register(context) {
+          if (options.logger) context.setLogger(options.logger)
+          if (options.store) context.setRunStore(options.store)
+        },
+      },
+    ])
+    this.#extensions = extensions
+    this.extensions = extensions
+    this.logger = extensions.logger()
+    const factories = extensions.triggerFactories()
     this.catalog = new Catalog(this.tasksDir, { factories, defaultTimezone: timezone })
     this.membership = new HostMembership({
-      store: this.store,
+      store: () => this.store,
       logger: this.logger,
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
     })
     this.executor = new Executor({
-      store: this.store,
-      sinks: this.sinks,
-      runners: resolveAll<Runner>(c, TOKENS.Runner),
+      store: () => this.store,
+      sinks: () => extensions.logSinks(),
+      runners: extensions.runners(),
       events: this.events,
       logger: this.logger,
       dataDir: this.dataDir,
@@ -236,6 +226,12 @@ export class Tasse {
     // After the first scan, so that a recovered run's task is known to close its log; before
     // the scheduler starts, so that no new run can start meanwhile.
     await this.recoverInterrupted()
+    // The schedule starts here, from what a previous host left: tasks a `rescan()` found before
+    // `start()` (`tasse run` never starts) touched neither the schedule nor its saved state.
+    for (const task of this.catalog.tasks())
+      this.scheduler.schedule(task, this.storedStates?.get(task.name))
+    if (!this.catalog.problem()) this.storedStates = null
+    this.scheduling = true
     this.scheduler.start()
     const rescanMs = this.options.rescanIntervalMs ?? 60_000
     this.rescanTimer = setInterval(this.rescanFromTimer, rescanMs)
@@ -256,6 +252,7 @@ export class Tasse {
    */
   stop(graceMs = this.options.shutdownGraceMs ?? 30_000): Promise<void> {
     this.stopping ??= (async () => {
+      this.scheduling = false
       this.scheduler.stop()
       this.watcher?.close()
       if (this.rescanTimer) clearInterval(this.rescanTimer)
@@ -263,15 +260,16 @@ export class Tasse {
       if (this.pruneTimer) clearInterval(this.pruneTimer)
       await this.executor.shutdown(graceMs)
       await this.stateWrites
-      for (const sink of this.sinks) await sink.close?.()
+      for (const sink of this.extensions.logSinks()) await sink.close?.()
       await this.membership.leave()
-      await this.store.close()
+      await this.#extensions.openedRunStore()?.close()
     })()
     return this.stopping
   }
 
   /**
-   * Reads the tasks folder again: new tasks are scheduled, changed ones rescheduled. When the
+   * Reads the tasks folder again: new tasks are scheduled, changed ones rescheduled (once
+   * started; before `start()` only the catalog is read, and nothing is written). When the
    * folder itself cannot be read, `problem` says why and nothing changes (see `problems()`).
    */
   rescan(): CatalogChanges {
@@ -279,7 +277,7 @@ export class Tasse {
     this.applyChanges(changes, this.storedStates ?? new Map())
     // The stored schedule states (paused, last fire time) are for the tasks found by the first
     // scan that could read the folder; a folder added later is a new task.
-    if (!changes.problem) this.storedStates = null
+    if (this.scheduling && !changes.problem) this.storedStates = null
     this.watcher?.sync(this.catalog.folders())
     this.watchForRecovery()
     return changes
@@ -449,6 +447,11 @@ export class Tasse {
     })
   }
 
+  /** The run store; opened when first used, not when the instance is made. */
+  get store(): RunStore {
+    return this.extensions.runStore()
+  }
+
   on: TasseEvents['on'] = (...args) => this.events.on(...args)
   off: TasseEvents['off'] = (...args) => this.events.off(...args)
 
@@ -495,25 +498,27 @@ export class Tasse {
       this.lastProblem = problem
     }
     for (const task of changes.removed) {
-      this.scheduler.unschedule(task.name)
+      if (this.scheduling) this.scheduler.unschedule(task.name)
       this.events.emit('task:removed', task)
       this.logger.info(`task "${task.name}" removed`)
     }
     for (const task of changes.added) {
-      this.scheduler.schedule(task, states.get(task.name))
+      if (this.scheduling) this.scheduler.schedule(task, states.get(task.name))
       this.events.emit('task:added', task)
       this.logger.info(
         `task "${task.name}" ${task.trigger ? `scheduled: ${task.trigger.describe()}` : 'added (runs when triggered)'}`,
       )
     }
     for (const task of changes.changed) {
-      const paused = this.scheduler.state(task.name)?.paused ?? false
-      this.scheduler.schedule(task, {
-        task: task.name,
-        lastFireTime: null,
-        nextFireTime: null,
-        paused,
-      })
+      if (this.scheduling) {
+        const paused = this.scheduler.state(task.name)?.paused ?? false
+        this.scheduler.schedule(task, {
+          task: task.name,
+          lastFireTime: null,
+          nextFireTime: null,
+          paused,
+        })
+      }
       this.events.emit('task:changed', task)
       this.logger.info(
         `task "${task.name}" changed${task.trigger ? `: ${task.trigger.describe()}` : ''}`,
@@ -565,7 +570,7 @@ export class Tasse {
       const task = this.catalog.get(run.task)
       if (local && run.startedAt !== null && task) {
         const ended: Run = { ...run, status: 'interrupted', error, endedAt: Date.now() }
-        for (const sink of this.sinks)
+        for (const sink of this.extensions.logSinks())
           await Promise.resolve()
             .then(() => sink.runEnded(ended, task))
             .catch((cause) => this.logger.error(`log sink ${sink.name} failed`, cause))
@@ -587,26 +592,5 @@ export class Tasse {
       return
     }
     await removeRunLogs(this.logsDir, pruned, this.logger)
-  }
-}
-
-function resolveAll<T>(
-  c: DependencyContainer,
-  token: symbol | import('tsyringe').InjectionToken<T>,
-): T[] {
-  return c.isRegistered(token, true) ? c.resolveAll<T>(token) : []
-}
-
-/** Messages to the console, each prefixed `[tasse]` (messages never carry it themselves). */
-export function consoleLogger(): TasseLogger {
-  const prefix = (message: string) => `[tasse] ${message}`
-  return {
-    info: (message) => console.log(prefix(message)),
-    warn: (message) => console.warn(prefix(message)),
-    error: (message, cause) =>
-      console.error(
-        prefix(message) +
-          (cause instanceof Error && !message.includes(cause.message) ? `: ${cause.message}` : ''),
-      ),
   }
 }

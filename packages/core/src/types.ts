@@ -2,8 +2,6 @@
  * Every contract of Tasse in one file: the task model, runs, and the four extension points
  * (Trigger, Runner, LogSink, RunStore). Plugins implement these; core depends on nothing else.
  */
-import type { DependencyContainer } from 'tsyringe'
-
 /**
  * An instant as whole microseconds since the Unix epoch.
  *
@@ -52,7 +50,7 @@ export interface TriggerContext {
   random: () => number
 }
 
-/** Registered under `TOKENS.TriggerFactory`, one per `trigger:` type. */
+/** Added by a plugin (`PluginContext.addTrigger`), one per `trigger:` type. */
 export interface TriggerFactory {
   /** The `trigger:` value it answers to, e.g. `interval`. Compared case-sensitively. */
   readonly type: string
@@ -236,7 +234,7 @@ export interface PrepareContext {
   signal: AbortSignal
 }
 
-/** Registered under `TOKENS.Runner`. The claiming runner with the highest priority runs a task. */
+/** Added by a plugin (`PluginContext.addRunner`). The claiming runner with the highest priority runs a task. */
 export interface Runner {
   readonly name: string
   /** Higher wins among runners that claim a task. Core's plain runners have 0. */
@@ -269,7 +267,7 @@ export interface OutputBatch {
 }
 
 /**
- * Registered under `TOKENS.LogSink`; every sink gets every event of every run. A returned
+ * Added by a plugin (`PluginContext.addLogSink`); every sink gets every event of every run. A returned
  * promise is backpressure: core stops reading the task's output until it settles.
  */
 export interface LogSink {
@@ -431,7 +429,8 @@ export type StoreChange =
 export type PrunedRun = Pick<Run, 'id' | 'task'>
 
 /**
- * Registered under `TOKENS.RunStore`. Asynchronous so that a store can live on a server.
+ * Set by a plugin (`PluginContext.setRunStore`). Asynchronous so that a store can live on a
+ * server.
  *
  * Besides history and the scheduler's state, the store is how hosts share one schedule: a fire
  * time is claimed by exactly one host (`claimFire`), admission is decided over every host's
@@ -557,13 +556,38 @@ export interface RunStore {
 // ---------------------------------------------------------------------------------------------
 // Plugins
 
-/** What a plugin package exports. `register` adds registrations under `TOKENS` only. */
-export interface TassePlugin {
-  readonly name: string
-  register(container: DependencyContainer): void
+/**
+ * What a plugin's `register` receives: the one way in for triggers, runners, log sinks, the run
+ * store and the logger. Tasse implements it on a tsyringe container of its own per instance.
+ */
+export interface PluginContext {
+  /**
+   * Adds the factory of one `trigger:` type. A type that another plugin already added is an
+   * error naming both plugins: a schedule never changes meaning by the order plugins load in.
+   */
+  addTrigger(factory: TriggerFactory): void
+  /** Adds a runner; among those that claim a task, the highest `priority` runs it. */
+  addRunner(runner: Runner): void
+  /** Adds a sink; a function is called once, when the sinks are first needed. */
+  addLogSink(sink: LogSink | (() => LogSink)): void
+  /**
+   * Sets the run store (the last one set wins). A function is called once, when the store is
+   * first needed, so that a command that never reads history never opens it.
+   */
+  setRunStore(store: RunStore | (() => RunStore)): void
+  /** Sets where Tasse writes about itself (the last one set wins). */
+  setLogger(logger: TasseLogger): void
 }
 
-/** Where Tasse writes about itself. */
+/** What a plugin package exports: a name, and what it adds to a Tasse instance. */
+export interface TassePlugin {
+  /** The package name, e.g. `@tasse/trigger-cron`: messages about the plugin use it. */
+  readonly name: string
+  readonly version?: string
+  register(context: PluginContext): void
+}
+
+/** Where Tasse writes about itself. Messages carry no `[tasse]` prefix; a logger adds its own. */
 export interface TasseLogger {
   info(message: string): void
   warn(message: string): void

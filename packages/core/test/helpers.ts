@@ -11,9 +11,9 @@ import {
   type TasseLogger,
   type TasseOptions,
   type TassePlugin,
-  TOKENS,
   type TriggerFactory,
 } from '@tasse/core'
+import { triggerPlugin } from '@tasse/core/plugin-kit'
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures')
 
@@ -32,10 +32,7 @@ export const everyTrigger: TriggerFactory = {
   },
 }
 
-export const everyPlugin: TassePlugin = {
-  name: 'test-every',
-  register: (c) => c.register(TOKENS.TriggerFactory, { useValue: everyTrigger }),
-}
+export const everyPlugin: TassePlugin = triggerPlugin({ name: 'test-every', factory: everyTrigger })
 
 /** A new data folder whose tasks/ holds copies of the named run fixtures. */
 export function tempData(...fixtures: string[]): string {

@@ -8,11 +8,9 @@ import {
   consoleLogger,
   createTasse,
   MemoryRunStore,
-  type RunStore,
   type Tasse,
   type TasseLogger,
   type TassePlugin,
-  TOKENS,
 } from '@tasse/core'
 import { createApp } from './app.js'
 import type { HostConfig } from './config.js'
@@ -41,14 +39,13 @@ export interface HostOptions {
    */
   logger?: TasseLogger
   /**
-   * What the instance keeps in the data folder's run store:
-   * - `host`: everything (the one `tasse serve` of a data folder);
-   * - `runs`: its runs, but never the scheduler's state (last and next fire time, paused),
-   *   which belongs to the host that may be serving the same folder (`tasse run`, `tasse list`);
-   * - `memory`: nothing; history lives in memory and the folder is only read (`tasse validate`).
+   * Where the instance keeps run history: `host`, the data folder's run store; `memory`, in
+   * memory only (the folder is only read). An instance writes the schedule's state (last and
+   * next fire time, paused) only once started, so `tasse run` beside a serving host leaves the
+   * host's schedule alone.
    * @default 'host'
    */
-  history?: 'host' | 'runs' | 'memory'
+  history?: 'host' | 'memory'
   /** The tasks folder, when not `<data>/tasks`. */
   tasksDir?: string
 }
@@ -66,7 +63,6 @@ export function createHostTasse(config: HostConfig, options: HostOptions = {}): 
     ...builtinPlugins(config.dataDir, config.store, { fileMode: config.fileMode }),
     ...(options.plugins ?? []),
   ]
-  if (history === 'runs') plugins.push(RUNS_ONLY_STORE)
   return createTasse({
     dataDir: config.dataDir,
     plugins,
@@ -83,31 +79,6 @@ export function createHostTasse(config: HostConfig, options: HostOptions = {}): 
     ...(options.logger ? { logger: options.logger } : {}),
     ...(history === 'memory' ? { store: new MemoryRunStore() } : {}),
   })
-}
-
-/**
- * Wraps the run store the other plugins registered so that task-state writes go nowhere. A
- * command discovering the tasks makes the scheduler compute a fresh state for each; written to
- * a store that a running host shares, it would unpause paused tasks and forget missed fires.
- */
-const RUNS_ONLY_STORE: TassePlugin = {
-  name: '@tasse/host:runs-only-store',
-  register(container) {
-    const store = container.resolve(TOKENS.RunStore)
-    const ignored: Partial<RunStore> = {
-      setTaskState: async () => {},
-      pruneRuns: async () => [],
-    }
-    // Every other call goes to the store itself (bound: stores keep private fields).
-    const runsOnly = new Proxy(store, {
-      get(target, key, receiver) {
-        if (key in ignored) return ignored[key as keyof RunStore]
-        const value = Reflect.get(target, key, receiver)
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    })
-    container.register(TOKENS.RunStore, { useValue: runsOnly })
-  },
 }
 
 /**

@@ -1,22 +1,12 @@
 /**
  * The composition root, built exactly as the host builds it: `createHostTasse` (what `tasse
  * serve` and `tasse run` use) and an embedder's `createTasse` with `builtinPlugins`, each on a
- * fresh data folder. Every token of `TOKENS` resolves to what the built-in plugins register.
+ * fresh data folder. Every extension point holds what the built-in plugins add.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  createTasse,
-  type LogSink,
-  pickRunner,
-  type Runner,
-  type RunStore,
-  type Tasse,
-  type TasseLogger,
-  TOKENS,
-  type TriggerFactory,
-} from '@tasse/core'
+import { createTasse, pickRunner, type Tasse, type TasseLogger } from '@tasse/core'
 import { makeTask } from '@tasse/core/testing'
 import { builtinPlugins, createHostTasse, readConfig, stateDir } from '@tasse/host'
 import { RUNNER_TAG } from '@tasse/runner-poetry'
@@ -40,7 +30,7 @@ const builds: [string, (dataDir: string) => Tasse][] = [
   ],
 ]
 
-describe.each(builds)('the container of %s', (_, build) => {
+describe.each(builds)('the extensions of %s', (_, build) => {
   let dataDir: string
   let tasse: Tasse
 
@@ -51,25 +41,20 @@ describe.each(builds)('the container of %s', (_, build) => {
 
   afterEach(async () => {
     try {
-      await tasse.store.close()
+      await tasse.stop(0)
     } finally {
       rmSync(dataDir, { recursive: true, force: true })
     }
   })
 
-  it('resolves every token of TOKENS', () => {
-    const c = tasse.container
-    // Every token is a symbol (Symbol.for('tasse.…')), typed by what it resolves to.
-    for (const [name, token] of Object.entries(TOKENS) as [string, symbol][]) {
-      expect(c.isRegistered(token, true), `TOKENS.${name} is registered`).toBe(true)
-      expect(c.resolveAll(token).length, `TOKENS.${name} resolves`).toBeGreaterThan(0)
-    }
+  it('opens no store and no file until the store is first used', () => {
+    expect(existsSync(stateDir(dataDir))).toBe(false)
   })
 
-  it('TriggerFactory: one factory per type, interval, cron, date and rrule, the plugins’ own', () => {
-    const factories = tasse.container.resolveAll<TriggerFactory>(TOKENS.TriggerFactory)
-    expect(factories.map((f) => f.type).sort()).toStrictEqual(['cron', 'date', 'interval', 'rrule'])
-    expect(new Set(factories)).toStrictEqual(
+  it('triggers: one factory per type, interval, cron, date and rrule, the plugins’ own', () => {
+    const factories = tasse.extensions.triggerFactories()
+    expect([...factories.keys()].sort()).toStrictEqual(['cron', 'date', 'interval', 'rrule'])
+    expect(new Set(factories.values())).toStrictEqual(
       new Set([
         intervalTriggerFactory,
         cronTriggerFactory,
@@ -79,8 +64,8 @@ describe.each(builds)('the container of %s', (_, build) => {
     )
   })
 
-  it('Runner: core’s plain runners and runner-poetry, which runs Python tasks', () => {
-    const runners = tasse.container.resolveAll<Runner>(TOKENS.Runner)
+  it('runners: core’s plain runners and runner-poetry, which runs Python tasks', () => {
+    const runners = tasse.extensions.runners()
     expect(runners.map((r) => r.name).sort()).toStrictEqual(
       ['executable', 'python', RUNNER_TAG, 'shell'].sort(),
     )
@@ -88,23 +73,23 @@ describe.each(builds)('the container of %s', (_, build) => {
     expect(pickRunner(runners, makeTask('backup', { entrypoint: 'task.sh' })).name).toBe('shell')
   })
 
-  it('LogSink: the file sink', () => {
-    const sinks = tasse.container.resolveAll<LogSink>(TOKENS.LogSink)
+  it('log sinks: the file sink', () => {
+    const sinks = tasse.extensions.logSinks()
     expect(sinks.map((s) => s.name)).toStrictEqual(['file'])
   })
 
-  it('RunStore: one SQLite store in <data>/.tasse/tasse.db, the one Tasse uses', async () => {
-    const store = tasse.container.resolve<RunStore>(TOKENS.RunStore)
+  it('run store: one SQLite store in <data>/.tasse/tasse.db, the one Tasse uses', async () => {
+    const store = tasse.extensions.runStore()
     expect(store).toBeInstanceOf(SqliteRunStore)
     expect(store.name).toBe('sqlite')
-    expect(tasse.container.resolve(TOKENS.RunStore), 'resolved twice').toBe(store)
+    expect(tasse.extensions.runStore(), 'asked for twice').toBe(store)
     expect(tasse.store).toBe(store)
     expect(existsSync(join(stateDir(dataDir), 'tasse.db'))).toBe(true)
     expect(await store.listRuns()).toStrictEqual({ runs: [], nextCursor: null })
   })
 
-  it('Logger: the logger given', () => {
-    expect(tasse.container.resolve(TOKENS.Logger)).toBe(quiet)
+  it('logger: the logger given', () => {
+    expect(tasse.extensions.logger()).toBe(quiet)
     expect(tasse.logger).toBe(quiet)
   })
 })

@@ -2,7 +2,7 @@
  * @tasse/runner-poetry: Python tasks in their own environment (Poetry, or venv + pip), built once
  * and reused, or with the plain interpreter.
  */
-import { type TassePlugin, TOKENS } from '@tasse/core'
+import type { TassePlugin } from '@tasse/core'
 import { type PoetryRunnerOptions, poetryRunner } from './poetry-runner.js'
 
 export { type PoetryRunnerOptions, poetryRunner, RUNNER_TAG } from './poetry-runner.js'
@@ -20,12 +20,10 @@ export { type PoetryRunnerOptions, poetryRunner, RUNNER_TAG } from './poetry-run
 export function poetryRunnerPlugin(options: PoetryRunnerOptions = {}): TassePlugin {
   return {
     name: '@tasse/runner-poetry',
-    register: (container) => container.register(TOKENS.Runner, { useValue: poetryRunner(options) }),
+    // Made at each registration: its defaults read TASSE_PYTHON and TASSE_POETRY then.
+    register: (context) => context.addRunner(poetryRunner(options)),
   }
 }
 
 /** The plugin with default options, as the host loads it. */
-export const plugin: TassePlugin = {
-  name: '@tasse/runner-poetry',
-  register: (container) => container.register(TOKENS.Runner, { useValue: poetryRunner() }),
-}
+export const plugin: TassePlugin = poetryRunnerPlugin()

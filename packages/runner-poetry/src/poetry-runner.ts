@@ -121,12 +121,12 @@ export interface PoetryRunnerOptions {
  * start the environment's own `bin/python`, never `poetry run`.
  *
  * @example
- * import { createTasse, TOKENS, type TassePlugin } from '@tasse/core'
+ * import { createTasse, type TassePlugin } from '@tasse/core'
  * import { poetryRunner } from '@tasse/runner-poetry'
  *
  * const python312: TassePlugin = {
  *   name: 'python-3.12',
- *   register: (c) => c.register(TOKENS.Runner, { useValue: poetryRunner({ python: 'python3.12' }) }),
+ *   register: (context) => context.addRunner(poetryRunner({ python: 'python3.12' })),
  * }
  * const tasse = createTasse({ dataDir: './data', plugins: [python312] })
  */

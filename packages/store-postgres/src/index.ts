@@ -28,8 +28,8 @@ export {
 export const PLUGIN_NAME = '@tasse/store-postgres'
 
 /**
- * The plugin that registers a PostgreSQL run store under `TOKENS.RunStore`, created when first
- * resolved (it connects on its first call); each container it registers into gets its own.
+ * The plugin that sets a PostgreSQL run store, created when first needed (it connects on its
+ * first call); each Tasse instance it is registered in gets its own.
  *
  * @example
  * createTasse({ dataDir: 'data', plugins: [postgresStorePlugin({ url: 'postgres://tasse@db/tasse' })] })

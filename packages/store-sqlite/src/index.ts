@@ -24,9 +24,9 @@ export {
 export const PLUGIN_NAME = '@tasse/store-sqlite'
 
 /**
- * The plugin that registers a SQLite run store under `TOKENS.RunStore`. The file is opened when
- * the store is first resolved (so commands that never touch history never open it); each
- * container it registers into gets its own store, shared by every resolve there.
+ * The plugin that sets a SQLite run store. The file is opened when the store is first used (so
+ * commands that never touch history never open it); each Tasse instance it is registered in gets
+ * its own store.
  *
  * @example
  * import { createTasse } from '@tasse/core'

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { type RunStore, TOKENS } from '@tasse/core'
+import { type RunStore, registerPlugins } from '@tasse/core'
 import { makeRun, testRunStore } from '@tasse/core/testing'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -405,43 +405,26 @@ describe('sqliteStorePlugin', () => {
   })
   afterEach(removeDir)
 
-  /** Just enough of a tsyringe container to watch what the plugin registers. */
-  function fakeContainer() {
-    const providers = new Map<unknown, { useFactory: (c: unknown) => RunStore }>()
-    const container = {
-      providers,
-      register(token: unknown, provider: { useFactory: (c: unknown) => RunStore }) {
-        providers.set(token, provider)
-        return container
-      },
-      resolve: (token: unknown) => providers.get(token)?.useFactory(container) as RunStore,
-    }
-    return container
-  }
-
-  it('registers a store under TOKENS.RunStore, opened on first resolve, then shared', async () => {
+  it('sets the store of the instance it registers in, opened on first use, then shared', async () => {
     const path = join(dir, '.tasse', 'tasse.db')
     const plugin = sqliteStorePlugin({ path })
     expect(plugin.name).toBe(PLUGIN_NAME)
 
-    const container = fakeContainer()
-    plugin.register(container as unknown as Parameters<typeof plugin.register>[0])
-    expect([...container.providers.keys()]).toStrictEqual([TOKENS.RunStore])
+    const extensions = registerPlugins([plugin])
+    expect(extensions.openedRunStore()).toBeUndefined()
     expect(existsSync(path)).toBe(false)
 
-    const store = container.resolve(TOKENS.RunStore)
+    const store = extensions.runStore()
     expect(store.name).toBe('sqlite')
     expect(existsSync(path)).toBe(true)
-    expect(container.resolve(TOKENS.RunStore)).toBe(store)
+    expect(extensions.runStore()).toBe(store)
+    expect(extensions.openedRunStore()).toBe(store)
     await store.close()
   })
 
-  it('gives each container its own store on the same file', async () => {
+  it('gives each instance its own store on the same file', async () => {
     const plugin = sqliteStorePlugin({ path: join(dir, 'tasse.db') })
-    const [one, two] = [fakeContainer(), fakeContainer()]
-    for (const c of [one, two])
-      plugin.register(c as unknown as Parameters<typeof plugin.register>[0])
-    const [a, b] = [one.resolve(TOKENS.RunStore), two.resolve(TOKENS.RunStore)]
+    const [a, b] = [registerPlugins([plugin]).runStore(), registerPlugins([plugin]).runStore()]
     expect(a).not.toBe(b)
     await a.close() // one Tasse instance stopping leaves the other's store open
     const run = makeRun()

@@ -1,7 +1,7 @@
-import { TasseConfigError } from '@tasse/core'
+import { registerPlugins, TasseConfigError } from '@tasse/core'
 import { chainIso, context, micros } from '@tasse/test-support'
 import { describe, expect, it } from 'vitest'
-import { cronTrigger } from './cron-trigger.js'
+import { cronTrigger, cronTriggerFactory } from './cron-trigger.js'
 import { plugin } from './index.js'
 
 const fires = (options: Record<string, unknown>, from: string, count: number, random = () => 0.5) =>
@@ -58,14 +58,11 @@ describe('cronTrigger: the options', () => {
     )
   })
 
-  it('registers its factory under TOKENS.TriggerFactory', () => {
-    const registrations: unknown[] = []
-    plugin.register({
-      register: (_token: unknown, provider: unknown) => registrations.push(provider),
-    } as never)
-    expect(registrations).toEqual([
-      { useValue: expect.objectContaining({ type: 'cron', create: cronTrigger }) },
-    ])
+  it('adds its factory for `trigger: cron` to the instance it registers in', () => {
+    expect(plugin.name).toBe('@tasse/trigger-cron')
+    const factories = registerPlugins([plugin]).triggerFactories()
+    expect(factories.get('cron')).toBe(cronTriggerFactory)
+    expect(cronTriggerFactory.create).toBe(cronTrigger)
   })
 })
 

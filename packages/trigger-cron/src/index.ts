@@ -1,7 +1,7 @@
 /**
  * @tasse/trigger-cron: APScheduler 3's cron trigger (`trigger: cron`) for Tasse.
  */
-import { type TassePlugin, TOKENS } from '@tasse/core'
+import { triggerPlugin } from '@tasse/core/plugin-kit'
 import { cronTriggerFactory } from './cron-trigger.js'
 
 export { CRON_FIELD_NAMES, type CronFieldName } from './cron-fields.js'
@@ -14,12 +14,7 @@ export {
   TRIGGER_TYPE,
 } from './cron-trigger.js'
 
-/** Registers the `cron` trigger factory. */
-export const plugin: TassePlugin = {
-  name: '@tasse/trigger-cron',
-  register(container) {
-    container.register(TOKENS.TriggerFactory, { useValue: cronTriggerFactory })
-  },
-}
+/** Adds the `cron` trigger factory. */
+export const plugin = triggerPlugin({ name: '@tasse/trigger-cron', factory: cronTriggerFactory })
 
 export default plugin

@@ -1,7 +1,7 @@
 /**
  * @tasse/trigger-date: APScheduler 3's date trigger (`trigger: date`, or no `trigger` at all).
  */
-import { type TassePlugin, TOKENS } from '@tasse/core'
+import { triggerPlugin } from '@tasse/core/plugin-kit'
 import { dateTriggerFactory } from './date-trigger.js'
 
 export {
@@ -12,12 +12,7 @@ export {
   TRIGGER_TYPE,
 } from './date-trigger.js'
 
-/** Registers the `date` trigger factory. */
-export const plugin: TassePlugin = {
-  name: '@tasse/trigger-date',
-  register(container) {
-    container.register(TOKENS.TriggerFactory, { useValue: dateTriggerFactory })
-  },
-}
+/** Adds the `date` trigger factory. */
+export const plugin = triggerPlugin({ name: '@tasse/trigger-date', factory: dateTriggerFactory })
 
 export default plugin

@@ -1,7 +1,7 @@
 /**
  * @tasse/trigger-interval: APScheduler 3's interval trigger (`trigger: interval`) for Tasse.
  */
-import { type TassePlugin, TOKENS } from '@tasse/core'
+import { triggerPlugin } from '@tasse/core/plugin-kit'
 import { intervalTriggerFactory } from './interval-trigger.js'
 
 export {
@@ -12,12 +12,10 @@ export {
   TRIGGER_TYPE,
 } from './interval-trigger.js'
 
-/** Registers the `interval` trigger factory. */
-export const plugin: TassePlugin = {
+/** Adds the `interval` trigger factory. */
+export const plugin = triggerPlugin({
   name: '@tasse/trigger-interval',
-  register(container) {
-    container.register(TOKENS.TriggerFactory, { useValue: intervalTriggerFactory })
-  },
-}
+  factory: intervalTriggerFactory,
+})
 
 export default plugin

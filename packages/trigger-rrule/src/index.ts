@@ -1,7 +1,7 @@
 /**
  * @tasse/trigger-rrule: RFC 5545 recurrence rules (`trigger: rrule`) for Tasse.
  */
-import { type TassePlugin, TOKENS } from '@tasse/core'
+import { triggerPlugin } from '@tasse/core/plugin-kit'
 import { rruleTriggerFactory } from './rrule-trigger.js'
 
 export { parseRecurrenceRule, type RecurrenceRule } from './recurrence-rule.js'
@@ -13,12 +13,7 @@ export {
   TRIGGER_TYPE,
 } from './rrule-trigger.js'
 
-/** Registers the `rrule` trigger factory. */
-export const plugin: TassePlugin = {
-  name: '@tasse/trigger-rrule',
-  register(container) {
-    container.register(TOKENS.TriggerFactory, { useValue: rruleTriggerFactory })
-  },
-}
+/** Adds the `rrule` trigger factory. */
+export const plugin = triggerPlugin({ name: '@tasse/trigger-rrule', factory: rruleTriggerFactory })
 
 export default plugin

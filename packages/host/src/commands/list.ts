@@ -76,7 +76,6 @@ async function fromFolder(values: CommandInput['values'], next: number): Promise
   requireDataDir(config.dataDir)
   const tasse = createHostTasse(config, {
     logger: { info: () => {}, warn: () => {}, error: () => {} },
-    history: 'runs',
   })
   try {
     tasse.rescan()

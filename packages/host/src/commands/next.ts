@@ -6,15 +6,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import {
-  createTasse,
   displayPath,
   type EpochMicros,
   instantOfDateTime,
   MICROS_PER_SECOND,
   parseDateTime,
   readSchedulerConfig,
+  registerPlugins,
   TasseConfigError,
-  TOKENS,
   type Trigger,
   type TriggerFactory,
   timeZone,
@@ -80,7 +79,7 @@ export const next: Command = {
     const config = readConfig(input.values)
     const count = readCount(input.values.count)
     const from = readFrom(input.values.from, config.timezone)
-    const factories = await triggerFactories(config)
+    const factories = registerPlugins(builtinPlugins(config.dataDir)).triggerFactories()
     const reports = input.positionals.map((path) =>
       nextFireTimes(path, { factories, defaultTimezone: config.timezone, from, count }),
     )
@@ -152,28 +151,6 @@ function loadTrigger(
   const scheduler = (raw as Record<string, unknown>).scheduler
   if (scheduler === undefined || scheduler === null) return null
   return readSchedulerConfig(scheduler, { file, ...options }).trigger
-}
-
-/** Every trigger factory the host registers (built-in plugins). */
-async function triggerFactories(
-  config: ReturnType<typeof readConfig>,
-): Promise<Map<string, TriggerFactory>> {
-  const tasse = createTasse({
-    dataDir: config.dataDir,
-    // Only the trigger plugins: nothing is stored or run.
-    plugins: builtinPlugins(config.dataDir).filter((plugin) => plugin.name.includes('trigger')),
-    timezone: config.timezone,
-    logger: { info: () => {}, warn: () => {}, error: () => {} },
-  })
-  try {
-    const factories = new Map<string, TriggerFactory>()
-    for (const factory of tasse.container.resolveAll(TOKENS.TriggerFactory)) {
-      factories.set(factory.type, factory)
-    }
-    return factories
-  } finally {
-    await tasse.stop(0)
-  }
 }
 
 function formatReport(report: NextReport): string {

@@ -49,7 +49,6 @@ export const run: Command = {
         time: false,
         write: (line, level) => quiet || level === 'info' || console.error(line),
       }),
-      history: 'runs',
     })
     const progress = new ProgressLine({ status: process.stderr })
     let runId: string | null = null

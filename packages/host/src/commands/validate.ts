@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { displayPath, pickRunner, TOKENS, taskBaseEnv } from '@tasse/core'
+import { displayPath, pickRunner, taskBaseEnv } from '@tasse/core'
 import { CliError, EXIT } from '../cli/exit-codes.js'
 import { helpTable } from '../cli/help-table.js'
 import { readConfig } from '../config.js'
@@ -85,9 +85,7 @@ export async function validateFolder(
   try {
     const { problem } = tasse.rescan()
     if (problem) throw new Error(problem)
-    const runners = tasse.container.isRegistered(TOKENS.Runner, true)
-      ? tasse.container.resolveAll(TOKENS.Runner)
-      : []
+    const runners = tasse.extensions.runners()
     const report: ValidationReport = { dir, valid: [], invalid: [] }
     const env = taskBaseEnv()
     for (const invalid of tasse.invalidTasks())
