@@ -1,47 +1,40 @@
 /**
- * The executor: turns requests into runs. It applies each task's overlap policy and the host's
- * concurrency limit, spawns the runner's command in the task's folder as the leader of its own
- * process group (no shell), streams its output line by line to every log sink with
- * backpressure, ends it on timeout or cancel, retries it, and records every state in the store.
+ * The executor: turns requests into runs. Each step is a module of its own; this class holds
+ * the runs in flight and calls them in order: parameters (`params.ts`) → admission
+ * (`admission.ts`) → a slot of the host's limit (`slots.ts`) → the runner's command → the child
+ * process (`child-process.ts`) → its output in batches (`line-batcher.ts`) → the sinks
+ * (`sink-fanout.ts`) → the store (`run-recorder.ts`); then retries, cancels, timeouts, shutdown.
  */
-import type { ChildProcess } from 'node:child_process'
-import type { Readable } from 'node:stream'
-import { StringDecoder } from 'node:string_decoder'
-import spawn from 'cross-spawn'
-import { TasseError } from './errors.js'
+import { type ActiveRun, activeRun, outcome } from './active-run.js'
+import { type AdmittedRun, admit } from './admission.js'
+import { startChild } from './child-process.js'
+import { formatDuration } from './duration.js'
 import type { TasseEvents } from './events.js'
+import { readLines } from './line-batcher.js'
 import { paramArgs, validateParams } from './params.js'
-import { processStartTime, signalGroup } from './process-group.js'
-import { newRunId } from './run-id.js'
-import { formatInstant } from './time/iso.js'
-import { timeZone } from './time/zone.js'
+import { pickRunner } from './plain-runners.js'
+import { retryDelay } from './retries.js'
+import { newRun, RunRecorder, type RunRequest } from './run-recorder.js'
+import { SinkFanout } from './sink-fanout.js'
+import { Slots, TaskLines } from './slots.js'
+import { runEnv } from './task-env.js'
+import { type TimeZone, timeZone } from './time/zone.js'
 import type {
-  EpochMicros,
   LogSink,
   OutputBatch,
+  Refusal,
   Run,
   Runner,
-  RunReason,
   RunStatus,
   RunStore,
   TaskDefinition,
   TasseLogger,
 } from './types.js'
 
-/** Output gathered before it is handed to the sinks without waiting for the next loop turn. */
-const BATCH_CHARS = 32 * 1024
-/** A longer line without a newline is delivered in pieces of this size. */
-const MAX_LINE_CHARS = 1024 * 1024
+export type { RunRequest } from './run-recorder.js'
 
-/** What asks for a run. */
-export interface RunRequest {
-  reason: RunReason
-  params?: Readonly<Record<string, string>>
-  /** The fire time it stands for (µs), for scheduled and catch-up runs. */
-  scheduledAt?: EpochMicros | null
-  attempt?: number
-  retryOf?: string | null
-}
+/** How long the output of a run whose process has exited may take to close. */
+const DRAIN_MS = 2000
 
 export interface ExecutorOptions {
   /** The run store, asked for when a run is first recorded. */
@@ -56,6 +49,8 @@ export interface ExecutorOptions {
   concurrency: number
   /** The environment every task starts from (the host's, without its own configuration). */
   baseEnv: Readonly<Record<string, string>>
+  /** Whether a task's schedule is paused (its fires are refused). @default never */
+  paused?: (task: string) => boolean
   /** Between SIGTERM and SIGKILL when a run is ended. @default 5000 */
   killGraceMs?: number
   /** Zone of TASSE_SCHEDULED_TIME. @default 'UTC' */
@@ -64,44 +59,28 @@ export interface ExecutorOptions {
   hostId?: () => string | null
 }
 
-/** Environment variables of the host that never reach a task. */
-export const HOST_ONLY_ENV =
-  /^(TASSE_.*|VIRTUAL_ENV|VIRTUAL_ENV_PROMPT|PYENV_VIRTUAL_ENV|POETRY_ACTIVE|PIPENV_ACTIVE|PYTHONHOME|npm_.*|NODE_OPTIONS)$/
-
-/** The host's environment without its own configuration and secrets, as tasks start from. */
-export function taskBaseEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const clean: Record<string, string> = {}
-  for (const [key, value] of Object.entries(env))
-    if (value !== undefined && !HOST_ONLY_ENV.test(key)) clean[key] = value
-  return clean
-}
-
-interface ActiveRun {
-  run: Run
-  task: TaskDefinition
-  child: ChildProcess | null
-  controller: AbortController
-  /** Set when core ends the run: the status it gets whatever the exit code. */
-  endAs: { status: RunStatus; error: string } | null
-  timers: NodeJS.Timeout[]
-  done: Promise<Run>
-  resolve: (run: Run) => void
-}
+/** A run as admission left it: recorded, and refused or on its way. */
+export type Submission = { run: Run; refusal: null } | { run: Run; refusal: Refusal }
 
 export class Executor {
+  /** Runs not final here, oldest first: running, waiting for a slot, or behind their task. */
   private readonly active = new Map<string, ActiveRun>()
-  /** Admitted runs waiting for a free slot of the concurrency limit, oldest first. */
-  private readonly waiting: ActiveRun[] = []
-  /** Runs waiting behind a running one of the same task (`overlap: queue`), per task. */
-  private readonly behind = new Map<string, ActiveRun[]>()
+  private readonly slots: Slots<ActiveRun>
+  private readonly behind = new TaskLines<ActiveRun>()
   private readonly retryTimers = new Set<NodeJS.Timeout>()
-  private running = 0
-  private writes: Promise<void> = Promise.resolve()
+  private readonly recorder: RunRecorder
+  private readonly fanout: SinkFanout
+  private readonly zone: TimeZone
   private accepting = true
 
-  constructor(private readonly options: ExecutorOptions) {}
+  constructor(private readonly options: ExecutorOptions) {
+    this.slots = new Slots(options.concurrency, (entry) => void this.start(entry))
+    this.recorder = new RunRecorder(options.store, options.events, options.logger)
+    this.fanout = new SinkFanout(options.sinks, options.events, options.logger)
+    this.zone = timeZone(options.timezone ?? 'UTC')
+  }
 
-  /** Runs of `task` that are running or waiting for a slot (not those queued behind them). */
+  /** Runs of `task` (of all tasks without one) not final here: running or waiting. */
   activeRuns(task?: string): Run[] {
     const runs: Run[] = []
     for (const entry of this.active.values())
@@ -111,62 +90,59 @@ export class Executor {
 
   /** How many runs are running, and how many wait (for a slot or behind their task). */
   counts(): { running: number; queued: number } {
-    return { running: this.running, queued: this.active.size - this.running }
+    return { running: this.slots.running, queued: this.active.size - this.slots.running }
   }
 
   /**
-   * Asks for a run of `task`. Returns the run as recorded: `queued` or `running`, or `skipped`
-   * when the overlap policy refused it (then `error` says why). Throws `InvalidParamError` for
-   * invalid parameters, recording nothing.
+   * Asks for a run of `task`: the run as recorded (`queued` or `running`), or `skipped` with
+   * the refusal when admission refused it. Throws `InvalidParamError` for invalid parameters,
+   * recording nothing.
    */
-  async submit(task: TaskDefinition, request: RunRequest): Promise<Run> {
-    const params = validateParams(task, request.params ?? {})
-    const run = this.newRun(task, request, params)
-    if (!this.accepting) return this.recordFinal(run, 'skipped', 'the host is shutting down')
-
-    const holding = [...this.active.values()].filter(
-      (a) => a.task.name === task.name && !this.isBehind(a),
-    )
-    if (holding.length >= task.job.maxInstances) {
-      const oldest = holding[0] as ActiveRun
-      const limit = `${task.job.maxInstances} run${task.job.maxInstances === 1 ? '' : 's'} at once`
-      switch (task.overlap) {
-        case 'queue': {
-          const queue = this.behind.get(task.name) ?? []
-          if (queue.length >= task.queueSize)
-            return this.recordFinal(
-              run,
-              'skipped',
-              `run ${oldest.run.id} is running and ${queue.length} run(s) already wait behind it (queue_size ${task.queueSize})`,
-            )
-          const entry = this.track(run, task)
-          queue.push(entry)
-          this.behind.set(task.name, queue)
-          await this.record(run)
-          return { ...run }
-        }
-        case 'replace': {
-          this.cancelEntry(oldest, 'cancelled', `replaced by run ${run.id}`)
-          break
-        }
-        default:
-          return this.recordFinal(
-            run,
-            'skipped',
-            `run ${oldest.run.id} is still running (overlap: ${task.overlap}, max_instances: ${limit})`,
-          )
-      }
+  async submit(task: TaskDefinition, request: RunRequest): Promise<Submission> {
+    const run = newRun(task, request, validateParams(task, request.params ?? {}), this.hostId())
+    // Admission and tracking happen in one turn of the event loop: no two requests of a task
+    // can both be admitted into its last slot.
+    const admission = admit(this.admittedRuns(task.name), task, {
+      scheduled: request.reason === 'schedule' || request.reason === 'catch-up',
+      paused: this.options.paused?.(task.name) ?? false,
+      accepting: this.accepting,
+    })
+    if (admission.kind === 'refuse') {
+      const { refusal } = admission
+      return { run: await this.recorder.final(run, 'skipped', refusal.message), refusal }
+    }
+    if (admission.kind === 'replace') {
+      const replaced = this.active.get(admission.runId) as ActiveRun
+      this.cancelEntry(replaced, 'cancelled', `replaced by run ${run.id}`)
     }
     const entry = this.track(run, task)
-    this.waiting.push(entry)
-    await this.record(run)
-    this.pump()
-    return { ...run }
+    if (admission.kind === 'queue') this.behind.push(task.name, entry)
+    else this.slots.add(entry)
+    // Started only once recorded: whoever hears `run:started` finds the run in the store.
+    await this.recorder.insert(run)
+    this.slots.pump()
+    return { run: { ...run }, refusal: null }
+  }
+
+  /** Records a fire that did not run (`missed`) with the reason, in history. */
+  recordNotRun(
+    task: TaskDefinition,
+    request: RunRequest,
+    status: RunStatus,
+    error: string,
+  ): Promise<Run> {
+    const run = newRun(task, request, { ...request.params }, this.hostId())
+    return this.recorder.final(run, status, error)
+  }
+
+  /** Tells the sinks that a run this host did not end here has ended (recovered after a crash). */
+  closeLog(run: Run, task: TaskDefinition): Promise<void> {
+    return this.fanout.ended(run, task)
   }
 
   /** Resolves once every state change so far is in the store. */
-  async flush(): Promise<void> {
-    await this.writes
+  flush(): Promise<void> {
+    return this.recorder.flush()
   }
 
   /** Waits for a run this executor holds to end; `undefined` if it holds no such run. */
@@ -195,187 +171,99 @@ export class Executor {
         this.cancelEntry(entry, 'interrupted', 'the host shut down before it started')
     const running = [...this.active.values()].map((entry) => entry.done)
     if (running.length) {
+      const seconds = Math.round(graceMs / 1000)
       this.options.logger.info(
-        `waiting up to ${Math.round(graceMs / 1000)}s for ${running.length} running task(s) to finish`,
+        `waiting up to ${seconds}s for ${running.length} running task(s) to finish`,
       )
-      const grace = new Promise<'timeout'>((resolve) => {
-        const timer = setTimeout(resolve, graceMs, 'timeout')
-        timer.unref()
-      })
+      const grace = new Promise<'timeout'>((resolve) =>
+        setTimeout(resolve, graceMs, 'timeout').unref(),
+      )
       if ((await Promise.race([Promise.all(running), grace])) === 'timeout') {
         for (const entry of [...this.active.values()])
           this.cancelEntry(
             entry,
             'interrupted',
-            `still running when the host shut down (grace ${Math.round(graceMs / 1000)}s)`,
+            `still running when the host shut down (grace ${seconds}s)`,
           )
         await Promise.all(running)
       }
     }
-    await this.writes
+    await this.recorder.flush()
   }
 
-  private newRun(task: TaskDefinition, request: RunRequest, params: Record<string, string>): Run {
-    return {
-      id: newRunId(),
-      task: task.name,
-      reason: request.reason,
-      params,
-      scheduledAt: request.scheduledAt ?? null,
-      queuedAt: Date.now(),
-      startedAt: null,
-      endedAt: null,
-      status: 'queued',
-      exitCode: null,
-      signal: null,
-      attempt: request.attempt ?? 1,
-      retryOf: request.retryOf ?? null,
-      error: null,
-      pid: null,
-      pidStartedAt: null,
-      hostId: this.options.hostId?.() ?? null,
-    }
+  private hostId(): string | null {
+    return this.options.hostId?.() ?? null
   }
 
-  /** Records a fire that did not run (`missed`, `skipped`) with the reason, in history. */
-  recordNotRun(
-    task: TaskDefinition,
-    request: RunRequest,
-    status: RunStatus,
-    error: string,
-  ): Promise<Run> {
-    return this.recordFinal(this.newRun(task, request, { ...request.params }), status, error)
+  /** The runs of `task` not final here, oldest first, as admission sees them. */
+  private admittedRuns(task: string): AdmittedRun[] {
+    const runs: AdmittedRun[] = []
+    for (const entry of this.active.values())
+      if (entry.task.name === task) runs.push({ id: entry.run.id, behind: this.isBehind(entry) })
+    return runs
   }
 
-  /** Records a run that never ran (skipped, missed) and announces it. */
-  private async recordFinal(run: Run, status: RunStatus, error: string): Promise<Run> {
-    Object.assign(run, { status, error, endedAt: Date.now() })
-    await this.record(run)
-    this.options.events.emit('run:ended', { ...run })
-    return { ...run }
+  private isBehind(entry: ActiveRun): boolean {
+    return this.behind.has(entry.task.name, entry)
   }
 
   private track(run: Run, task: TaskDefinition): ActiveRun {
-    let resolve!: (run: Run) => void
-    const done = new Promise<Run>((r) => {
-      resolve = r
-    })
-    const entry: ActiveRun = {
-      run,
-      task,
-      child: null,
-      controller: new AbortController(),
-      endAs: null,
-      timers: [],
-      done,
-      resolve,
-    }
+    const entry = activeRun(run, task)
     this.active.set(run.id, entry)
     return entry
   }
 
-  private isBehind(entry: ActiveRun): boolean {
-    return this.behind.get(entry.task.name)?.includes(entry) ?? false
-  }
-
-  private async record(run: Run): Promise<void> {
-    const snapshot = { ...run }
-    const write = this.writes.then(() => this.options.store().insertRun(snapshot))
-    this.writes = write.catch((cause) =>
-      this.options.logger.error(`could not record run ${run.id}`, cause),
-    )
-    if (run.status === 'queued' || run.status === 'running')
-      this.options.events.emit('run:queued', snapshot)
-    await write.catch(() => {})
-  }
-
-  private update(run: Run, patch: Partial<Run>): void {
-    Object.assign(run, patch)
-    const { id, task: _task, ...rest } = { ...run }
-    this.writes = this.writes
-      .then(() => this.options.store().updateRun(id, rest))
-      .catch((cause) => this.options.logger.error(`could not record run ${id}`, cause))
-  }
-
-  /** Starts waiting runs while the concurrency limit allows. */
-  private pump(): void {
-    while (this.running < this.options.concurrency && this.waiting.length > 0) {
-      const entry = this.waiting.shift() as ActiveRun
-      this.running++
-      void this.start(entry)
-    }
-  }
-
   private async start(entry: ActiveRun): Promise<void> {
     const { run, task } = entry
-    this.update(run, { status: 'running', startedAt: Date.now() })
+    this.recorder.update(run, { status: 'running', startedAt: Date.now() })
     this.options.events.emit('run:started', { ...run })
-    await this.toSinks((sink) => sink.runStarted(run, task))
+    await this.fanout.started(run, task)
+    const deliver = (stream: OutputBatch['stream'], lines: string[]) =>
+      this.fanout.output(run, task, { stream, time: Date.now(), lines })
     // A message of several lines (an install's last lines) stays one log line per line.
-    const tasseLine = (text: string) =>
-      void this.deliver(entry, { stream: 'tasse', time: Date.now(), lines: text.split('\n') })
+    const say = (text: string) => void deliver('tasse', text.split('\n'))
     try {
       const runner = pickRunner(this.options.runners, task)
-      const env = this.runEnv(task, run)
+      const env = runEnv(this.options.baseEnv, task, run, this.zone)
       const command = await runner.prepare(task, {
         dataDir: this.options.dataDir,
         env,
-        log: tasseLine,
+        log: say,
         signal: entry.controller.signal,
       })
-      if (entry.endAs) return this.finish(entry, null, null)
+      if (entry.endedBy) return this.finish(entry, null, null)
       const args = [...command.args, ...paramArgs(task, run.params)]
-      const child = spawn(command.command, args, {
-        cwd: task.dir,
-        env: { ...env, ...command.env },
-        detached: true, // its own process group, so timeouts and cancels reach grandchildren
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      entry.child = child
-      const spawned = await new Promise<Error | null>((resolve) => {
-        child.once('spawn', () => resolve(null))
-        child.once('error', resolve)
-      })
-      if (spawned)
-        throw new Error(`could not start ${command.command}: ${spawned.message}`, {
-          cause: spawned,
-        })
-      const pid = child.pid as number
-      this.update(run, { pid, pidStartedAt: processStartTime(pid) })
-      if (task.timeoutMs !== null)
-        entry.timers.push(
-          setTimeout(
-            () =>
-              this.cancelEntry(
-                entry,
-                'timed_out',
-                `ran longer than its timeout of ${formatDuration(task.timeoutMs as number)}`,
-              ),
-            task.timeoutMs,
-          ),
-        )
-      const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-        child.once('exit', (code, signal) => resolve([code, signal])),
+      const child = await startChild(
+        { command: command.command, args },
+        { cwd: task.dir, env: { ...env, ...command.env } },
       )
+      entry.child = child
+      this.recorder.update(run, { pid: child.pid, pidStartedAt: child.startTime })
+      // Cancelled while it started: end it now that there is a process to end.
+      if (entry.endedBy) child.terminate(this.options.killGraceMs ?? 5000)
+      else if (task.timeoutMs !== null) {
+        const limit = `ran longer than its timeout of ${formatDuration(task.timeoutMs)}`
+        entry.timeout = setTimeout(
+          () => this.cancelEntry(entry, 'timed_out', limit),
+          task.timeoutMs,
+        )
+      }
       const outputs = Promise.all([
-        this.pipeLines(entry, child.stdout as Readable, 'stdout'),
-        this.pipeLines(entry, child.stderr as Readable, 'stderr'),
+        readLines(child.stdout, (lines) => deliver('stdout', lines)),
+        readLines(child.stderr, (lines) => deliver('stderr', lines)),
       ])
-      const [code, signal] = await exited
+      const { code, signal } = await child.exited
       // A grandchild that keeps the pipes open must not hold the run: give them a moment.
       const drained = await Promise.race([
         outputs.then(() => true),
-        new Promise<false>((resolve) => setTimeout(resolve, 2000, false)),
+        new Promise<false>((resolve) => setTimeout(resolve, DRAIN_MS, false)),
       ])
-      if (!drained) {
-        child.stdout?.destroy()
-        child.stderr?.destroy()
-      }
+      if (!drained) child.closeOutput()
       await this.finish(entry, code, signal)
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : String(cause)
-      tasseLine(message)
-      if (!entry.endAs) entry.endAs = { status: 'failed', error: message }
+      say(message)
+      entry.endedBy ??= { status: 'failed', error: message }
       await this.finish(entry, null, null)
     }
   }
@@ -386,205 +274,47 @@ export class Executor {
     signal: NodeJS.Signals | null,
   ): Promise<void> {
     const { run, task } = entry
-    for (const timer of entry.timers) clearTimeout(timer)
-    const status: RunStatus = entry.endAs?.status ?? (exitCode === 0 ? 'succeeded' : 'failed')
-    const error =
-      entry.endAs?.error ??
-      (status === 'failed'
-        ? signal
-          ? `ended by signal ${signal}`
-          : `exited with code ${exitCode}`
-        : null)
-    this.update(run, { status, exitCode, signal, error, endedAt: Date.now() })
-    await this.toSinks((sink) => sink.runEnded(run, task))
+    if (entry.timeout) clearTimeout(entry.timeout)
+    const { status, error } = outcome(entry.endedBy, exitCode, signal)
+    this.recorder.update(run, { status, exitCode, signal, error, endedAt: Date.now() })
+    await this.fanout.ended(run, task)
     this.active.delete(run.id)
-    this.running--
+    this.slots.release()
     this.options.events.emit('run:ended', { ...run })
     entry.resolve({ ...run })
-    this.release(task.name)
+    // The first run waiting behind this one gets its place in line.
+    const next = this.behind.shift(task.name)
+    if (next) this.slots.add(next)
     this.maybeRetry(entry)
-    this.pump()
+    this.slots.pump()
   }
 
-  /** After a run of `task` ends, the first one queued behind it (if any) gets its place. */
-  private release(taskName: string): void {
-    const queue = this.behind.get(taskName)
-    if (!queue?.length) return
-    const next = queue.shift() as ActiveRun
-    if (!queue.length) this.behind.delete(taskName)
-    this.waiting.push(next)
-  }
-
-  private maybeRetry(entry: ActiveRun): void {
-    const { run, task } = entry
-    const retries = task.retries
-    if (!retries || !this.accepting) return
-    if (run.status !== 'failed' && run.status !== 'timed_out') return
-    if (run.attempt > retries.max) return
-    const delay = retries.delayMs * retries.backoff ** (run.attempt - 1)
+  private maybeRetry({ run, task }: ActiveRun): void {
+    const delay = this.accepting ? retryDelay(task.retries, run) : null
+    if (delay === null) return
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer)
-      this.submit(task, {
-        reason: 'retry',
-        params: run.params,
-        scheduledAt: run.scheduledAt,
-        attempt: run.attempt + 1,
-        retryOf: run.retryOf ?? run.id,
-      }).catch((cause) => this.options.logger.error(`could not retry run ${run.id}`, cause))
+      const retryOf = run.retryOf ?? run.id
+      const request = { reason: 'retry' as const, params: run.params, attempt: run.attempt + 1 }
+      this.submit(task, { ...request, scheduledAt: run.scheduledAt, retryOf }).catch((cause) =>
+        this.options.logger.error(`could not retry run ${run.id}`, cause),
+      )
     }, delay)
     this.retryTimers.add(timer)
   }
 
   private cancelEntry(entry: ActiveRun, status: RunStatus, error: string): void {
-    if (entry.endAs) return
-    entry.endAs = { status, error }
+    if (entry.endedBy) return
+    entry.endedBy = { status, error }
     entry.controller.abort()
-    const queue = this.behind.get(entry.task.name)
-    const waitingAt = this.waiting.indexOf(entry)
-    if (waitingAt >= 0 || queue?.includes(entry)) {
-      if (waitingAt >= 0) this.waiting.splice(waitingAt, 1)
-      if (queue) queue.splice(queue.indexOf(entry), 1)
+    if (this.slots.withdraw(entry) || this.behind.remove(entry.task.name, entry)) {
       this.active.delete(entry.run.id)
-      this.update(entry.run, { status, error, endedAt: Date.now() })
+      this.recorder.update(entry.run, { status, error, endedAt: Date.now() })
       this.options.events.emit('run:ended', { ...entry.run })
       entry.resolve({ ...entry.run })
       return
     }
-    const pid = entry.child?.pid
-    if (pid === undefined) return // preparing: start() sees endAs once prepare returns
-    signalGroup(pid, 'SIGTERM')
-    const kill = setTimeout(() => signalGroup(pid, 'SIGKILL'), this.options.killGraceMs ?? 5000)
-    kill.unref()
-    entry.timers.push(kill)
+    // Still preparing, or spawning: `start()` ends it once there is a process (or none).
+    entry.child?.terminate(this.options.killGraceMs ?? 5000)
   }
-
-  /**
-   * Reads `stream` as lines (a last line without newline included) into the sinks. What arrives
-   * within one turn of the event loop is delivered as one batch: a task that writes line by line
-   * (Python with PYTHONUNBUFFERED, `echo` in a loop) would otherwise cost the sinks a write and
-   * a pause per line.
-   */
-  private pipeLines(entry: ActiveRun, stream: Readable, name: 'stdout' | 'stderr'): Promise<void> {
-    return new Promise((resolve) => {
-      const decoder = new StringDecoder('utf8')
-      let text = '' // read, not yet delivered
-      let scheduled = false
-      let closed = false
-      const flush = () => {
-        scheduled = false
-        const lines = text.split('\n')
-        text = closed ? '' : (lines.pop() as string)
-        if (closed && lines[lines.length - 1] === '') lines.pop()
-        if (text.length > MAX_LINE_CHARS) {
-          lines.push(text) // a line this long is cut, so that memory stays bounded
-          text = ''
-        }
-        if (lines.length) {
-          const pending = this.deliver(entry, { stream: name, time: Date.now(), lines })
-          if (pending && !closed) {
-            stream.pause()
-            void pending.then(() => stream.resume())
-          }
-        }
-        if (closed) resolve()
-      }
-      stream.on('data', (chunk: Buffer) => {
-        text += decoder.write(chunk)
-        if (text.length >= BATCH_CHARS) flush()
-        else if (!scheduled) {
-          scheduled = true
-          setImmediate(flush)
-        }
-      })
-      stream.once('close', () => {
-        text += decoder.end()
-        closed = true
-        flush()
-      })
-    })
-  }
-
-  /** Hands a batch to every sink and listener; a promise when a sink asks to wait. */
-  private deliver(entry: ActiveRun, batch: OutputBatch): Promise<void> | undefined {
-    this.options.events.emit('run:output', entry.run, batch)
-    let pending: Promise<unknown>[] | undefined
-    for (const sink of this.options.sinks()) {
-      try {
-        const result = sink.output(entry.run, entry.task, batch)
-        if (result) {
-          pending ??= []
-          pending.push(result.catch((cause) => this.sinkFailed(sink, cause)))
-        }
-      } catch (cause) {
-        this.sinkFailed(sink, cause)
-      }
-    }
-    return pending && Promise.all(pending).then(() => {})
-  }
-
-  private async toSinks(call: (sink: LogSink) => void | Promise<void>): Promise<void> {
-    await Promise.all(
-      this.options.sinks().map(async (sink) => {
-        try {
-          await call(sink)
-        } catch (cause) {
-          this.sinkFailed(sink, cause)
-        }
-      }),
-    )
-  }
-
-  private sinkFailed(sink: LogSink, cause: unknown): void {
-    this.options.logger.error(`log sink ${sink.name} failed`, cause)
-  }
-
-  private runEnv(task: TaskDefinition, run: Run): Record<string, string> {
-    const env: Record<string, string> = {
-      ...this.options.baseEnv,
-      ...task.env,
-      TASSE_TASK: task.name,
-      TASSE_RUN_ID: run.id,
-      TASSE_REASON: run.reason,
-      TASSE_ATTEMPT: String(run.attempt),
-      TASSE_SCHEDULED_TIME:
-        run.scheduledAt === null
-          ? ''
-          : formatInstant(run.scheduledAt, timeZone(this.options.timezone ?? 'UTC')),
-    }
-    for (const [name, value] of Object.entries(run.params))
-      env[`TASSE_PARAM_${name.toUpperCase()}`] = value
-    return env
-  }
-}
-
-/** The claiming runner of highest priority (the last registered among equals). */
-export function pickRunner(runners: readonly Runner[], task: TaskDefinition): Runner {
-  let chosen: Runner | undefined
-  for (const runner of runners)
-    if (runner.claims(task) && (!chosen || runner.priority >= chosen.priority)) chosen = runner
-  if (!chosen)
-    throw new TasseError(
-      'no_runner',
-      `task "${task.name}": no runner can run ${task.entrypoint} (runners: ${runners.map((r) => r.name).join(', ') || 'none'}); use a .py or .sh file, or an executable`,
-    )
-  return chosen
-}
-
-/** `1h 30m`, `90s`, `250ms`: a duration as people write them. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`
-  const parts: string[] = []
-  let rest = Math.round(ms / 1000)
-  for (const [unit, size] of [
-    ['d', 86_400],
-    ['h', 3600],
-    ['m', 60],
-  ] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`)
-      rest %= size
-    }
-  }
-  if (rest || !parts.length) parts.push(`${rest}s`)
-  return parts.join(' ')
 }

@@ -3,6 +3,7 @@
  */
 export { Catalog, type CatalogChanges, type CatalogEntry } from './catalog.js'
 export { LocalChangeFeed, runChange } from './change-feed.js'
+export { formatDuration, readDuration } from './duration.js'
 export {
   BadCursorError,
   HostConflictError,
@@ -15,12 +16,6 @@ export {
   type TasseErrorOptions,
 } from './errors.js'
 export { type TasseEventMap, type TasseEventName, TasseEvents } from './events.js'
-export {
-  formatDuration,
-  HOST_ONLY_ENV,
-  pickRunner,
-  taskBaseEnv,
-} from './executor.js'
 export { type ExtensionPoints, Extensions, registerPlugins } from './extensions.js'
 export { type FileLogSinkOptions, fileLogSink, runLogPath } from './file-log-sink.js'
 export { DEFAULT_FILE_MODE, directoryMode } from './file-modes.js'
@@ -28,7 +23,7 @@ export { lazyRunStore } from './lazy-run-store.js'
 export { consoleLogger } from './logger.js'
 export { MemoryRunStore, type MemoryRunStoreOptions } from './memory-store.js'
 export { validateParams } from './params.js'
-export { type PlainRunnerOptions, plainRunners } from './plain-runners.js'
+export { type PlainRunnerOptions, pickRunner, plainRunners } from './plain-runners.js'
 export { redactUrl } from './redact-url.js'
 export { newRunId } from './run-id.js'
 export { openRunLog, type RunLogReader } from './run-log.js'
@@ -77,23 +72,22 @@ export { DEFAULT_JOB_OPTIONS, readJobOptions, readSchedulerConfig } from './sche
 export { checkMigrationOrder, NewerSchemaError } from './store-migrations.js'
 export { runStorePlugin } from './store-plugin.js'
 export { checkTaskFile, type TaskFileCheck } from './task-files.js'
+export { HOST_ONLY_ENV, taskBaseEnv } from './task-env.js'
 export {
   DEFAULT_ENTRYPOINTS,
   displayPath,
   isValidTaskName,
   type LoadTaskOptions,
   loadTask,
-  readDuration,
   TASK_NAME_PATTERN,
 } from './task-loader.js'
+export { createTasse, Tasse } from './tasse.js'
 export {
-  createTasse,
   DEFAULT_CONCURRENCY,
   DEFAULT_RETENTION,
   type TaskInfo,
-  Tasse,
   type TasseOptions,
-} from './tasse.js'
+} from './tasse-options.js'
 export * from './time/index.js'
 export * from './types.js'
 export { show, suggest, unknownKeyProblem } from './wording.js'

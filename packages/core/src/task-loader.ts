@@ -5,6 +5,7 @@
  */
 import { basename, isAbsolute, join, normalize, relative, sep } from 'node:path'
 import { parseDocument } from 'yaml'
+import { readDuration } from './duration.js'
 import { TasseConfigError } from './errors.js'
 import { paramPattern } from './param-pattern.js'
 import { DEFAULT_JOB_OPTIONS, readMaxInstances, readSchedulerConfig } from './scheduler-config.js'
@@ -141,33 +142,6 @@ export function loadTask(dir: string, options: LoadTaskOptions): TaskDefinition 
     retries: readRetries(raw.retries, at('retries')),
     raw,
   }
-}
-
-/**
- * Parses `90s`, `15m`, `2h`, `1d`, `500ms`, combinations such as `1h30m`, or a bare number of
- * seconds, into milliseconds.
- */
-export function readDuration(value: unknown, at: ConfigLocation): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0)
-    return Math.round(value * 1000)
-  if (typeof value === 'string') {
-    const text = value.trim()
-    const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-    const part = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/gy
-    let total = 0
-    let end = 0
-    for (let match = part.exec(text); match; match = part.exec(text)) {
-      total += Number(match[1]) * (units[match[2] as string] as number)
-      end = part.lastIndex
-      while (text[end] === ' ') end++
-      part.lastIndex = end
-    }
-    if (end === text.length && end > 0 && total > 0) return Math.round(total)
-  }
-  throw new TasseConfigError(
-    at,
-    `must be a duration such as "90s", "15m", "2h" or "1h30m" (or a number of seconds), got ${show(value)}`,
-  )
 }
 
 function readYamlMapping(text: string, file: string): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { InvalidParamError, type Tasse } from '@tasse/core'
+import { InvalidParamError, RunRefusedError, type Tasse } from '@tasse/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { alive, removeData, startTasse, tempData, waitFor } from './helpers.js'
 
@@ -159,7 +159,10 @@ describe('run control', () => {
     data = tempData('slow')
     tasse = await startTasse(data, { env: { ...process.env, SLOW_SECONDS: '1' } })
     const first = await tasse.trigger('slow')
-    const second = await tasse.trigger('slow')
+    const refused = await tasse.trigger('slow').catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(RunRefusedError)
+    const { refusal, run: second } = refused as RunRefusedError
+    expect(refusal).toMatchObject({ code: 'overlap', blockingRunId: first.id })
     expect(second).toMatchObject({ status: 'skipped' })
     expect(second.error).toContain(`run ${first.id} is still running`)
     expect((await tasse.waitForRun(first.id)).status).toBe('succeeded')

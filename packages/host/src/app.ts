@@ -141,7 +141,6 @@ export function createApp(options: AppOptions): Hono {
     try {
       const run = await tasse.trigger(name)
       c.header('X-Tasse-Run-Id', run.id)
-      if (run.status === 'skipped') return c.json({ status: 'skipped', reason: run.error }, 409)
       return c.json({ status: 'ok' })
     } catch (cause) {
       if (cause instanceof TaskNotFoundError) return c.json({ status: 'not found' }, 404)

@@ -72,6 +72,36 @@ describe('the original routes on a real port', () => {
     expect(await response.json()).toEqual({ status: 'not found' })
   })
 
+  it('twenty simultaneous GET /trigger of a 2 s task with overlap: skip: one 200, nineteen 409 naming the run in the way', async () => {
+    // Regression (issue #13): the 409 used to be guessed back from activeRuns() after the fact,
+    // which could answer 503 once the blocking run had ended; the refusal now carries its run.
+    mkdirSync(join(data, 'tasks', 'two-seconds'))
+    writeFileSync(join(data, 'tasks', 'two-seconds', 'task.sh'), 'sleep 2\n')
+    writeFileSync(join(data, 'tasks', 'two-seconds', 'task.yaml'), 'overlap: skip\n')
+    await fetch(`${host.url}/rescan`)
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => fetch(`${host.url}/trigger/two-seconds`)),
+    )
+    const ok = responses.filter((response) => response.status === 200)
+    const refused = responses.filter((response) => response.status === 409)
+    expect([ok.length, refused.length]).toEqual([1, 19])
+    const running = ok[0]?.headers.get('x-tasse-run-id') as string
+    for (const response of refused) {
+      const body = (await response.json()) as { status: string; reason: string }
+      expect(body.status).toBe('skipped')
+      expect(body.reason).toBe(
+        `run ${running} is still running (overlap: skip, max_instances: 1 run at once)`,
+      )
+      const skipped = await host.tasse.getRun(response.headers.get('x-tasse-run-id') as string)
+      expect(skipped).toMatchObject({ task: 'two-seconds', status: 'skipped' })
+    }
+    // The versioned API says the same with the blocking run's id as a field.
+    const api = await fetch(`${host.url}/api/v1/tasks/two-seconds/runs`, { method: 'POST' })
+    expect(api.status).toBe(409)
+    expect(await api.json()).toMatchObject({ error: { code: 'overlap', blockingRunId: running } })
+    expect((await host.tasse.waitForRun(running)).status).toBe('succeeded')
+  })
+
   it('GET /rescan picks up a new task folder', async () => {
     mkdirSync(join(data, 'tasks', 'late'))
     writeFileSync(join(data, 'tasks', 'late', 'task.sh'), 'echo late\n')

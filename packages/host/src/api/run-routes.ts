@@ -1,7 +1,7 @@
 /**
  * `/api/v1/tasks/{name}/runs` and `/api/v1/runs…`: trigger, list, detail, cancel and logs.
- * Each route calls `Tasse`; what a refusal means is core's (`RunRefusedError`, a `skipped`
- * run), the routes only give it a status code.
+ * Each route calls `Tasse`; what a refusal means is core's (`RunRefusedError` with the refusal
+ * and the `skipped` run), and `onError` gives it a status by its code.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Run, RunLogReader, Tasse, TasseLogger } from '@tasse/core'
@@ -105,8 +105,8 @@ export function runRoutes(app: OpenAPIHono, tasse: Tasse, logger: TasseLogger): 
   app.openapi(triggerRun, async (c) => {
     const { name } = c.req.valid('param')
     const body = c.req.valid('json') as z.infer<typeof TriggerBody> | undefined
+    // A refusal is core's RunRefusedError, answered by its code alone (`http-errors.ts`).
     const run = await tasse.trigger(name, { params: body?.params ?? {} })
-    if (run.status === 'skipped') throw refusal(tasse, run)
     c.header('Location', `/api/v1/runs/${run.id}`)
     return c.json(runView(run), 202)
   })
@@ -203,16 +203,4 @@ async function requireRun(tasse: Tasse, id: string): Promise<Run> {
       `no run with id "${id}" (GET /api/v1/runs lists them; old runs are pruned)`,
     )
   return run
-}
-
-/**
- * Why a trigger came back `skipped`: the overlap policy (409, naming the run in the way), or a
- * host that is shutting down (503).
- */
-function refusal(tasse: Tasse, run: Run): ApiError {
-  const active = tasse.activeRuns(run.task)
-  const blocking = active.find((other) => other.status === 'running') ?? active[0]
-  const message = `task "${run.task}" was not run: ${run.error ?? 'refused'}`
-  if (!blocking) return new ApiError(503, 'unavailable', message, { runId: run.id })
-  return new ApiError(409, 'overlap', message, { runId: run.id, blockingRunId: blocking.id })
 }

@@ -1,0 +1,84 @@
+/**
+ * Admission: whether a new run of a task starts, waits behind a running one, replaces it, or is
+ * refused. A pure decision over data: the task's policy, the runs of the task that are not final
+ * (oldest first) and the request. The executor applies it to the runs it holds; a store shared
+ * by several hosts can take the same decision inside its own transaction over the runs it has
+ * recorded, since nothing here reads executor state.
+ */
+import type { Refusal, TaskDefinition } from './types.js'
+
+/** A run of the task that is not final, as admission sees it. */
+export interface AdmittedRun {
+  id: string
+  /** Waiting behind another run of the task (`overlap: queue`) rather than holding a slot. */
+  behind: boolean
+}
+
+export interface AdmissionRequest {
+  /** A fire of the schedule (scheduled or catch-up), rather than a trigger or a retry. */
+  scheduled: boolean
+  /** The task's schedule is paused (its fires are refused; triggers still run it). */
+  paused: boolean
+  /** False once the host is shutting down. */
+  accepting: boolean
+}
+
+export type Admission =
+  /** Takes one of the task's `max_instances` slots (and then waits for the host's limit). */
+  | { kind: 'start' }
+  /** Waits behind the task's running runs (`overlap: queue`). */
+  | { kind: 'queue' }
+  /** Cancels `runId`, the oldest run holding a slot, and starts (`overlap: replace`). */
+  | { kind: 'replace'; runId: string }
+  /** Not run: recorded as `skipped` with the refusal's message. */
+  | { kind: 'refuse'; refusal: Refusal }
+
+/** The policy admission reads from a task. */
+export type AdmissionPolicy = Pick<TaskDefinition, 'overlap' | 'queueSize'> & {
+  job: Pick<TaskDefinition['job'], 'maxInstances'>
+}
+
+/**
+ * Decides what happens to a new run of a task.
+ *
+ * @example
+ * admit([{ id: '01m8g4dva07sk09q', behind: false }], task, { scheduled: true, paused: false, accepting: true })
+ * // overlap: skip → { kind: 'refuse', refusal: { code: 'overlap', blockingRunId: '01m8g4dva07sk09q', … } }
+ */
+export function admit(
+  active: readonly AdmittedRun[],
+  task: AdmissionPolicy,
+  request: AdmissionRequest,
+): Admission {
+  if (!request.accepting)
+    return refuse({ code: 'shutting_down', message: 'the host is shutting down' })
+  if (request.scheduled && request.paused)
+    return refuse({ code: 'paused', message: 'its schedule is paused (triggers still run it)' })
+  const holding = active.filter((run) => !run.behind)
+  const max = task.job.maxInstances
+  const oldest = holding[0]
+  if (oldest === undefined || holding.length < max) return { kind: 'start' }
+  switch (task.overlap) {
+    case 'queue': {
+      const waiting = active.length - holding.length
+      if (waiting < task.queueSize) return { kind: 'queue' }
+      return refuse({
+        code: 'queue_full',
+        message: `run ${oldest.id} is running and ${waiting} run(s) already wait behind it (queue_size ${task.queueSize})`,
+        blockingRunId: oldest.id,
+      })
+    }
+    case 'replace':
+      return { kind: 'replace', runId: oldest.id }
+    default:
+      return refuse({
+        code: 'overlap',
+        message: `run ${oldest.id} is still running (overlap: ${task.overlap}, max_instances: ${max} run${max === 1 ? '' : 's'} at once)`,
+        blockingRunId: oldest.id,
+      })
+  }
+}
+
+function refuse(refusal: Refusal): Admission {
+  return { kind: 'refuse', refusal }
+}

@@ -1,0 +1,122 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  groupAlive,
+  killOrphanedGroup,
+  processStartTime,
+  signalGroup,
+  startChild,
+} from './child-process.js'
+
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' }
+let dir = ''
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true })
+  dir = ''
+})
+
+const text = (stream: NodeJS.ReadableStream) =>
+  new Promise<string>((resolve) => {
+    let out = ''
+    stream.on('data', (chunk) => {
+      out += chunk
+    })
+    stream.on('close', () => resolve(out))
+  })
+
+/** Polls `check` for up to 20 s (a loaded machine is slow to reap). */
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+describe('startChild', () => {
+  it('runs a command without a shell, in its folder, with exactly the environment given', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tasse-child-'))
+    const child = await startChild(
+      {
+        command: 'bash',
+        args: ['-c', 'pwd; echo "[$ONLY] [$HOME] [$1]"; echo oops >&2; exit 3', '-', '$(touch x)'],
+      },
+      { cwd: dir, env: { ...env, ONLY: 'given' } },
+    )
+    const [stdout, stderr] = [text(child.stdout), text(child.stderr)]
+    expect(await child.exited).toEqual({ code: 3, signal: null })
+    expect(await stdout).toBe(`${dir}\n[given] [] [$(touch x)]\n`)
+    expect(await stderr).toBe('oops\n')
+  })
+
+  it('leads its own process group, with its start time on record', async () => {
+    const child = await startChild({ command: 'sleep', args: ['30'] }, { cwd: '/', env })
+    expect(child.pid).toBeGreaterThan(0)
+    expect(child.startTime).toBe(processStartTime(child.pid))
+    expect(groupAlive(child.pid)).toBe(true)
+    expect(child.kill('SIGKILL')).toBe(true)
+    expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' })
+  })
+
+  it('rejects with the reason when the command cannot start', async () => {
+    await expect(
+      startChild({ command: 'tasse-no-such-command', args: [] }, { cwd: '/', env }),
+    ).rejects.toThrow(/^could not start tasse-no-such-command: .*ENOENT/)
+  })
+
+  it('terminate ends the whole group, grandchildren included, with SIGTERM', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tasse-child-'))
+    const child = await startChild(
+      { command: 'bash', args: ['-c', 'sleep 30 & echo $! > grandchild.pid; wait'] },
+      { cwd: dir, env },
+    )
+    await until(() => {
+      try {
+        return readFileSync(join(dir, 'grandchild.pid'), 'utf8').endsWith('\n')
+      } catch {
+        return false
+      }
+    }, 'the grandchild')
+    const grandchild = Number(readFileSync(join(dir, 'grandchild.pid'), 'utf8'))
+    child.terminate(5000)
+    expect((await child.exited).signal).toBe('SIGTERM')
+    await until(() => !groupAlive(child.pid), 'the group to be gone')
+    expect(() => process.kill(grandchild, 0)).toThrow()
+  })
+
+  it('terminate escalates to SIGKILL after the grace when SIGTERM is ignored', async () => {
+    const child = await startChild(
+      { command: 'bash', args: ['-c', "trap '' TERM; echo ready; while :; do sleep 0.05; done"] },
+      { cwd: '/', env },
+    )
+    await new Promise((resolve) => child.stdout.once('data', resolve))
+    child.terminate(300)
+    expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' })
+  })
+
+  it('closeOutput lets go of pipes a grandchild keeps open', async () => {
+    const child = await startChild(
+      { command: 'bash', args: ['-c', 'sleep 30 & echo started'] },
+      { cwd: '/', env },
+    )
+    const closed = new Promise((resolve) => child.stdout.once('close', resolve))
+    expect(await child.exited).toEqual({ code: 0, signal: null })
+    child.closeOutput()
+    await closed
+    expect(signalGroup(child.pid, 'SIGKILL')).toBe(true)
+  })
+})
+
+describe('killOrphanedGroup', () => {
+  it('leaves a process whose start time is not the one recorded (a reused pid)', async () => {
+    const child = await startChild({ command: 'sleep', args: ['30'] }, { cwd: '/', env })
+    expect(killOrphanedGroup(child.pid, (child.startTime as number) + 1)).toBe(false)
+    expect(groupAlive(child.pid)).toBe(true)
+    expect(killOrphanedGroup(child.pid, child.startTime)).toBe(true)
+    expect((await child.exited).signal).toBe('SIGKILL')
+    await until(() => !groupAlive(child.pid), 'the group to be gone')
+    expect(killOrphanedGroup(child.pid, child.startTime)).toBe(false)
+  })
+})

@@ -1,0 +1,69 @@
+/**
+ * Durations as people write them in task.yaml (`90s`, `15m`, `1h30m`, `500ms`, or a number of
+ * seconds) and as Tasse writes them back in messages (`1h 30m`, `90s`, `250ms`).
+ */
+import { TasseConfigError } from './errors.js'
+import type { ConfigLocation } from './types.js'
+import { show } from './wording.js'
+
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+}
+
+/**
+ * Parses `90s`, `15m`, `2h`, `1d`, `500ms`, combinations such as `1h30m` (spaces allowed
+ * between parts), or a bare number of seconds, into milliseconds. Anything else, zero or
+ * negative is a `TasseConfigError` at `at`.
+ *
+ * @example
+ * readDuration('1h30m', { file: 'tasks/report/task.yaml', field: 'timeout' }) // 5_400_000
+ */
+export function readDuration(value: unknown, at: ConfigLocation): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0)
+    return Math.round(value * 1000)
+  if (typeof value === 'string') {
+    const text = value.trim()
+    const part = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/gy
+    let total = 0
+    let end = 0
+    for (let match = part.exec(text); match; match = part.exec(text)) {
+      total += Number(match[1]) * (UNIT_MS[match[2] as string] as number)
+      end = part.lastIndex
+      while (text[end] === ' ') end++
+      part.lastIndex = end
+    }
+    if (end === text.length && end > 0 && total > 0) return Math.round(total)
+  }
+  throw new TasseConfigError(
+    at,
+    `must be a duration such as "90s", "15m", "2h" or "1h30m" (or a number of seconds), got ${show(value)}`,
+  )
+}
+
+/**
+ * `1h 30m`, `90s`, `250ms`: milliseconds as a person reads them (whole seconds from 1 s on).
+ *
+ * @example
+ * formatDuration(5_400_000) // '1h 30m'
+ */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`
+  const parts: string[] = []
+  let rest = Math.round(ms / 1000)
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`)
+      rest %= size
+    }
+  }
+  if (rest || !parts.length) parts.push(`${rest}s`)
+  return parts.join(' ')
+}

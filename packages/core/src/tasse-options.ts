@@ -1,0 +1,92 @@
+/**
+ * What `createTasse()` takes, what the API shows of a task, and how an instance's extensions
+ * are put together from its options.
+ */
+import { corePlugin, Extensions } from './extensions.js'
+import { fileLogSink } from './file-log-sink.js'
+import type { RunStore, TaskDefinition, TaskState, TasseLogger, TassePlugin } from './types.js'
+
+export interface TasseOptions {
+  /** The data directory: `tasks/`, `logs/` and `venv/` live below it. */
+  dataDir: string
+  /** Where the task folders are. @default `<dataDir>/tasks` */
+  tasksDir?: string
+  /** Where logs are written. @default `<dataDir>/logs` */
+  logsDir?: string
+  /** Triggers, runners, sinks and stores to add (the host passes its built-in ones). */
+  plugins?: readonly TassePlugin[]
+  /** The run store; wins over one a plugin sets. @default a `MemoryRunStore` (history lasts as long as the process) */
+  store?: RunStore
+  /** Runs at once on this host. @default 5 */
+  concurrency?: number
+  /** Zone for triggers without `timezone` and for log times. @default 'UTC' */
+  timezone?: string
+  /** How long running tasks may finish at `stop()`. @default 30 s */
+  shutdownGraceMs?: number
+  /** How often the tasks folder is read again (a safety net for the watcher). @default 60 s (the original's) */
+  rescanIntervalMs?: number
+  /** Watch the tasks folder and apply changes as they happen. @default true */
+  watch?: boolean
+  /** Retention of finished runs in the store. @default 30 days and 1,000 runs per task */
+  retention?: { maxAgeMs?: number; keepPerTask?: number }
+  /** `log.txt` rotation and retention. @default 50 MB, 15 days */
+  logRotation?: { rotateBytes?: number; retentionMs?: number }
+  /** Mode of the files Tasse creates (logs); folders get the matching one. @default 0o600 */
+  fileMode?: number
+  /** Where Tasse writes about itself; wins over one a plugin sets. @default the console */
+  logger?: TasseLogger
+  /** The environment tasks start from (host configuration removed). @default process.env */
+  env?: NodeJS.ProcessEnv
+  /**
+   * How long this host may miss heartbeats before another host sharing the store takes its
+   * runs over. @default 30 s
+   */
+  leaseMs?: number
+}
+
+/** A task as the API shows it. */
+export interface TaskInfo {
+  name: string
+  state: 'ok' | 'invalid' | 'paused'
+  /** Set when state is `invalid` (or when a last good definition runs despite a broken edit). */
+  error: string | null
+  task: TaskDefinition | null
+  schedule: TaskState | null
+}
+
+export const DEFAULT_CONCURRENCY = 5
+export const DEFAULT_RETENTION = { maxAgeMs: 30 * 24 * 3600 * 1000, keepPerTask: 1000 } as const
+
+/**
+ * An instance's extensions, in the order that decides who wins: core's defaults, the file log
+ * sink, each plugin, then the store and logger the options name (explicit beats a plugin).
+ */
+export function tasseExtensions(
+  options: TasseOptions,
+  where: { logsDir: string; timezone: string },
+): Extensions {
+  const extensions: Extensions = new Extensions([
+    corePlugin,
+    {
+      name: '@tasse/core:file-log-sink',
+      register: (context) =>
+        context.addLogSink(() =>
+          fileLogSink({
+            ...where,
+            logger: extensions.logger(),
+            ...options.logRotation,
+            ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
+          }),
+        ),
+    },
+    ...(options.plugins ?? []),
+    {
+      name: 'createTasse options',
+      register(context) {
+        if (options.logger) context.setLogger(options.logger)
+        if (options.store) context.setRunStore(options.store)
+      },
+    },
+  ])
+  return extensions
+}
