@@ -109,6 +109,7 @@ export class Executor {
     })
     if (admission.kind === 'refuse') {
       const { refusal } = admission
+      this.options.logger.warn(`task "${task.name}": run skipped: ${refusal.message}`)
       return { run: await this.recorder.final(run, 'skipped', refusal.message), refusal }
     }
     if (admission.kind === 'replace') {

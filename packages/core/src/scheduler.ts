@@ -1,9 +1,10 @@
 /**
- * The scheduler: one timer for the whole schedule. Tasks sit in a min-heap by next fire time;
- * the timer wakes for the earliest, fires what is due through `fire`, and asks each trigger for
- * its next fire time. Misfire grace and coalescing follow APScheduler 3 (`_process_jobs` and
- * `run_job`), except that every fire it drops is reported, never silent.
+ * The scheduler: one timer for the whole schedule. Tasks sit in a min-heap by next fire time
+ * (`min-heap.ts`); the timer wakes for the earliest, asks `planDue` what to do with each task
+ * due, and applies the plan through its handler. It decides nothing itself.
  */
+import { MinHeap } from './min-heap.js'
+import { type DueState, planDue } from './plan-due.js'
 import type { EpochMicros, TaskDefinition, TaskState } from './types.js'
 
 /**
@@ -14,15 +15,9 @@ import type { EpochMicros, TaskDefinition, TaskState } from './types.js'
  */
 export const MAX_TIMER_DELAY_MS = 30_000
 
-/**
- * More missed fires than this in one wake-up (an interval of 1 s after a day down) are not
- * reported one by one: the first ones are, then a count.
- */
-export const MAX_REPORTED_MISSES = 100
-
 /** What the scheduler asks of its owner when fires are due. */
 export interface FireHandler {
-  /** A fire time to run now (`late` when it is a catch-up after the host was down). */
+  /** A fire time to run now (`catchUp` when it fell due while the host was down). */
   fire(task: TaskDefinition, scheduledAt: EpochMicros, catchUp: boolean): void
   /** Fire times dropped by the misfire grace or coalescing; `more` counts those not listed. */
   missed(task: TaskDefinition, scheduledAt: readonly EpochMicros[], more: number, why: string): void
@@ -38,19 +33,15 @@ export interface SchedulerOptions {
   onError?: (task: TaskDefinition, error: unknown) => void
 }
 
-interface Entry {
+interface Entry extends DueState {
   task: TaskDefinition
-  next: EpochMicros | null
-  last: EpochMicros | null
-  paused: boolean
-  /** Fires before this instant (µs) are catch-ups: they fell due while the host was down. */
-  catchUpBefore: EpochMicros
   heapIndex: number
 }
 
 export class Scheduler {
   private readonly entries = new Map<string, Entry>()
-  private readonly heap: Entry[] = []
+  /** The entries with a next fire time that are not paused, earliest first. */
+  private readonly heap = new MinHeap<Entry>((entry) => entry.next as EpochMicros)
   private timer: NodeJS.Timeout | null = null
   private timerAt = Number.POSITIVE_INFINITY
   private running = false
@@ -76,20 +67,17 @@ export class Scheduler {
       catchUpBefore: now,
       heapIndex: -1,
     }
-    entry.next =
-      state?.nextFireTime !== undefined && state.nextFireTime !== null
-        ? state.nextFireTime
-        : this.safeNext(entry, null, now)
+    entry.next = state?.nextFireTime ?? this.nextFireTime(entry, null, now)
     this.entries.set(task.name, entry)
-    if (entry.next !== null && !entry.paused) this.push(entry)
-    this.options.handler.stateChanged(this.stateOf(entry))
+    if (entry.next !== null && !entry.paused) this.heap.push(entry)
+    this.options.handler.stateChanged(stateOf(entry))
     this.arm()
   }
 
   unschedule(name: string): void {
     const entry = this.entries.get(name)
     if (!entry) return
-    this.remove(entry)
+    this.heap.remove(entry)
     this.entries.delete(name)
     this.arm()
   }
@@ -98,24 +86,24 @@ export class Scheduler {
   setPaused(name: string, paused: boolean): TaskState | undefined {
     const entry = this.entries.get(name)
     if (!entry) return undefined
-    if (entry.paused === paused) return this.stateOf(entry)
+    if (entry.paused === paused) return stateOf(entry)
     entry.paused = paused
-    if (paused) this.remove(entry)
+    if (paused) this.heap.remove(entry)
     else {
       const now = this.now()
-      entry.next = this.safeNext(entry, null, now)
+      entry.next = this.nextFireTime(entry, null, now)
       entry.catchUpBefore = now
-      if (entry.next !== null) this.push(entry)
+      if (entry.next !== null) this.heap.push(entry)
     }
-    this.options.handler.stateChanged(this.stateOf(entry))
+    this.options.handler.stateChanged(stateOf(entry))
     this.arm()
-    return this.stateOf(entry)
+    return stateOf(entry)
   }
 
   /** The scheduler's view of a task: last and next fire time, paused. */
   state(name: string): TaskState | undefined {
     const entry = this.entries.get(name)
-    return entry && this.stateOf(entry)
+    return entry && stateOf(entry)
   }
 
   start(): void {
@@ -130,62 +118,36 @@ export class Scheduler {
     this.timerAt = Number.POSITIVE_INFINITY
   }
 
-  /** Fires everything due now; called by the timer. */
+  /** Applies the plan of every task due now; called by the timer. */
   private wake(): void {
     this.timer = null
     this.timerAt = Number.POSITIVE_INFINITY
     const now = this.now()
-    while (this.heap.length && (this.heap[0] as Entry).next! <= now) {
-      const entry = this.heap[0] as Entry
-      this.processDue(entry, now)
-      if (entry.next === null || entry.paused) this.remove(entry)
-      else this.siftDown(entry.heapIndex)
+    for (let entry = this.heap.peek(); entry && (entry.next as number) <= now; ) {
+      this.apply(entry, now)
+      if (entry.next === null) this.heap.remove(entry)
+      else this.heap.update(entry)
+      entry = this.heap.peek()
     }
     this.arm()
   }
 
-  /** APScheduler's `_process_jobs` for one task: collect due fire times, apply the job options. */
-  private processDue(entry: Entry, now: EpochMicros): void {
+  private apply(entry: Entry, now: EpochMicros): void {
     const { task } = entry
-    const due: EpochMicros[] = []
-    let dropped = 0
-    let next: EpochMicros | null = entry.next
-    while (next !== null && next <= now) {
-      if (due.length >= MAX_REPORTED_MISSES * 2) {
-        due.splice(0, MAX_REPORTED_MISSES) // keep memory bounded; the count stays exact
-        dropped += MAX_REPORTED_MISSES
-      }
-      due.push(next)
-      next = this.safeNext(entry, next, now)
-    }
-    const grace = task.job.misfireGraceTime
-    const runs = task.job.coalesce ? due.slice(-1) : due
-    const missed: EpochMicros[] = task.job.coalesce ? due.slice(0, -1) : []
-    let missedMore = task.job.coalesce ? dropped : 0
-    let why = 'coalesced with a later fire time (coalesce: true)'
-    for (const fireTime of runs) {
-      const lateSeconds = (now - fireTime) / 1e6
-      if (grace !== null && lateSeconds > grace) {
-        missed.push(fireTime)
-        why = `more than ${grace}s late (misfire_grace_time: ${grace})`
-        continue
-      }
-      this.options.handler.fire(task, fireTime, fireTime < entry.catchUpBefore)
-    }
-    if (!task.job.coalesce && dropped) {
-      missedMore += dropped
-      why = `more than ${grace}s late (misfire_grace_time: ${grace})`
-    }
-    if (missed.length || missedMore) {
-      const listed = missed.slice(0, MAX_REPORTED_MISSES)
-      this.options.handler.missed(task, listed, missed.length - listed.length + missedMore, why)
-    }
-    entry.last = due[due.length - 1] ?? entry.last
-    entry.next = next
-    this.options.handler.stateChanged(this.stateOf(entry))
+    const plan = planDue(entry, now, {
+      job: task.job,
+      nextFireTime: (previous, at) => this.nextFireTime(entry, previous, at),
+    })
+    for (const { at, catchUp } of plan.run) this.options.handler.fire(task, at, catchUp)
+    if (plan.missed)
+      this.options.handler.missed(task, plan.missed.times, plan.missed.more, plan.missed.why)
+    entry.last = plan.last
+    entry.next = plan.next
+    this.options.handler.stateChanged(stateOf(entry))
   }
 
-  private safeNext(
+  /** The trigger's next fire time; a trigger that throws is reported and ends the schedule. */
+  private nextFireTime(
     entry: Entry,
     previous: EpochMicros | null,
     now: EpochMicros,
@@ -198,81 +160,25 @@ export class Scheduler {
     }
   }
 
-  private stateOf(entry: Entry): TaskState {
-    return {
-      task: entry.task.name,
-      lastFireTime: entry.last,
-      nextFireTime: entry.next,
-      paused: entry.paused,
-    }
-  }
-
   /** Sets the one timer for the earliest fire time, capped at `MAX_TIMER_DELAY_MS`. */
   private arm(): void {
     if (!this.running) return
-    const first = this.heap[0]
-    const at = first
-      ? Math.min(first.next! / 1000, Date.now() + MAX_TIMER_DELAY_MS)
-      : Date.now() + MAX_TIMER_DELAY_MS
+    const nowMs = this.now() / 1000
+    const first = this.heap.peek()
+    const cap = nowMs + MAX_TIMER_DELAY_MS
+    const at = first ? Math.min((first.next as number) / 1000, cap) : cap
     if (this.timer && at >= this.timerAt - 1) return // the armed timer comes first (or close)
     if (this.timer) clearTimeout(this.timer)
     this.timerAt = at
-    this.timer = setTimeout(() => this.wake(), Math.max(0, Math.ceil(at - Date.now())))
+    this.timer = setTimeout(() => this.wake(), Math.max(0, Math.ceil(at - nowMs)))
   }
+}
 
-  // A binary min-heap of entries by `next`, each entry knowing its index (O(log n) removal).
-
-  private push(entry: Entry): void {
-    entry.heapIndex = this.heap.length
-    this.heap.push(entry)
-    this.siftUp(entry.heapIndex)
-  }
-
-  private remove(entry: Entry): void {
-    const index = entry.heapIndex
-    if (index < 0) return
-    const last = this.heap.pop() as Entry
-    entry.heapIndex = -1
-    if (index < this.heap.length) {
-      this.heap[index] = last
-      last.heapIndex = index
-      this.siftDown(index)
-      this.siftUp(last.heapIndex)
-    }
-  }
-
-  private siftUp(index: number): void {
-    const heap = this.heap
-    const entry = heap[index] as Entry
-    while (index > 0) {
-      const parentIndex = (index - 1) >> 1
-      const parent = heap[parentIndex] as Entry
-      if (parent.next! <= entry.next!) break
-      heap[index] = parent
-      parent.heapIndex = index
-      index = parentIndex
-    }
-    heap[index] = entry
-    entry.heapIndex = index
-  }
-
-  private siftDown(index: number): void {
-    const heap = this.heap
-    const entry = heap[index] as Entry
-    const length = heap.length
-    for (;;) {
-      let child = 2 * index + 1
-      if (child >= length) break
-      const right = child + 1
-      if (right < length && (heap[right] as Entry).next! < (heap[child] as Entry).next!)
-        child = right
-      const smaller = heap[child] as Entry
-      if (smaller.next! >= entry.next!) break
-      heap[index] = smaller
-      smaller.heapIndex = index
-      index = child
-    }
-    heap[index] = entry
-    entry.heapIndex = index
+function stateOf(entry: Entry): TaskState {
+  return {
+    task: entry.task.name,
+    lastFireTime: entry.last,
+    nextFireTime: entry.next,
+    paused: entry.paused,
   }
 }

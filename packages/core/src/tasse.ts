@@ -19,10 +19,10 @@ import {
   type RunLogReader,
   readRunLog,
 } from './run-log.js'
-import { Scheduler } from './scheduler.js'
 import { taskBaseEnv } from './task-env.js'
 import { displayPath } from './task-loader.js'
 import { TaskRescans } from './task-rescans.js'
+import { TaskSchedule } from './task-schedule.js'
 import { TaskWatcher } from './task-watcher.js'
 import {
   DEFAULT_CONCURRENCY,
@@ -32,9 +32,7 @@ import {
   tasseExtensions,
 } from './tasse-options.js'
 import type {
-  EpochMicros,
   InvalidTask,
-  Refusal,
   Run,
   RunPage,
   RunQuery,
@@ -74,18 +72,13 @@ export class Tasse {
   readonly concurrency: number
   readonly #extensions: Extensions
   private readonly catalog: Catalog
-  private readonly scheduler: Scheduler
+  private readonly schedule: TaskSchedule
   private readonly executor: Executor
   private readonly options: TasseOptions
   private timers: NodeJS.Timeout[] = []
   private watcher: TaskWatcher | null = null
-  private stateWrites: Promise<void> = Promise.resolve()
   private readonly rescans: TaskRescans
-  /** The schedule states a previous host left, until a scan could read the tasks folder. */
-  private storedStates: Map<string, TaskState> | null = null
   private started = false
-  /** True from `start()` having scheduled the tasks until `stop()`. */
-  private scheduling = false
   private stopping: Promise<void> | null = null
 
   constructor(options: TasseOptions) {
@@ -122,27 +115,14 @@ export class Tasse {
       dataDir: this.dataDir,
       concurrency: this.concurrency,
       baseEnv: taskBaseEnv(options.env),
-      paused: (task) => this.scheduler.state(task)?.paused ?? false,
+      paused: (task) => this.schedule.state(task)?.paused ?? false,
       timezone,
       hostId: () => this.membership.hostId,
     })
-    this.scheduler = new Scheduler({
-      handler: {
-        fire: (task, scheduledAt, catchUp) => void this.fire(task, scheduledAt, catchUp),
-        missed: (task, times, more, why) => void this.recordMissed(task, times, more, why),
-        stateChanged: (state) => {
-          this.stateWrites = this.stateWrites
-            .then(() => this.store.setTaskState(state))
-            .catch((cause) =>
-              this.logger.error(`could not save the schedule of ${state.task}`, cause),
-            )
-        },
-      },
-      onError: (task, cause) =>
-        this.logger.error(
-          `the trigger of task "${task.name}" failed; the task is not scheduled`,
-          cause,
-        ),
+    this.schedule = new TaskSchedule({
+      executor: this.executor,
+      store: () => this.store,
+      logger: this.logger,
     })
   }
 
@@ -155,7 +135,7 @@ export class Tasse {
     if (this.started) return
     this.started = true
     await this.membership.join(options.url ?? null)
-    this.storedStates = new Map((await this.store.listTaskStates()).map((s) => [s.task, s]))
+    const states = new Map((await this.store.listTaskStates()).map((s) => [s.task, s]))
     this.rescan()
     // After the first scan, so that a recovered run's task is known to close its log; before
     // the schedule starts, so that no new run can start meanwhile.
@@ -165,11 +145,7 @@ export class Tasse {
     })
     // The schedule starts here, from what a previous host left: tasks a `rescan()` found before
     // `start()` (`tasse run` never starts) touched neither the schedule nor its saved state.
-    for (const task of this.catalog.tasks())
-      this.scheduler.schedule(task, this.storedStates?.get(task.name))
-    if (!this.catalog.problem()) this.storedStates = null
-    this.scheduling = true
-    this.scheduler.start()
+    this.schedule.start(this.catalog.tasks(), states, this.catalog.problem() !== null)
     if (this.options.watch !== false) {
       this.watcher = new TaskWatcher(this.tasksDir, this.rescans.fromTimer, this.logger)
       this.watcher.sync(this.catalog.folders())
@@ -190,13 +166,12 @@ export class Tasse {
    */
   stop(graceMs = this.options.shutdownGraceMs ?? 30_000): Promise<void> {
     this.stopping ??= (async () => {
-      this.scheduling = false
-      this.scheduler.stop()
+      this.schedule.stop()
       this.watcher?.close()
       this.rescans.stop()
       for (const timer of this.timers) clearInterval(timer)
       await this.executor.shutdown(graceMs)
-      await this.stateWrites
+      await this.schedule.flush()
       for (const sink of this.extensions.logSinks()) await sink.close?.()
       await this.membership.leave()
       await this.#extensions.openedRunStore()?.close()
@@ -211,10 +186,8 @@ export class Tasse {
    */
   rescan(): CatalogChanges {
     const changes = this.catalog.scan()
-    this.applyChanges(changes)
-    // The stored schedule states (paused, last fire time) are for the tasks found by the first
-    // scan that could read the folder; a folder added later is a new task.
-    if (this.scheduling && !changes.problem) this.storedStates = null
+    this.announce(changes)
+    this.schedule.apply(changes)
     this.watcher?.sync(this.catalog.folders())
     this.rescans.after(changes, this.started && !this.stopping)
     return changes
@@ -237,7 +210,7 @@ export class Tasse {
   taskInfo(name: string): TaskInfo | undefined {
     const entry = this.catalog.entry(name)
     if (!entry) return undefined
-    const schedule = this.scheduler.state(name) ?? null
+    const schedule = this.schedule.state(name) ?? null
     return {
       name,
       state: !entry.task ? 'invalid' : schedule?.paused ? 'paused' : 'ok',
@@ -282,9 +255,8 @@ export class Tasse {
       reason: request.reason ?? 'trigger',
       params: request.params ?? {},
     })
-    if (!refusal) return run
-    this.skipped(task, refusal)
-    throw new RunRefusedError(refusal, run)
+    if (refusal) throw new RunRefusedError(refusal, run)
+    return run
   }
 
   /** Resolves when the run ends (at once if it already has). */
@@ -366,8 +338,8 @@ export class Tasse {
 
   private setPaused(name: string, paused: boolean): TaskState | undefined {
     const task = this.task(name)
-    const before = this.scheduler.state(name)?.paused
-    const state = this.scheduler.setPaused(name, paused)
+    const before = this.schedule.state(name)?.paused
+    const state = this.schedule.setPaused(name, paused)
     if (state && before !== paused) this.events.emit('task:paused', task, paused)
     return state
   }
@@ -378,65 +350,21 @@ export class Tasse {
     return run
   }
 
-  /** Runs a fire of the schedule; nothing it meets may escape into the timer. */
-  private async fire(task: TaskDefinition, scheduledAt: EpochMicros, catchUp: boolean) {
-    try {
-      const reason = catchUp ? 'catch-up' : 'schedule'
-      const { refusal } = await this.executor.submit(task, { reason, scheduledAt })
-      if (refusal) this.skipped(task, refusal)
-    } catch (cause) {
-      // Such as a required parameter without a default: the schedule cannot give it.
-      this.logger.error(
-        `task "${task.name}": the run due at ${scheduledAt} µs did not start`,
-        cause,
-      )
-    }
-  }
-
-  private skipped(task: TaskDefinition, refusal: Refusal): void {
-    this.logger.warn(`task "${task.name}": run skipped: ${refusal.message}`)
-  }
-
-  private async recordMissed(
-    task: TaskDefinition,
-    times: readonly EpochMicros[],
-    more: number,
-    why: string,
-  ) {
-    for (const scheduledAt of times)
-      await this.executor.recordNotRun(task, { reason: 'schedule', scheduledAt }, 'missed', why)
-    const count = times.length + more
-    const unlisted = more ? ` (${more} not listed in history)` : ''
-    this.logger.warn(`task "${task.name}": ${count} fire time(s) missed: ${why}${unlisted}`)
-  }
-
-  /** Announces what a scan found and, once `start()` has scheduled, reschedules it. */
-  private applyChanges(changes: CatalogChanges): void {
+  /** Tells listeners and the log what a scan found. */
+  private announce(changes: CatalogChanges): void {
     for (const task of changes.removed) {
-      if (this.scheduling) this.scheduler.unschedule(task.name)
       this.events.emit('task:removed', task)
       this.logger.info(`task "${task.name}" removed`)
     }
     for (const task of changes.added) {
-      if (this.scheduling) this.scheduler.schedule(task, this.storedStates?.get(task.name))
       this.events.emit('task:added', task)
       const schedule = task.trigger ? `scheduled: ${task.trigger.describe()}` : null
       this.logger.info(`task "${task.name}" ${schedule ?? 'added (runs when triggered)'}`)
     }
     for (const task of changes.changed) {
-      if (this.scheduling) {
-        const paused = this.scheduler.state(task.name)?.paused ?? false
-        this.scheduler.schedule(task, {
-          task: task.name,
-          lastFireTime: null,
-          nextFireTime: null,
-          paused,
-        })
-      }
       this.events.emit('task:changed', task)
-      this.logger.info(
-        `task "${task.name}" changed${task.trigger ? `: ${task.trigger.describe()}` : ''}`,
-      )
+      const schedule = task.trigger ? `: ${task.trigger.describe()}` : ''
+      this.logger.info(`task "${task.name}" changed${schedule}`)
     }
     for (const invalid of changes.invalid) {
       this.events.emit('task:invalid', invalid)
