@@ -11,11 +11,11 @@ import {
   civilFromDays,
   daysFromCivil,
   daysInMonth,
+  firstInstantAtOrAfter,
   isoWeekOfDays,
   SECONDS_PER_DAY,
   type TimeZone,
   weekdayOfDays,
-  type ZoneTransition,
 } from '@tasse/core'
 import type { CronField, CronFieldName, DayRule } from './cron-fields.js'
 
@@ -23,8 +23,6 @@ const FIRST_YEAR = 1970
 const LAST_YEAR = 9999
 const FIRST_LOCAL = daysFromCivil(FIRST_YEAR, 1, 1) * SECONDS_PER_DAY
 const LAST_LOCAL = daysFromCivil(LAST_YEAR + 1, 1, 1) * SECONDS_PER_DAY - 1
-/** A wall time this close to a transition may map to an instant up to a day away (±14 h offsets, Samoa's 24 h jump). */
-const NEAR_SECONDS = 2 * SECONDS_PER_DAY
 /** The Gregorian calendar (weekdays and ISO weeks included) repeats every 400 years. */
 const CALENDAR_CYCLE_YEARS = 400
 
@@ -98,70 +96,17 @@ export class CronSchedule {
    * (before the year 10000).
    *
    * Every matching wall time W maps to one instant (twice in a repeated hour when `hour` is
-   * `*`), and the answer is the smallest such instant ≥ start. Away from transitions the map is
-   * monotonic and the first matching wall time at or after start's wall time is the answer. Near
-   * one, gap slots move forward and repeated slots come back, so the walls are walked from the
-   * lowest one that could land at or after start, keeping the best instant, until no later wall
-   * can beat it.
+   * `*`), and the answer is the smallest such instant ≥ start: core's `firstInstantAtOrAfter`
+   * walks the walls across daylight-saving transitions.
    */
   nextFire(start: number): number | null {
     if (this.neverFires) return null
-    const zone = this.zone
-    const offset = zone.offsetAt(start)
-    const lowestOffset = Math.min(
-      offset,
-      zone.offsetAt(start - NEAR_SECONDS),
-      zone.offsetAt(start + NEAR_SECONDS),
-    )
-    let best = Number.POSITIVE_INFINITY
-    let wall = this.nextWall(start + lowestOffset)
-    while (!Number.isNaN(wall)) {
-      const steady = zone.steadyOffsetAt(wall)
-      if (!Number.isNaN(steady)) {
-        // Far from any transition: a later wall cannot map to an earlier instant.
-        const instant = wall - steady
-        if (instant >= start) return Math.min(best, instant)
-        wall = this.nextWall(Math.max(wall + 1, start + steady))
-        continue
-      }
-      const resolved = zone.resolveWall(wall)
-      let nextCandidate = wall + 1
-      if (resolved.kind === 'unique') {
-        if (resolved.earlier >= start) return Math.min(best, resolved.earlier)
-      } else {
-        const { earlier, later } = resolved
-        const { at, offsetBefore, offsetAfter } = resolved.transition as ZoneTransition
-        if (earlier >= start) best = Math.min(best, earlier)
-        if (resolved.kind === 'overlap' && this.hourIsStar && later >= start)
-          best = Math.min(best, later)
-        // The later walls fall into families, each with the lowest instant ≥ start it can still
-        // give and the first wall of it worth trying. Stop when none can beat `best`.
-        let bound = Number.POSITIVE_INFINITY
-        let jump = Number.POSITIVE_INFINITY
-        const consider = (lowestInstant: number, firstWall: number) => {
-          const lowest = Math.max(lowestInstant, start)
-          if (lowest < best) {
-            bound = Math.min(bound, lowest)
-            jump = Math.min(jump, firstWall)
-          }
-        }
-        if (resolved.kind === 'gap') {
-          // The rest of the gap (read with the old offset), then the walls after it.
-          consider(earlier + 1, start + offsetBefore)
-          consider(at, at + offsetAfter)
-        } else {
-          // First passes of the repeated walls, their second passes (hour `*` only), then the
-          // walls after the repeat.
-          if (start < at) consider(earlier + 1, start + offsetBefore)
-          if (this.hourIsStar) consider(later + 1, start + offsetAfter)
-          consider(at + offsetBefore - offsetAfter, at + offsetBefore)
-        }
-        if (bound === Number.POSITIVE_INFINITY) return best
-        nextCandidate = Math.max(nextCandidate, jump)
-      }
-      wall = this.nextWall(nextCandidate)
-    }
-    return best === Number.POSITIVE_INFINITY ? null : best
+    return firstInstantAtOrAfter(this.zone, start, this.wallOrNull, this.hourIsStar)
+  }
+
+  private readonly wallOrNull = (local: number): number | null => {
+    const wall = this.nextWall(local)
+    return Number.isNaN(wall) ? null : wall
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   daysFromCivil,
   daysInMonth,
   type EpochMicros,
+  firstInstantAtOrAfter,
   jitterDelay,
   MICROS_PER_SECOND,
   type OptionSource,
@@ -71,8 +72,6 @@ export const RRULE_OPTION_KEYS: readonly string[] = [
 
 /** Wall times after this end the sequence, as for the APScheduler triggers. */
 const LAST_LOCAL = daysFromCivil(10_000, 1, 1) * SECONDS_PER_DAY - 1
-/** A wall time this close to a transition may map far from itself (see `TimeZone.steadyOffsetAt`). */
-const NEAR_SECONDS = 2 * SECONDS_PER_DAY
 
 /**
  * Builds a recurrence-rule trigger. The rule, `dtstart` and the rest are validated up front.
@@ -139,43 +138,13 @@ export const rruleTriggerFactory: TriggerFactory = {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The first instant ≥ `start` (epoch seconds) of the rule's wall times, and ≤ `end` (µs).
- * As for cron (see `CronSchedule.nextFire`), wall times in a gap move forward and may land after
- * the walls that follow them, so walls are read from the lowest one that could land at or after
- * `start` until one far from a transition settles the answer.
+ * The first instant ≥ `start` (epoch seconds) of the rule's wall times, and ≤ `end` (µs): core's
+ * `firstInstantAtOrAfter` walks the walls across daylight-saving transitions, each wall time in
+ * its first occurrence (RFC 5545: a time in a gap moves forward by the gap's length).
  */
 function nextInstant(walls: RuleWalls, zone: TimeZone, start: number, end: number): number | null {
-  const lowestOffset = Math.min(
-    zone.offsetAt(start),
-    zone.offsetAt(start - NEAR_SECONDS),
-    zone.offsetAt(start + NEAR_SECONDS),
-  )
-  let best = Number.POSITIVE_INFINITY
-  let wall = walls.next(start + lowestOffset)
-  while (wall !== null) {
-    let instant: number
-    const steady = zone.steadyOffsetAt(wall)
-    if (!Number.isNaN(steady)) instant = wall - steady
-    else {
-      const resolved = zone.resolveWall(wall)
-      instant = resolved.earlier
-      if (resolved.kind === 'gap') {
-        if (instant >= start) best = Math.min(best, instant)
-        const transition = resolved.transition?.at ?? instant
-        if (best <= Math.max(transition, start)) break
-        wall = walls.next(wall + 1)
-        continue
-      }
-    }
-    // Once, or the first pass of a repeated time: no later wall lands earlier than this one.
-    if (instant >= start) {
-      best = Math.min(best, instant)
-      break
-    }
-    wall = walls.next(wall + 1)
-  }
-  if (best === Number.POSITIVE_INFINITY || best * MICROS_PER_SECOND > end) return null
-  return best
+  const instant = firstInstantAtOrAfter(zone, start, (local) => walls.next(local), false)
+  return instant === null || instant * MICROS_PER_SECOND > end ? null : instant
 }
 
 /**

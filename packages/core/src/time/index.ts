@@ -32,6 +32,7 @@ export {
   rejectUnknownOptions,
 } from './scheduler-options.js'
 export { transitionNote } from './transition-note.js'
+export { firstInstantAtOrAfter } from './wall-walk.js'
 export {
   isTimeZoneName,
   type TimeZone,
