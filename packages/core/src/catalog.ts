@@ -2,13 +2,21 @@
  * The catalog: which tasks exist. Discovers `tasks/<name>/` folders, loads each one, and on
  * every rescan says what was added, changed and removed. A broken task never affects the
  * others; a task whose task.yaml breaks after it was good keeps its last good definition (and
- * shows the error) rather than stopping.
+ * shows the error) rather than stopping. It only reads: `loadCatalog()` is how tools that must
+ * write nothing (`tasse next`, `list`, `validate`) see a tasks folder.
  */
 import { type Dirent, readdirSync, type Stats, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { registerPlugins } from './extensions.js'
 import { MAX_TASK_YAML_BYTES, readTaskFile } from './task-files.js'
 import { DEFAULT_ENTRYPOINTS, displayPath, type LoadTaskOptions, loadTask } from './task-loader.js'
-import type { InvalidTask, TaskDefinition } from './types.js'
+import type {
+  InvalidTask,
+  TaskDefinition,
+  TaskState,
+  TassePlugin,
+  TriggerFactory,
+} from './types.js'
 
 export interface CatalogEntry {
   /** The definition in force: the current one, or the last good one while `error` is set. */
@@ -34,7 +42,65 @@ export interface CatalogChanges {
   problem?: string
 }
 
-export class Catalog {
+/** A task as the API shows it: its definition (or error) and its place in the schedule. */
+export interface TaskInfo {
+  name: string
+  state: 'ok' | 'invalid' | 'paused'
+  /** Set when state is `invalid` (or when a last good definition runs despite a broken edit). */
+  error: string | null
+  task: TaskDefinition | null
+  schedule: TaskState | null
+}
+
+/** What a scan of a tasks folder found, read-only. */
+export interface TaskCatalog {
+  /** The valid tasks (including those running on a last good definition), by name. */
+  tasks(): TaskDefinition[]
+  /** Every folder whose task.yaml cannot be used now, with the error, by name. */
+  invalid(): InvalidTask[]
+  /** The name of every task folder, valid or not, sorted. */
+  names(): string[]
+  get(name: string): TaskDefinition | undefined
+  entry(name: string): CatalogEntry | undefined
+  /** A task as the API shows it, with its schedule state (`null`: none known). */
+  info(name: string, schedule: TaskState | null): TaskInfo | undefined
+  /** Why the tasks folder itself cannot be listed, or `null`. */
+  problem(): string | null
+}
+
+export interface LoadCatalogOptions {
+  /** Plugins whose trigger factories read `scheduler:` (core's own are always there). */
+  plugins?: readonly TassePlugin[]
+  /** The trigger factories to use instead of registering `plugins`. */
+  factories?: ReadonlyMap<string, TriggerFactory>
+  /** Zone of triggers that name none. @default 'UTC' */
+  defaultTimezone?: string
+  /** How paths appear in messages: relative to this folder when that is shorter. @default cwd */
+  displayFrom?: string
+}
+
+/**
+ * Discovers and validates the tasks below `tasksDir` without a store, a scheduler or a write:
+ * what `tasse validate`, `tasse list` and `tasse next` read.
+ *
+ * @example
+ * import { loadCatalog, upcomingFireTimes } from '@tasse/core'
+ * import { plugin as cron } from '@tasse/trigger-cron'
+ * const catalog = loadCatalog('data/tasks', { plugins: [cron], defaultTimezone: 'Europe/Paris' })
+ * for (const task of catalog.tasks())
+ *   if (task.trigger) console.log(task.name, upcomingFireTimes(task.trigger, Date.now() * 1000, 3))
+ */
+export function loadCatalog(tasksDir: string, options: LoadCatalogOptions = {}): TaskCatalog {
+  const catalog = new Catalog(tasksDir, {
+    factories: options.factories ?? registerPlugins(options.plugins ?? []).triggerFactories(),
+    defaultTimezone: options.defaultTimezone ?? 'UTC',
+    ...(options.displayFrom !== undefined ? { displayFrom: options.displayFrom } : {}),
+  })
+  catalog.scan()
+  return catalog
+}
+
+export class Catalog implements TaskCatalog {
   private readonly entries = new Map<string, CatalogEntry>()
   /** Whether the tasks folder was listed once: after that, its absence is a problem. */
   private listed = false
@@ -57,6 +123,10 @@ export class Catalog {
     return [...this.entries.keys()]
   }
 
+  names(): string[] {
+    return this.folders().sort()
+  }
+
   get(name: string): TaskDefinition | undefined {
     return this.entries.get(name)?.task ?? undefined
   }
@@ -75,6 +145,18 @@ export class Catalog {
   /** Why the tasks folder cannot be listed now (see `CatalogChanges.problem`), or `null`. */
   problem(): string | null {
     return this.folderProblem
+  }
+
+  info(name: string, schedule: TaskState | null): TaskInfo | undefined {
+    const entry = this.entries.get(name)
+    if (!entry) return undefined
+    return {
+      name,
+      state: !entry.task ? 'invalid' : schedule?.paused ? 'paused' : 'ok',
+      error: entry.error?.error.message ?? null,
+      task: entry.task,
+      schedule,
+    }
   }
 
   /** Reads the tasks folder again and applies what changed. */

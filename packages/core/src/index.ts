@@ -1,7 +1,15 @@
 /**
  * @tasse/core: the public API. Anything not exported here is internal.
  */
-export { Catalog, type CatalogChanges, type CatalogEntry } from './catalog.js'
+export {
+  Catalog,
+  type CatalogChanges,
+  type CatalogEntry,
+  type LoadCatalogOptions,
+  loadCatalog,
+  type TaskCatalog,
+  type TaskInfo,
+} from './catalog.js'
 export { LocalChangeFeed, runChange } from './change-feed.js'
 export { formatDuration, readDuration } from './duration.js'
 export {
@@ -19,6 +27,7 @@ export { type TasseEventMap, type TasseEventName, TasseEvents } from './events.j
 export { type ExtensionPoints, Extensions, registerPlugins } from './extensions.js'
 export { type FileLogSinkOptions, fileLogSink, runLogPath } from './file-log-sink.js'
 export { DEFAULT_FILE_MODE, directoryMode } from './file-modes.js'
+export { upcomingFireTimes } from './fire-times.js'
 export { lazyRunStore } from './lazy-run-store.js'
 export { consoleLogger } from './logger.js'
 export { MemoryRunStore, type MemoryRunStoreOptions } from './memory-store.js'
@@ -79,15 +88,11 @@ export {
   isValidTaskName,
   type LoadTaskOptions,
   loadTask,
+  loadTaskSchedule,
   TASK_NAME_PATTERN,
 } from './task-loader.js'
 export { createTasse, Tasse } from './tasse.js'
-export {
-  DEFAULT_CONCURRENCY,
-  DEFAULT_RETENTION,
-  type TaskInfo,
-  type TasseOptions,
-} from './tasse-options.js'
+export { DEFAULT_CONCURRENCY, DEFAULT_RETENTION, type TasseOptions } from './tasse-options.js'
 export * from './time/index.js'
 export * from './types.js'
 export { show, suggest, unknownKeyProblem } from './wording.js'

@@ -4,7 +4,7 @@
  */
 import { corePlugin, Extensions } from './extensions.js'
 import { fileLogSink } from './file-log-sink.js'
-import type { RunStore, TaskDefinition, TaskState, TasseLogger, TassePlugin } from './types.js'
+import type { RunStore, TasseLogger, TassePlugin } from './types.js'
 
 export interface TasseOptions {
   /** The data directory: `tasks/`, `logs/` and `venv/` live below it. */
@@ -42,16 +42,6 @@ export interface TasseOptions {
    * runs over. @default 30 s
    */
   leaseMs?: number
-}
-
-/** A task as the API shows it. */
-export interface TaskInfo {
-  name: string
-  state: 'ok' | 'invalid' | 'paused'
-  /** Set when state is `invalid` (or when a last good definition runs despite a broken edit). */
-  error: string | null
-  task: TaskDefinition | null
-  schedule: TaskState | null
 }
 
 export const DEFAULT_CONCURRENCY = 5

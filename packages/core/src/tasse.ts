@@ -4,7 +4,7 @@
  * the executor, the log sinks and the run store.
  */
 import { join, resolve } from 'node:path'
-import { Catalog, type CatalogChanges } from './catalog.js'
+import { Catalog, type CatalogChanges, type TaskInfo } from './catalog.js'
 import { RunRefusedError, TaskNotFoundError, TasseError } from './errors.js'
 import { TasseEvents } from './events.js'
 import { Executor } from './executor.js'
@@ -27,7 +27,6 @@ import { TaskWatcher } from './task-watcher.js'
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_RETENTION,
-  type TaskInfo,
   type TasseOptions,
   tasseExtensions,
 } from './tasse-options.js'
@@ -204,20 +203,11 @@ export class Tasse {
 
   /** Every task folder, valid or not, by name. */
   listTasks(): TaskInfo[] {
-    return [...this.catalog.folders()].sort().map((name) => this.taskInfo(name) as TaskInfo)
+    return this.catalog.names().map((name) => this.taskInfo(name) as TaskInfo)
   }
 
   taskInfo(name: string): TaskInfo | undefined {
-    const entry = this.catalog.entry(name)
-    if (!entry) return undefined
-    const schedule = this.schedule.state(name) ?? null
-    return {
-      name,
-      state: !entry.task ? 'invalid' : schedule?.paused ? 'paused' : 'ok',
-      error: entry.error?.error.message ?? null,
-      task: entry.task,
-      schedule,
-    }
+    return this.catalog.info(name, this.schedule.state(name) ?? null)
   }
 
   /** The valid tasks. */

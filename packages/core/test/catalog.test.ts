@@ -10,9 +10,9 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Catalog, TasseConfigError } from '@tasse/core'
+import { Catalog, loadCatalog, loadTaskSchedule, TasseConfigError } from '@tasse/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { everyTrigger, FIXTURES } from './helpers.js'
+import { everyPlugin, everyTrigger, FIXTURES } from './helpers.js'
 
 const factories = new Map([[everyTrigger.type, everyTrigger]])
 const discovery = join(FIXTURES, 'discovery')
@@ -193,5 +193,63 @@ describe('catalog when the tasks folder cannot be listed', () => {
     expect(catalog.scan()).toEqual({ added: [], changed: [], removed: [], invalid: [] })
     expect(catalog.problem()).toBeNull()
     expect(catalog.tasks().map((t) => t.name)).toEqual(['hello'])
+  })
+})
+
+describe('loadCatalog', () => {
+  it('discovers and validates a tasks folder with the plugins’ trigger factories, reading only', () => {
+    const catalog = loadCatalog(discovery, {
+      plugins: [everyPlugin],
+      defaultTimezone: 'UTC',
+      displayFrom: discovery,
+    })
+    expect(catalog.tasks().map((t) => t.name)).toEqual(['custom-entry', 'hello', 'shell'])
+    expect(catalog.names()).toEqual([
+      'bad name',
+      'bad-yaml',
+      'custom-entry',
+      'hello',
+      'no-entrypoint',
+      'no-yaml',
+      'shell',
+      'typo-key',
+      'unknown-trigger',
+    ])
+    expect(catalog.info('hello', null)).toMatchObject({ state: 'ok', error: null, schedule: null })
+    expect(catalog.info('bad-yaml', null)).toMatchObject({ state: 'invalid', task: null })
+    const paused = { task: 'hello', lastFireTime: null, nextFireTime: null, paused: true }
+    expect(catalog.info('hello', paused)?.state).toBe('paused')
+    expect(catalog.info('nope', null)).toBeUndefined()
+  })
+
+  it('knows no trigger type without the plugins that add them', () => {
+    const catalog = loadCatalog(discovery, { displayFrom: discovery })
+    expect(catalog.get('hello')).toBeUndefined()
+    expect(catalog.entry('hello')?.error?.error.message).toContain(
+      'scheduler.trigger "every" is not a known trigger type',
+    )
+  })
+})
+
+describe('task.yaml, read once for every purpose', () => {
+  let dir = ''
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('refuses a key given twice, for a whole task and for its schedule alone', () => {
+    dir = mkdtempSync(join(tmpdir(), 'tasse-yaml-'))
+    cpSync(join(discovery, 'hello'), join(dir, 'twice'), { recursive: true })
+    writeFileSync(
+      join(dir, 'twice', 'task.yaml'),
+      'scheduler:\n  trigger: every\n  ms: 50\n  ms: 60\n',
+    )
+    const options = { factories, defaultTimezone: 'UTC', displayFrom: dir }
+    const message =
+      /^twice\/task\.yaml is not valid YAML at line 4, column 3: Map keys must be unique/
+    expect(() => loadTaskSchedule(join(dir, 'twice'), options)).toThrow(message)
+    expect(catalogOf(dir).scan().invalid[0]?.error.message).toMatch(message)
+    writeFileSync(join(dir, 'twice', 'task.yaml'), 'scheduler:\n  trigger: every\n  ms: 50\n')
+    expect(loadTaskSchedule(join(dir, 'twice', 'task.yaml'), options)?.describe()).toBe(
+      'every 50 ms',
+    )
   })
 })

@@ -1,7 +1,6 @@
 /**
- * The next fire times of a trigger, computed as the scheduler computes them: the first one
- * (`nextFireTime(null, now)`, or the scheduler's own when it has one), then each from the one
- * before it.
+ * Times as the host shows them; the fire times themselves come from core's
+ * `upcomingFireTimes`, as the scheduler computes them.
  */
 import {
   type EpochMicros,
@@ -10,33 +9,8 @@ import {
   type Trigger,
   timeZone,
   transitionNote,
+  upcomingFireTimes,
 } from '@tasse/core'
-
-/**
- * Up to `count` fire times from `first` (µs; `undefined`: ask the trigger for the first one
- * from `now`), fewer when the schedule ends.
- *
- * @example
- * upcomingFireTimes(task.trigger, { count: 3 }) // [1769792400000000, …]
- */
-export function upcomingFireTimes(
-  trigger: Trigger,
-  options: { count: number; first?: EpochMicros | null; now?: EpochMicros },
-): EpochMicros[] {
-  const times: EpochMicros[] = []
-  if (options.count <= 0) return times
-  let next =
-    options.first === undefined
-      ? trigger.nextFireTime(null, options.now ?? Date.now() * 1000)
-      : options.first
-  while (next !== null && times.length < options.count) {
-    times.push(next)
-    // `now` is the previous fire time itself: APScheduler's cron starts its search at
-    // min(now, previous + 1 µs), so a `now` before `previous` would find `previous` again.
-    next = trigger.nextFireTime(next, next)
-  }
-  return times
-}
 
 /**
  * A fire time in the trigger's zone with its real offset then, in the host's one time format
@@ -72,7 +46,9 @@ export function fireTimesWithNotes(
   options: { count: number; first?: EpochMicros | null; now?: EpochMicros },
 ): FireTime[] {
   const zone = timeZone(trigger.timezone)
-  return upcomingFireTimes(trigger, options).map((at) => ({
+  const from = options.now ?? Date.now() * 1000
+  const first = options.first !== undefined ? { first: options.first } : {}
+  return upcomingFireTimes(trigger, from, options.count, first).map((at) => ({
     at,
     iso: formatFireTime(trigger, at),
     note: transitionNote(at, zone),

@@ -13,10 +13,15 @@ export function stateDir(dataDir: string): string {
   return join(dataDir, '.tasse')
 }
 
+/** The built-in SQLite store's file: `<data>/.tasse/tasse.db`. */
+export function historyPath(dataDir: string): string {
+  return join(stateDir(dataDir), 'tasse.db')
+}
+
 /**
  * The built-in plugins for a host serving `dataDir`: run history on the PostgreSQL server of
- * `store` when given, else in `<data>/.tasse/tasse.db`, created with `options.fileMode` (0600
- * by default).
+ * `store` when given, else in `historyPath(dataDir)`, created with `options.fileMode` (0600 by
+ * default).
  */
 export function builtinPlugins(
   dataDir: string,
@@ -32,7 +37,7 @@ export function builtinPlugins(
     store
       ? postgresStore(store)
       : sqliteStorePlugin({
-          path: join(stateDir(dataDir), 'tasse.db'),
+          path: historyPath(dataDir),
           ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
         }),
   ]

@@ -7,7 +7,6 @@ import { serve as serveHttp } from '@hono/node-server'
 import {
   consoleLogger,
   createTasse,
-  MemoryRunStore,
   type Tasse,
   type TasseLogger,
   type TassePlugin,
@@ -38,16 +37,6 @@ export interface HostOptions {
    * configured `logFormat` (`hostLogger`); for the commands, the console
    */
   logger?: TasseLogger
-  /**
-   * Where the instance keeps run history: `host`, the data folder's run store; `memory`, in
-   * memory only (the folder is only read). An instance writes the schedule's state (last and
-   * next fire time, paused) only once started, so `tasse run` beside a serving host leaves the
-   * host's schedule alone.
-   * @default 'host'
-   */
-  history?: 'host' | 'memory'
-  /** The tasks folder, when not `<data>/tasks`. */
-  tasksDir?: string
 }
 
 /**
@@ -56,9 +45,7 @@ export interface HostOptions {
  * `tasse run` both build it here, so a task runs the same way in both.
  */
 export function createHostTasse(config: HostConfig, options: HostOptions = {}): Tasse {
-  const history = options.history ?? 'host'
-  // `memory` (tasse validate) writes nothing, and may be pointed at a tasks folder alone.
-  if (history !== 'memory') prepareDataFolder(config, options.logger ?? consoleLogger())
+  prepareDataFolder(config, options.logger ?? consoleLogger())
   const plugins = [
     ...builtinPlugins(config.dataDir, config.store, { fileMode: config.fileMode }),
     ...(options.plugins ?? []),
@@ -75,9 +62,7 @@ export function createHostTasse(config: HostConfig, options: HostOptions = {}): 
       rotateBytes: config.logRotateMb * 1024 * 1024,
       retentionMs: config.logRetentionDays * DAY_MS,
     },
-    ...(options.tasksDir ? { tasksDir: options.tasksDir } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
-    ...(history === 'memory' ? { store: new MemoryRunStore() } : {}),
   })
 }
 

@@ -3,7 +3,7 @@
  * ones on a temporary data folder, client ones against a host on a real port.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { type RunningHost, readConfig, startHost } from '@tasse/host'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -227,6 +227,42 @@ describe('tasse list', () => {
     const tasks = JSON.parse(json.stdout) as { name: string; nextFireTimes: string[] }[]
     expect(tasks.map((t) => t.name)).toEqual(ALL_TASKS)
     expect(tasks[5]?.nextFireTimes).toHaveLength(2)
+  })
+})
+
+describe('read-only commands', () => {
+  /**
+   * Every file below `dir` with its size and modification time, and every folder. A folder's
+   * own time is left out: reading SQLite history makes its -wal and -shm lock files appear and
+   * go again in .tasse/, which leaves every file as it was.
+   */
+  function snapshot(dir: string): string[] {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .map((path) => {
+        const stat = statSync(join(dir, path))
+        return stat.isDirectory() ? `${path}/` : `${path} ${stat.size} ${stat.mtimeMs}`
+      })
+      .sort()
+  }
+
+  it('tasse next, list and validate write nothing in the data folder, with or without history', async () => {
+    const dir = data()
+    const readOnly = async () => {
+      const before = snapshot(dir)
+      expect((await run(['list', '--data', dir])).code).toBe(0)
+      expect((await run(['list', '--json', '--data', dir])).code).toBe(0)
+      expect((await run(['validate', dir])).code).toBe(1) // the fixtures' broken task
+      expect((await run(['next', join(dir, 'tasks', 'hourly')])).code).toBe(0)
+      expect(snapshot(dir)).toEqual(before)
+    }
+    await readOnly()
+    expect(existsSync(join(dir, '.tasse'))).toBe(false)
+    // With a run in history (and the store's file), the same.
+    expect((await run(['run', 'hello', '--data', dir])).code).toBe(0)
+    expect(existsSync(join(dir, '.tasse', 'tasse.db'))).toBe(true)
+    await readOnly()
+    const listed = await run(['list', '--data', dir])
+    expect(listed.stdout).toMatch(/^hello +ok +when triggered +- +succeeded /m)
   })
 })
 

@@ -8,6 +8,7 @@ import {
   type Trigger,
   type TriggerContext,
   timeZone,
+  upcomingFireTimes,
 } from '@tasse/core'
 
 /** mulberry32: a small seeded generator, so that every run draws the same cases. */
@@ -38,17 +39,9 @@ export function micros(iso: string): EpochMicros {
   return Math.floor(Date.parse(iso) / 1000) * 1_000_000 + fraction
 }
 
-/** The first `count` fire times, chained as the scheduler chains them. */
+/** The first `count` fire times from `now`, chained as the scheduler chains them (core's chainer). */
 export function chain(trigger: Trigger, now: EpochMicros, count: number): EpochMicros[] {
-  const fires: EpochMicros[] = []
-  let previous: EpochMicros | null = null
-  for (let i = 0; i < count; i++) {
-    const fire = trigger.nextFireTime(previous, now)
-    if (fire === null) break
-    fires.push(fire)
-    previous = fire
-  }
-  return fires
+  return upcomingFireTimes(trigger, now, count)
 }
 
 /** The same, formatted in the trigger's zone with the real offset. */

@@ -12,6 +12,9 @@ import type { RunSchema, TaskSchema } from './schemas.js'
 export type RunView = z.infer<typeof RunSchema>
 export type TaskView = z.infer<typeof TaskSchema>
 
+/** What a task's view reads besides the task: a `Tasse`, or a data folder's history alone. */
+export type TaskViewSource = Pick<Tasse, 'dataDir' | 'tasksDir' | 'listRuns' | 'activeRuns'>
+
 /** How many next fire times a task shows unless asked. */
 export const DEFAULT_NEXT_COUNT = 3
 
@@ -44,7 +47,7 @@ export function runView(run: Run): RunView {
  * await taskView(tasse, tasse.taskInfo('helloworld')!, { next: 3 })
  */
 export async function taskView(
-  tasse: Tasse,
+  tasse: TaskViewSource,
   info: TaskInfo,
   options: { next?: number; now?: number } = {},
 ): Promise<TaskView> {

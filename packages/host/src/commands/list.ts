@@ -2,11 +2,13 @@
  * `tasse list`: the tasks, their state and their next fire time, read from a data folder or
  * asked of a running host (`--url`).
  */
-import type { TaskInfo, TaskState } from '@tasse/core'
-import { type TaskView, taskView } from '../api/views.js'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { loadCatalog, MemoryRunStore, registerPlugins, type TaskInfo } from '@tasse/core'
+import { type TaskView, type TaskViewSource, taskView } from '../api/views.js'
 import { helpTable } from '../cli/help-table.js'
 import { readConfig } from '../config.js'
-import { createHostTasse } from '../server.js'
+import { builtinPlugins, historyPath } from '../plugins.js'
 import type { Command, CommandInput } from './command.js'
 import {
   CLIENT_FLAGS,
@@ -22,8 +24,8 @@ import {
 const usage = `tasse list [options]
 
 Lists the tasks: state (ok, paused, invalid), schedule, next fire time and last run. Reads the
-data folder and its run history (a running host is neither needed nor touched), or, with
---url, asks the host serving it.
+data folder and its run history, and writes nothing (a running host is neither needed nor
+touched), or, with --url, asks the host serving it.
 
 Options:
 ${helpTable([
@@ -74,26 +76,33 @@ export const list: Command = {
 async function fromFolder(values: CommandInput['values'], next: number): Promise<TaskView[]> {
   const config = readConfig(values)
   requireDataDir(config.dataDir)
-  const tasse = createHostTasse(config, {
-    logger: { info: () => {}, warn: () => {}, error: () => {} },
+  const extensions = registerPlugins(
+    builtinPlugins(config.dataDir, config.store, { fileMode: config.fileMode }),
+  )
+  const tasksDir = join(config.dataDir, 'tasks')
+  const catalog = loadCatalog(tasksDir, {
+    factories: extensions.triggerFactories(),
+    defaultTimezone: config.timezone,
   })
+  // A folder without history gets none: opening the SQLite store would create its file.
+  const hasHistory = config.store !== null || existsSync(historyPath(config.dataDir))
+  const store = hasHistory ? extensions.runStore() : new MemoryRunStore()
   try {
-    tasse.rescan()
-    const saved = new Map((await tasse.store.listTaskStates()).map((s) => [s.task, s]))
+    // The schedule as the host left it in the store (paused, its pending fire time), only read.
+    const saved = new Map((await store.listTaskStates()).map((s) => [s.task, s]))
+    const source: TaskViewSource = {
+      dataDir: config.dataDir,
+      tasksDir,
+      listRuns: (query) => store.listRuns(query),
+      activeRuns: () => [],
+    }
     return await Promise.all(
-      tasse.listTasks().map((info) => taskView(tasse, withSavedSchedule(info, saved), { next })),
+      catalog.names().map((name) => {
+        const schedule = catalog.get(name)?.trigger ? (saved.get(name) ?? null) : null
+        return taskView(source, catalog.info(name, schedule) as TaskInfo, { next })
+      }),
     )
   } finally {
-    await tasse.stop(0)
+    await store.close()
   }
-}
-
-/**
- * A task's schedule as the host left it in the store (paused, its pending fire time) rather
- * than as a fresh discovery computes it. The host's state is only read here, never written.
- */
-function withSavedSchedule(info: TaskInfo, saved: ReadonlyMap<string, TaskState>): TaskInfo {
-  const schedule = saved.get(info.name)
-  if (!info.task?.trigger || !schedule) return info
-  return { ...info, schedule, state: schedule.paused ? 'paused' : info.state }
 }

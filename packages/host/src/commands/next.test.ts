@@ -74,6 +74,17 @@ describe('tasse next', () => {
     )
   })
 
+  it('reads task.yaml as the host does: a key given twice is an error, not the last one wins', () => {
+    // Regression (issue #13): `tasse next` had a reader of its own that accepted duplicates.
+    const dir = task('twice', 'scheduler:\n  trigger: cron\n  hour: 1\n  hour: 2\n')
+    expect(nextFireTimes(dir, options('2024-01-01T00:00:00Z'))).toMatchObject({
+      fireTimes: [],
+      error: expect.stringMatching(
+        /twice\/task\.yaml is not valid YAML at line 4, column 3: Map keys must be unique/,
+      ),
+    })
+  })
+
   it('gives no fire times, and no error, for a task without a schedule', () => {
     const dir = task('manual', 'entrypoint: task.py\n')
     expect(nextFireTimes(dir, options('2024-01-01T00:00:00Z'))).toMatchObject({

@@ -3,22 +3,16 @@
  * as the scheduler computes them, shown in each trigger's zone with its real offset, and a note
  * on the ones a daylight-saving transition touched (like `systemd-analyze calendar`).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs'
-import { basename, join } from 'node:path'
 import {
-  displayPath,
   type EpochMicros,
   instantOfDateTime,
+  loadTaskSchedule,
   MICROS_PER_SECOND,
   parseDateTime,
-  readSchedulerConfig,
   registerPlugins,
-  TasseConfigError,
-  type Trigger,
   type TriggerFactory,
   timeZone,
 } from '@tasse/core'
-import { parseDocument } from 'yaml'
 import { helpTable } from '../cli/help-table.js'
 import { readConfig } from '../config.js'
 import { fireTimesWithNotes } from '../fire-times.js'
@@ -107,7 +101,7 @@ export function nextFireTimes(
 ): NextReport {
   const report: NextReport = { task: path, fireTimes: [], notes: [], schedule: null, error: null }
   try {
-    const trigger = loadTrigger(path, options)
+    const trigger = loadTaskSchedule(path, options)
     if (trigger === null) return report
     report.schedule = { description: trigger.describe(), timezone: trigger.timezone }
     for (const time of fireTimesWithNotes(trigger, { count: options.count, now: options.from })) {
@@ -118,39 +112,6 @@ export function nextFireTimes(
     report.error = cause instanceof Error ? cause.message : String(cause)
   }
   return report
-}
-
-/** The task's trigger from the `scheduler:` block of its task.yaml; `null` without one. */
-function loadTrigger(
-  path: string,
-  options: { factories: ReadonlyMap<string, TriggerFactory>; defaultTimezone: string },
-): Trigger | null {
-  const yamlPath = isFile(path) ? path : join(path, 'task.yaml')
-  const file = displayPath(yamlPath)
-  if (!existsSync(yamlPath)) {
-    throw new TasseConfigError(
-      { file, field: '' },
-      `is missing: PATH must be a task's folder (holding task.yaml) or its task.yaml`,
-    )
-  }
-  const document = parseDocument(readFileSync(yamlPath, 'utf8'))
-  if (document.errors.length) {
-    throw new TasseConfigError(
-      { file, field: '' },
-      `is not valid YAML: ${document.errors[0]?.message}`,
-    )
-  }
-  const raw: unknown = document.toJS()
-  if (raw === null || raw === undefined) return null
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new TasseConfigError(
-      { file, field: '' },
-      'must hold a mapping of keys (scheduler, entrypoint, …)',
-    )
-  }
-  const scheduler = (raw as Record<string, unknown>).scheduler
-  if (scheduler === undefined || scheduler === null) return null
-  return readSchedulerConfig(scheduler, { file, ...options }).trigger
 }
 
 function formatReport(report: NextReport): string {
@@ -206,12 +167,4 @@ function readFrom(value: unknown, zoneName: string): EpochMicros {
 function offsetWithColon(zone: string): string {
   const digits = zone.slice(1).replace(':', '')
   return `${zone[0]}${digits.slice(0, 2)}:${digits.slice(2, 4) || '00'}`
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile()
-  } catch {
-    return basename(path) === 'task.yaml'
-  }
 }

@@ -5,11 +5,11 @@
  */
 import { existsSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { displayPath, pickRunner, taskBaseEnv } from '@tasse/core'
+import { displayPath, loadCatalog, pickRunner, registerPlugins, taskBaseEnv } from '@tasse/core'
 import { CliError, EXIT } from '../cli/exit-codes.js'
 import { helpTable } from '../cli/help-table.js'
 import { readConfig } from '../config.js'
-import { createHostTasse } from '../server.js'
+import { builtinPlugins } from '../plugins.js'
 import type { Command } from './command.js'
 import { JSON_FLAG, printJson, UsageError } from './shared.js'
 
@@ -74,56 +74,43 @@ export async function validateFolder(
     tasksDir = dirname(dir)
     only = basename(dir)
   }
-  const tasse = createHostTasse(
-    { ...config, dataDir: tasksDir === dir ? dir : dirname(tasksDir) },
-    {
-      tasksDir,
-      history: 'memory',
-      logger: { info: () => {}, warn: () => {}, error: () => {} },
-    },
-  )
-  try {
-    const { problem } = tasse.rescan()
-    if (problem) throw new Error(problem)
-    const runners = tasse.extensions.runners()
-    const report: ValidationReport = { dir, valid: [], invalid: [] }
-    const env = taskBaseEnv()
-    for (const invalid of tasse.invalidTasks())
-      if (!only || invalid.name === only)
-        report.invalid.push({
-          name: invalid.name,
-          file: invalid.file,
-          error: invalid.error.message,
-        })
-    const now = Date.now() * 1000
-    for (const task of tasse.tasks()) {
-      if (only && task.name !== only) continue
-      const problems: string[] = []
-      try {
-        const runner = pickRunner(runners, task)
-        const found = (await runner.check?.(task, { env: { ...env, ...task.env } })) ?? []
-        problems.push(...found)
-      } catch (cause) {
-        problems.push((cause as Error).message)
-      }
-      try {
-        task.trigger?.nextFireTime(null, now)
-      } catch (cause) {
-        problems.push(`the schedule cannot compute a fire time: ${(cause as Error).message}`)
-      }
-      if (problems.length)
-        report.invalid.push({
-          name: task.name,
-          file: displayPath(task.file),
-          error: problems.join('; '),
-        })
-      else report.valid.push(task.name)
+  const extensions = registerPlugins(builtinPlugins(tasksDir === dir ? dir : dirname(tasksDir)))
+  const catalog = loadCatalog(tasksDir, {
+    factories: extensions.triggerFactories(),
+    defaultTimezone: config.timezone,
+  })
+  const problem = catalog.problem()
+  if (problem) throw new Error(problem)
+  const report: ValidationReport = { dir, valid: [], invalid: [] }
+  for (const invalid of catalog.invalid())
+    if (!only || invalid.name === only)
+      report.invalid.push({ name: invalid.name, file: invalid.file, error: invalid.error.message })
+  const env = taskBaseEnv()
+  const now = Date.now() * 1000
+  for (const task of catalog.tasks()) {
+    if (only && task.name !== only) continue
+    const problems: string[] = []
+    try {
+      const runner = pickRunner(extensions.runners(), task)
+      problems.push(...((await runner.check?.(task, { env: { ...env, ...task.env } })) ?? []))
+    } catch (cause) {
+      problems.push((cause as Error).message)
     }
-    report.invalid.sort((a, b) => a.name.localeCompare(b.name))
-    return report
-  } finally {
-    await tasse.stop(0)
+    try {
+      task.trigger?.nextFireTime(null, now)
+    } catch (cause) {
+      problems.push(`the schedule cannot compute a fire time: ${(cause as Error).message}`)
+    }
+    if (problems.length)
+      report.invalid.push({
+        name: task.name,
+        file: displayPath(task.file),
+        error: problems.join('; '),
+      })
+    else report.valid.push(task.name)
   }
+  report.invalid.sort((a, b) => a.name.localeCompare(b.name))
+  return report
 }
 
 function isDirectory(path: string): boolean {

@@ -1,0 +1,64 @@
+/**
+ * The one reader of task.yaml: read as a task's file is read (a regular file inside the task's
+ * folder, of bounded size: a FIFO or a link out of the folder is refused, never blocked on),
+ * then YAML 1.2 through the `yaml` package, strictly (a key given twice is an error, not a silent
+ * override, and aliases cannot expand into a bomb), and the document must be a mapping (or empty).
+ */
+import { parseDocument } from 'yaml'
+import { TasseConfigError } from './errors.js'
+import { MAX_TASK_YAML_BYTES, readTaskFile } from './task-files.js'
+import { show } from './wording.js'
+
+/**
+ * The mapping in the file `name` (`task.yaml`) of the task folder `dir`, `{}` for an empty file;
+ * `file` is how the path is shown in messages. A missing or unreadable file, invalid YAML or
+ * anything but a mapping is a `TasseConfigError`, with the line and column where YAML is wrong.
+ *
+ * @example
+ * const raw = readTaskYaml('data/tasks/report', 'task.yaml', 'tasks/report/task.yaml')
+ */
+export function readTaskYaml(dir: string, name: string, file: string): Record<string, unknown> {
+  const yaml = readTaskFile(dir, name, MAX_TASK_YAML_BYTES)
+  if (!yaml.ok)
+    throw new TasseConfigError(
+      { file, field: '' },
+      yaml.missing
+        ? 'is missing: every task folder needs a task.yaml (an empty one runs the task only when triggered)'
+        : yaml.problem,
+    )
+  return parseTaskYaml(yaml.text, file)
+}
+
+/** The mapping of a task.yaml's text. */
+export function parseTaskYaml(text: string, file: string): Record<string, unknown> {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
+  const error = document.errors[0]
+  if (error) {
+    const [line, column] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : []
+    const where = line === undefined ? '' : ` at line ${line}, column ${column}`
+    throw new TasseConfigError(
+      { file, field: '' },
+      `is not valid YAML${where}: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
+      { cause: error },
+    )
+  }
+  let value: unknown
+  try {
+    // Aliases are expanded here: a few lines of `&a [*a, *a, …]` would make billions of nodes,
+    // and the yaml package stops them (maxAliasCount) with a message that names no file.
+    value = document.toJS()
+  } catch (cause) {
+    throw new TasseConfigError(
+      { file, field: '' },
+      `cannot be read as YAML: ${(cause as Error).message} (aliases that expand to more than 100 nodes are refused)`,
+      { cause },
+    )
+  }
+  if (value === null || value === undefined) return {}
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new TasseConfigError(
+      { file, field: '' },
+      `must hold a mapping of keys (scheduler, entrypoint, …), got ${show(value)}`,
+    )
+  return value as Record<string, unknown>
+}
