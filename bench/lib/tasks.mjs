@@ -33,7 +33,14 @@ export async function triggerFactories(specifier) {
   const plugin = mod.plugin ?? mod.default
   if (!plugin?.register) return { missing: `${specifier} exports no plugin` }
   const factories = []
+  // Registers into a stand-in that speaks both plugin interfaces: the PluginContext of today and
+  // the tsyringe container plugins received before issue #13 (snapshots of older commits).
   const container = {
+    addTrigger: (factory) => void factories.push(factory),
+    addRunner: () => {},
+    addLogSink: () => {},
+    setRunStore: () => {},
+    setLogger: () => {},
     register(_token, provider) {
       const value = provider?.useValue
       if (value && typeof value.create === 'function') factories.push(value)

@@ -42,8 +42,10 @@ export type AdmissionPolicy = Pick<TaskDefinition, 'overlap' | 'queueSize'> & {
  * Decides what happens to a new run of a task.
  *
  * @example
- * admit([{ id: '01m8g4dva07sk09q', behind: false }], task, { scheduled: true, paused: false, accepting: true })
- * // overlap: skip → { kind: 'refuse', refusal: { code: 'overlap', blockingRunId: '01m8g4dva07sk09q', … } }
+ * const task = { overlap: 'skip', queueSize: 1, job: { maxInstances: 1 } } as const
+ * const running = [{ id: '01m8g4dva07sk09q', behind: false }]
+ * admit(running, task, { scheduled: true, paused: false, accepting: true })
+ * // { kind: 'refuse', refusal: { code: 'overlap', blockingRunId: '01m8g4dva07sk09q', … } }
  */
 export function admit(
   active: readonly AdmittedRun[],

@@ -55,6 +55,8 @@ export interface ChildHandle {
  * working directory that is gone.
  *
  * @example
+ * declare const task: TaskDefinition
+ * const env = { PATH: '/usr/bin:/bin' }
  * const child = await startChild({ command: 'bash', args: ['task.sh'] }, { cwd: task.dir, env })
  * const { code, signal } = await child.exited
  */

@@ -48,6 +48,8 @@ export interface ExtensionPoints {
   logSinks(): readonly LogSink[]
   /** The run store (opened on the first call, then the same one). */
   runStore(): RunStore
+  /** The run store if it is open (set as an object, or made by a first `runStore()`): close it. */
+  openedRunStore(): RunStore | undefined
   logger(): TasseLogger
 }
 
@@ -100,7 +102,6 @@ export class Extensions implements ExtensionPoints {
     return this.#container.resolve(TOKENS.RunStore)
   }
 
-  /** The run store if it is open (set as an object, or made by a first `runStore()`). */
   openedRunStore(): RunStore | undefined {
     return this.#store.opened ? this.runStore() : undefined
   }
@@ -163,6 +164,6 @@ export class Extensions implements ExtensionPoints {
  * import { plugin as cron } from '@tasse/trigger-cron'
  * const factories = registerPlugins([cron]).triggerFactories()
  */
-export function registerPlugins(plugins: readonly TassePlugin[]): Extensions {
+export function registerPlugins(plugins: readonly TassePlugin[]): ExtensionPoints {
   return new Extensions([corePlugin, ...plugins])
 }

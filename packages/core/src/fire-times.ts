@@ -11,8 +11,8 @@ import type { EpochMicros, Trigger } from './types.js'
  * `from` (the scheduler's own next fire time, which may be a catch-up; `null`: none).
  *
  * @example
- * import { upcomingFireTimes } from '@tasse/core'
- * declare const trigger: import('@tasse/core').Trigger
+ * import { type Trigger, upcomingFireTimes } from '@tasse/core'
+ * declare const trigger: Trigger
  * upcomingFireTimes(trigger, Date.parse('2026-01-30T00:00:00Z') * 1000, 3)
  */
 export function upcomingFireTimes(

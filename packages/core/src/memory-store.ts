@@ -67,7 +67,7 @@ type StoredCancel = Omit<CancelRequest, 'task' | 'hostId'>
  * a caller that mutates a run it passed or got back never changes what is stored.
  *
  * @example
- * const tasse = createTasse({ tasksDir: 'data/tasks', store: new MemoryRunStore() })
+ * const tasse = createTasse({ dataDir: 'data', store: new MemoryRunStore() })
  */
 export class MemoryRunStore implements RunStore {
   readonly name = STORE_NAME

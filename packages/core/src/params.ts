@@ -12,6 +12,7 @@ import type { TaskDefinition } from './types.js'
  * `InvalidParamError` naming the parameter and what it expects; nothing is recorded then.
  *
  * @example
+ * declare const task: TaskDefinition // params: date (required), mode (default: fast)
  * validateParams(task, { date: '2026-01-30' }) // { date: '2026-01-30', mode: 'fast' }
  */
 export function validateParams(

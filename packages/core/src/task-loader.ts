@@ -69,6 +69,8 @@ export function loadTaskSchedule(path: string, options: LoadTaskOptions): Trigge
  * Loads the task in `dir` (its folder name is its name).
  *
  * @example
+ * import { plugin as interval } from '@tasse/trigger-interval'
+ * const factories = registerPlugins([interval]).triggerFactories()
  * const task = loadTask('data/tasks/helloworld', { factories, defaultTimezone: 'UTC' })
  */
 export function loadTask(dir: string, options: LoadTaskOptions): TaskDefinition {

@@ -10,8 +10,9 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Catalog, loadCatalog, loadTaskSchedule, TasseConfigError } from '@tasse/core'
+import { loadCatalog, loadTaskSchedule, TasseConfigError } from '@tasse/core'
 import { afterEach, describe, expect, it } from 'vitest'
+import { Catalog } from '../src/catalog.js'
 import { everyPlugin, everyTrigger, FIXTURES } from './helpers.js'
 
 const factories = new Map([[everyTrigger.type, everyTrigger]])

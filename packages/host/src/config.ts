@@ -3,13 +3,8 @@
  * refused with the flag or variable that gave it and what is expected.
  */
 import { resolve } from 'node:path'
-import {
-  DEFAULT_CONCURRENCY,
-  DEFAULT_FILE_MODE,
-  redactUrl,
-  TasseError,
-  timeZoneProblem,
-} from '@tasse/core'
+import { DEFAULT_CONCURRENCY, TasseError, timeZoneProblem } from '@tasse/core'
+import { DEFAULT_FILE_MODE, redactUrl } from '@tasse/core/plugin-kit'
 import { type HelpRow, helpTable } from './cli/help-table.js'
 
 export interface HostConfig {

@@ -6,7 +6,8 @@
  */
 import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { directoryMode, TasseError, type TasseLogger } from '@tasse/core'
+import { TasseError, type TasseLogger } from '@tasse/core'
+import { directoryMode } from '@tasse/core/plugin-kit'
 import type { HostConfig } from './config.js'
 import { stateDir } from './plugins.js'
 

@@ -4,14 +4,8 @@
  * json`). Every run that ends gets one line naming the task, the run, its status, its duration
  * and its exit code; a failure is logged as an error, so it shows in `docker logs`.
  */
-import {
-  formatDuration,
-  formatMillis,
-  type Run,
-  type Tasse,
-  type TasseLogger,
-  timeZone,
-} from '@tasse/core'
+import { formatMillis, type Run, type Tasse, type TasseLogger, timeZone } from '@tasse/core'
+import { formatDuration } from '@tasse/core/plugin-kit'
 import type { LogFormat } from './config.js'
 
 export type LogLevel = 'info' | 'warn' | 'error'

@@ -1,6 +1,7 @@
 /** The plugins every host loads: the triggers, runners and store a `data/` folder uses. */
 import { join } from 'node:path'
-import { lazyRunStore, runStorePlugin, type TassePlugin } from '@tasse/core'
+import type { TassePlugin } from '@tasse/core'
+import { lazyRunStore, runStorePlugin } from '@tasse/core/plugin-kit'
 import { plugin as poetryRunner } from '@tasse/runner-poetry'
 import { sqliteStorePlugin } from '@tasse/store-sqlite'
 import { plugin as cronTrigger } from '@tasse/trigger-cron'

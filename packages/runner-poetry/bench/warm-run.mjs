@@ -67,6 +67,7 @@ export async function warmRun(options = {}) {
     )
   const { poetryRunner } = await import(pathToFileURL(distEntry).href)
   const core = await import('@tasse/core')
+  const kit = await import('@tasse/core/plugin-kit')
 
   const dataDir = await mkdtemp(join(tmpdir(), 'tasse-bench-python-env-'))
   try {
@@ -81,7 +82,7 @@ export async function warmRun(options = {}) {
       factories: new Map(),
       defaultTimezone: 'UTC',
     })
-    const env = { ...core.taskBaseEnv(process.env), TASSE_TASK: TASK }
+    const env = { ...kit.taskBaseEnv(process.env), TASSE_TASK: TASK }
     const context = () => ({
       dataDir,
       env,

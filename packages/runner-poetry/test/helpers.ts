@@ -7,13 +7,8 @@ import { cp, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import {
-  type Command,
-  loadTask,
-  type PrepareContext,
-  type TaskDefinition,
-  taskBaseEnv,
-} from '@tasse/core'
+import { type Command, loadTask, type PrepareContext, type TaskDefinition } from '@tasse/core'
+import { taskBaseEnv } from '@tasse/core/plugin-kit'
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url))
 

@@ -7,7 +7,8 @@
  * import { postgresStorePlugin } from '@tasse/store-postgres'
  * const tasse = createTasse({ dataDir: 'data', plugins: [postgresStorePlugin({ url: process.env.TASSE_STORE! })] })
  */
-import { runStorePlugin, type TassePlugin } from '@tasse/core'
+import type { TassePlugin } from '@tasse/core'
+import { runStorePlugin } from '@tasse/core/plugin-kit'
 import { createPostgresRunStore, type PostgresRunStoreOptions } from './postgres-run-store.js'
 
 export { CHANNEL } from './change-listener.js'

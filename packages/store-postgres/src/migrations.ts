@@ -6,7 +6,7 @@
  *
  * Never edit a migration that has been released: add the next one.
  */
-import { checkMigrationOrder, NewerSchemaError } from '@tasse/core'
+import { checkMigrationOrder, NewerSchemaError } from '@tasse/core/plugin-kit'
 import type { PoolClient } from 'pg'
 
 export { NewerSchemaError }

@@ -4,7 +4,8 @@
  * hosts starting at once on an empty database, changes told to other store objects, and a
  * server that goes away and comes back.
  */
-import { type RunStore, redactUrl, type StoreChange } from '@tasse/core'
+import type { RunStore, StoreChange } from '@tasse/core'
+import { redactUrl } from '@tasse/core/plugin-kit'
 import { makeRun, testRunStore } from '@tasse/core/testing'
 import { type PostgresServer, postgresMissing, startPostgres } from '@tasse/test-support'
 import pg from 'pg'

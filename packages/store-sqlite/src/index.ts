@@ -5,7 +5,8 @@
  * import { createSqliteRunStore } from '@tasse/store-sqlite'
  * const tasse = createTasse({ dataDir: 'data', store: createSqliteRunStore({ path: 'data/.tasse/tasse.db' }) })
  */
-import { runStorePlugin, type TassePlugin } from '@tasse/core'
+import type { TassePlugin } from '@tasse/core'
+import { runStorePlugin } from '@tasse/core/plugin-kit'
 import { createSqliteRunStore, type SqliteRunStoreOptions } from './sqlite-run-store.js'
 
 export {

@@ -1,7 +1,8 @@
 /** Opening the SQLite file: its directory, the journal and the schema, and one message for any failure. */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { DEFAULT_FILE_MODE, directoryMode, TasseError } from '@tasse/core'
+import { TasseError } from '@tasse/core'
+import { DEFAULT_FILE_MODE, directoryMode } from '@tasse/core/plugin-kit'
 import Database from 'better-sqlite3'
 import { MIGRATIONS, migrate } from './migrations.js'
 import { type SqliteRunStoreOptions, STORE_TAG } from './sqlite-run-store.js'

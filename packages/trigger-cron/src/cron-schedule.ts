@@ -7,6 +7,7 @@
  * `datetime` but without building one. Times are whole seconds: wall times as "local seconds"
  * (the wall clock read as if it were UTC), instants as epoch seconds.
  */
+import type { TimeZone } from '@tasse/core'
 import {
   civilFromDays,
   daysFromCivil,
@@ -14,9 +15,8 @@ import {
   firstInstantAtOrAfter,
   isoWeekOfDays,
   SECONDS_PER_DAY,
-  type TimeZone,
   weekdayOfDays,
-} from '@tasse/core'
+} from '@tasse/core/plugin-kit'
 import type { CronField, CronFieldName, DayRule } from './cron-fields.js'
 
 const FIRST_YEAR = 1970

@@ -2,9 +2,9 @@
  * `trigger: cron`: APScheduler 3's `CronTrigger`, option for option, with Tasse's
  * daylight-saving policy (APSCHEDULER.md §3, §6, §7.1).
  */
+import type { EpochMicros, Trigger, TriggerContext, TriggerFactory } from '@tasse/core'
 import {
   ceilToSecond,
-  type EpochMicros,
   jitterDelay,
   MICROS_PER_SECOND,
   type OptionSource,
@@ -14,10 +14,7 @@ import {
   readTimeZoneOption,
   rejectUnknownOptions,
   secondAfter,
-  type Trigger,
-  type TriggerContext,
-  type TriggerFactory,
-} from '@tasse/core'
+} from '@tasse/core/plugin-kit'
 import {
   CRON_FIELD_NAMES,
   CronFieldError,

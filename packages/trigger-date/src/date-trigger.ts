@@ -5,15 +5,17 @@
 import {
   type EpochMicros,
   formatInstant,
+  type Trigger,
+  type TriggerContext,
+  type TriggerFactory,
+} from '@tasse/core'
+import {
   type OptionSource,
   optionError,
   readDateTimeOption,
   readTimeZoneOption,
-  type Trigger,
-  type TriggerContext,
-  type TriggerFactory,
   unknownKeyProblem,
-} from '@tasse/core'
+} from '@tasse/core/plugin-kit'
 
 /** The `trigger:` value, and the tag in every message of this plugin. */
 export const TRIGGER_TYPE = 'date'

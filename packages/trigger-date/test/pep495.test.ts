@@ -6,7 +6,8 @@
  * date trigger's `run_date`.
  */
 import { spawnSync } from 'node:child_process'
-import { formatInstant, formatLocal, timeZone } from '@tasse/core'
+import { formatInstant, timeZone } from '@tasse/core'
+import { formatLocal } from '@tasse/core/plugin-kit'
 import { chain, context, hasPython, PYTHON, seededRandom } from '@tasse/test-support'
 import { describe, expect, it } from 'vitest'
 import { dateTrigger } from '../src/index.js'

@@ -2,8 +2,8 @@
  * `trigger: interval`: APScheduler 3's `IntervalTrigger` (APSCHEDULER.md §4, §6, §7.2): a grid
  * of elapsed time anchored at `start_date`, in whole microseconds.
  */
+import type { EpochMicros, Trigger, TriggerContext, TriggerFactory } from '@tasse/core'
 import {
-  type EpochMicros,
   jitterDelay,
   MICROS_PER_SECOND,
   type OptionSource,
@@ -13,10 +13,7 @@ import {
   readTimeZoneOption,
   rejectUnknownOptions,
   show,
-  type Trigger,
-  type TriggerContext,
-  type TriggerFactory,
-} from '@tasse/core'
+} from '@tasse/core/plugin-kit'
 
 /** The `trigger:` value, and the tag in every message of this plugin. */
 export const TRIGGER_TYPE = 'interval'

@@ -4,12 +4,12 @@
  * in wall time; Tasse maps each wall time to an instant with the first-occurrence policy of
  * APSCHEDULER.md §7.2 (RFC 5545's own rule: a time in a gap moves forward by the gap's length).
  */
+import type { EpochMicros, TimeZone, Trigger, TriggerContext, TriggerFactory } from '@tasse/core'
 import {
   ceilToSecond,
   civilFromDays,
   daysFromCivil,
   daysInMonth,
-  type EpochMicros,
   firstInstantAtOrAfter,
   jitterDelay,
   MICROS_PER_SECOND,
@@ -23,12 +23,8 @@ import {
   SECONDS_PER_DAY,
   secondAfter,
   show,
-  type TimeZone,
-  type Trigger,
-  type TriggerContext,
-  type TriggerFactory,
   weekdayOfDays,
-} from '@tasse/core'
+} from '@tasse/core/plugin-kit'
 import * as rrulePackage from 'rrule'
 import { FREQUENCIES, parseRecurrenceRule, type RecurrenceRule } from './recurrence-rule.js'
 

@@ -54,7 +54,14 @@ const SETTLE_MS = 10_000
  *
  * @example
  * // packages/sink-foo/test/contract.test.ts
+ * import { mkdtempSync, rmSync } from 'node:fs'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import type { LogSink } from '@tasse/core'
  * import { testLogSink } from '@tasse/core/testing'
+ * // The package's sink, and how to read back the lines it kept for a run:
+ * declare function fooLogSink(options: { dir: string }): LogSink
+ * declare function readFooLines(dir: string, runId: string): Promise<string[]>
  * let dir: string
  * testLogSink({
  *   name: 'foo',

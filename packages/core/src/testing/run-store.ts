@@ -45,7 +45,9 @@ const DAY = 24 * 60 * MINUTE
  *
  * @example
  * // packages/store-foo/test/foo-store.test.ts
+ * import type { RunStore } from '@tasse/core'
  * import { testRunStore } from '@tasse/core/testing'
+ * declare function createFooRunStore(options: { url: string; maxOutputBytes?: number }): RunStore
  * testRunStore({
  *   name: 'foo',
  *   hosts: 'many',

@@ -62,8 +62,9 @@ export interface TestRunnerOptions {
  *
  * @example
  * // packages/runner-foo/test/contract.test.ts
+ * import type { Runner } from '@tasse/core'
  * import { testRunner } from '@tasse/core/testing'
- * import { fooRunner } from '@tasse/runner-foo'
+ * declare function fooRunner(): Runner // the package's runner
  * testRunner({
  *   name: 'foo',
  *   create: () => fooRunner(),

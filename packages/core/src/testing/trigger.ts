@@ -114,8 +114,10 @@ export const TRIGGER_CONTRACT_FROM: readonly string[] = [
  *
  * @example
  * // packages/trigger-foo/test/contract.test.ts
+ * import type { Trigger, TriggerContext } from '@tasse/core'
  * import { testTrigger } from '@tasse/core/testing'
- * import { fooTrigger } from '@tasse/trigger-foo'
+ * // The package's trigger:
+ * declare function fooTrigger(options: { every: number }, context: TriggerContext): Trigger
  * testTrigger({
  *   name: 'foo every other day',
  *   create: () => fooTrigger({ every: 2 }, { at: { file: 'task.yaml', field: 'scheduler' }, defaultTimezone: 'UTC', random: () => 0.5 }),
@@ -134,8 +136,9 @@ export function testTrigger(options: TestTriggerOptions): void {
  *
  * @example
  * // packages/trigger-foo/test/contract.test.ts
+ * import type { TriggerFactory } from '@tasse/core'
  * import { testTriggerFactory } from '@tasse/core/testing'
- * import { fooTriggerFactory } from '@tasse/trigger-foo'
+ * declare const fooTriggerFactory: TriggerFactory // the package's factory
  * testTriggerFactory({
  *   factory: fooTriggerFactory,
  *   valid: [{ every: 2 }, { every: 1, timezone: 'Europe/Paris' }],

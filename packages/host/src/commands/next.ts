@@ -5,14 +5,12 @@
  */
 import {
   type EpochMicros,
-  instantOfDateTime,
   loadTaskSchedule,
-  MICROS_PER_SECOND,
-  parseDateTime,
   registerPlugins,
   type TriggerFactory,
   timeZone,
 } from '@tasse/core'
+import { instantOfDateTime, MICROS_PER_SECOND, parseDateTime } from '@tasse/core/plugin-kit'
 import { helpTable } from '../cli/help-table.js'
 import { readConfig } from '../config.js'
 import { fireTimesWithNotes } from '../fire-times.js'

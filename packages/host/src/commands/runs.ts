@@ -1,5 +1,5 @@
 /** `tasse runs`: the run history of a running host, with the API's filters. */
-import { formatDuration } from '@tasse/core'
+import { formatDuration } from '@tasse/core/plugin-kit'
 import type { RunView } from '../api/views.js'
 import { helpTable } from '../cli/help-table.js'
 import type { RunListFilters } from '../client.js'

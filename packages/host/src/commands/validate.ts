@@ -5,7 +5,8 @@
  */
 import { existsSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { displayPath, loadCatalog, pickRunner, registerPlugins, taskBaseEnv } from '@tasse/core'
+import { displayPath, loadCatalog, pickRunner, registerPlugins } from '@tasse/core'
+import { taskBaseEnv } from '@tasse/core/plugin-kit'
 import { CliError, EXIT } from '../cli/exit-codes.js'
 import { helpTable } from '../cli/help-table.js'
 import { readConfig } from '../config.js'
