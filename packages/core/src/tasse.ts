@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path'
 import { Catalog, type CatalogChanges, type TaskInfo } from './catalog.js'
 import { RunRefusedError, TaskNotFoundError, TasseError } from './errors.js'
-import { TasseEvents } from './events.js'
+import { announceChanges, TasseEvents } from './events.js'
 import { Executor } from './executor.js'
 import type { ExtensionPoints, Extensions } from './extensions.js'
 import { runLogPath } from './file-log-sink.js'
@@ -185,7 +185,7 @@ export class Tasse {
    */
   rescan(): CatalogChanges {
     const changes = this.catalog.scan()
-    this.announce(changes)
+    announceChanges(this.events, this.logger, this.catalog, changes)
     this.schedule.apply(changes)
     this.watcher?.sync(this.catalog.folders())
     this.rescans.after(changes, this.started && !this.stopping)
@@ -338,30 +338,5 @@ export class Tasse {
     const run = await this.store.getRun(runId)
     if (!run) throw new TasseError('run_not_found', `no run with id ${JSON.stringify(runId)}`)
     return run
-  }
-
-  /** Tells listeners and the log what a scan found. */
-  private announce(changes: CatalogChanges): void {
-    for (const task of changes.removed) {
-      this.events.emit('task:removed', task)
-      this.logger.info(`task "${task.name}" removed`)
-    }
-    for (const task of changes.added) {
-      this.events.emit('task:added', task)
-      const schedule = task.trigger ? `scheduled: ${task.trigger.describe()}` : null
-      this.logger.info(`task "${task.name}" ${schedule ?? 'added (runs when triggered)'}`)
-    }
-    for (const task of changes.changed) {
-      this.events.emit('task:changed', task)
-      const schedule = task.trigger ? `: ${task.trigger.describe()}` : ''
-      this.logger.info(`task "${task.name}" changed${schedule}`)
-    }
-    for (const invalid of changes.invalid) {
-      this.events.emit('task:invalid', invalid)
-      const keeps = this.catalog.get(invalid.name)
-        ? ' (its last good definition keeps running)'
-        : ''
-      this.logger.error(`${invalid.error.message}${keeps}`)
-    }
   }
 }
