@@ -9,6 +9,7 @@ import type { RunStore } from './types.js'
 
 /**
  * @example
+ * const url = 'postgres://tasse@db/tasse'
  * const store = lazyRunStore('postgres', async () =>
  *   (await import('@tasse/store-postgres')).createPostgresRunStore({ url }),
  * )
