@@ -5,20 +5,14 @@
  */
 import { join, resolve } from 'node:path'
 import { Catalog, type CatalogChanges, type TaskInfo } from './catalog.js'
-import { RunRefusedError, TaskNotFoundError, TasseError } from './errors.js'
+import { RunRefusedError, TaskNotFoundError } from './errors.js'
 import { announceChanges, TasseEvents } from './events.js'
 import { Executor } from './executor.js'
 import type { ExtensionPoints, Extensions } from './extensions.js'
-import { runLogPath } from './file-log-sink.js'
 import { HostMembership } from './host-membership.js'
 import { pruneHistory, recoverInterrupted } from './maintenance.js'
-import {
-  followRunLog,
-  openRunLog,
-  RunLogFollowers,
-  type RunLogReader,
-  readRunLog,
-} from './run-log.js'
+import type { RunLogReader } from './run-log.js'
+import { RunOutputFiles } from './run-output.js'
 import { taskBaseEnv } from './task-env.js'
 import { displayPath } from './task-loader.js'
 import { TaskRescans } from './task-rescans.js'
@@ -58,7 +52,6 @@ export function createTasse(options: TasseOptions): Tasse {
 
 export class Tasse {
   readonly events = new TasseEvents()
-  private readonly followers = new RunLogFollowers(this.events)
   /** What the plugins provide: trigger factories, runners, sinks, the store, the logger. */
   readonly extensions: ExtensionPoints
   readonly dataDir: string
@@ -71,6 +64,7 @@ export class Tasse {
   readonly concurrency: number
   readonly #extensions: Extensions
   private readonly catalog: Catalog
+  private readonly outputs: RunOutputFiles
   private readonly schedule: TaskSchedule
   private readonly executor: Executor
   private readonly options: TasseOptions
@@ -91,6 +85,7 @@ export class Tasse {
     this.#extensions = extensions
     this.extensions = extensions
     this.logger = extensions.logger()
+    this.outputs = new RunOutputFiles(this.logsDir, this.events, () => this.store)
     this.catalog = new Catalog(this.tasksDir, {
       factories: extensions.triggerFactories(),
       defaultTimezone: timezone,
@@ -254,7 +249,7 @@ export class Tasse {
     const active = this.executor.wait(runId)
     if (active) return active
     await this.executor.flush()
-    return this.requireRun(runId)
+    return this.outputs.run(runId)
   }
 
   /** Cancels a queued or running run; false if it is not active. */
@@ -291,31 +286,22 @@ export class Tasse {
 
   /** Where a run's own output is kept. */
   runLogPath(run: Pick<Run, 'task' | 'id'>): string {
-    return runLogPath(this.logsDir, run.task, run.id)
+    return this.outputs.path(run)
   }
 
   /** A run's output so far. */
-  async readRunLog(runId: string): Promise<string> {
-    return readRunLog(this.runLogPath(await this.requireRun(runId)))
+  readRunLog(runId: string): Promise<string> {
+    return this.outputs.read(runId)
   }
 
   /** A run's output file opened for streaming (ranges of it; see `RunLogReader`). */
-  async openRunLog(runId: string): Promise<RunLogReader> {
-    return openRunLog(this.runLogPath(await this.requireRun(runId)))
+  openRunLog(runId: string): Promise<RunLogReader> {
+    return this.outputs.open(runId)
   }
 
   /** A run's output as it is written, from the start, ending when the run ends. */
-  async followRunLog(runId: string, signal?: AbortSignal): Promise<AsyncIterable<string>> {
-    const run = await this.requireRun(runId)
-    return followRunLog({
-      path: this.runLogPath(run),
-      subscribe: (wake) => this.followers.subscribe(runId, wake),
-      ended: async () => {
-        const current = await this.store.getRun(runId)
-        return !current || (current.status !== 'queued' && current.status !== 'running')
-      },
-      ...(signal ? { signal } : {}),
-    })
+  followRunLog(runId: string, signal?: AbortSignal): Promise<AsyncIterable<string>> {
+    return this.outputs.follow(runId, signal)
   }
 
   /** The run store; opened when first used, not when the instance is made. */
@@ -332,11 +318,5 @@ export class Tasse {
     const state = this.schedule.setPaused(name, paused)
     if (state && before !== paused) this.events.emit('task:paused', task, paused)
     return state
-  }
-
-  private async requireRun(runId: string): Promise<Run> {
-    const run = await this.store.getRun(runId)
-    if (!run) throw new TasseError('run_not_found', `no run with id ${JSON.stringify(runId)}`)
-    return run
   }
 }
