@@ -12,7 +12,8 @@ export const DEFAULT_FILE_MODE = 0o600
  * (0600 → 0700, 0640 → 0750).
  *
  * @example
- * mkdirSync(dir, { recursive: true, mode: directoryMode(0o640) }) // 0750
+ * import { mkdirSync } from 'node:fs'
+ * mkdirSync('data/logs', { recursive: true, mode: directoryMode(0o640) }) // 0750
  */
 export function directoryMode(fileMode: number): number {
   return (fileMode & 0o666) | ((fileMode & 0o444) >> 2)

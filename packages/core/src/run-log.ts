@@ -32,7 +32,7 @@ export interface RunLogReader {
  *
  * @example
  * const log = await openRunLog('data/logs/report/runs/01m8g4dva07sk09q.log')
- * return new Response(log.stream({ start: 0, end: Math.min(log.size, 1024) - 1 }))
+ * const firstKiB = new Response(log.stream({ start: 0, end: Math.min(log.size, 1024) - 1 }))
  */
 export async function openRunLog(path: string): Promise<RunLogReader> {
   let handle: FileHandle

@@ -47,8 +47,8 @@ describe.each(builds)('the extensions of %s', (_, build) => {
     }
   })
 
-  it('opens no store and no file until the store is first used', () => {
-    expect(existsSync(stateDir(dataDir))).toBe(false)
+  it('opens no store, nor creates its file, until the store is first used', () => {
+    expect(existsSync(join(stateDir(dataDir), 'tasse.db'))).toBe(false)
   })
 
   it('triggers: one factory per type, interval, cron, date and rrule, the plugins’ own', () => {
