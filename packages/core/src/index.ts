@@ -23,7 +23,7 @@ export {
   TasseError,
   type TasseErrorCode,
 } from './errors.js'
-export type { TasseEventMap, TasseEventName } from './events.js'
+export { type TasseEventMap, type TasseEventName, TasseEvents } from './events.js'
 // What plugins provide, and core's own implementations.
 export { type ExtensionPoints, registerPlugins } from './extensions.js'
 export { type FileLogSinkOptions, fileLogSink, runLogPath } from './file-log-sink.js'

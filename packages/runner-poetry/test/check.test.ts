@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { taskBaseEnv } from '@tasse/core'
+import { taskBaseEnv } from '@tasse/core/plugin-kit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { poetryRunner } from '../src/index.js'
 import {
