@@ -11,7 +11,13 @@
  * host's own stylesheet and script.
  */
 import { createRequire } from 'node:module'
-import { isValidTaskName, RunRefusedError, type Tasse, type TasseLogger } from '@tasse/core'
+import {
+  InvalidParamError,
+  isValidTaskName,
+  RunRefusedError,
+  type Tasse,
+  type TasseLogger,
+} from '@tasse/core'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { compress } from 'hono/compress'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
@@ -166,17 +172,17 @@ export function dashboard(options: DashboardOptions): Dashboard {
       const run = await tasse.trigger(info.name, { params: readParams(info.task, form) })
       return c.redirect(`/runs/${run.id}`, 303)
     } catch (cause) {
+      // A parameter refused shows next to its field (400); a run refused by admission (an
+      // overlapping run, a paused task, a host stopping) above the form (409).
+      if (cause instanceof InvalidParamError) {
+        const known = info.task.params.some((p) => p.name === cause.param)
+        const form = known
+          ? { values, errors: { [cause.param]: cause.message } }
+          : { values, error: cause.message }
+        return c.html(await taskPage(board, info, { form }), 400)
+      }
       if (!(cause instanceof RunRefusedError)) throw cause
-      const message = cause.message.replace(/^\[tasse\] /, '')
-      const known =
-        cause.param !== undefined && info.task.params.some((p) => p.name === cause.param)
-      const form = known
-        ? { values, errors: { [cause.param as string]: message } }
-        : { values, error: message }
-      return c.html(
-        await taskPage(board, info, { form }),
-        cause.code === 'invalid-params' ? 400 : 409,
-      )
+      return c.html(await taskPage(board, info, { form: { values, error: cause.message } }), 409)
     }
   })
   for (const action of ['pause', 'resume'] as const) {

@@ -1,4 +1,5 @@
-import { createTasse, MemoryRunStore, newRunId, type Run } from '@tasse/core'
+import { createTasse, MemoryRunStore, type Run } from '@tasse/core'
+import { newRunId } from '@tasse/core/plugin-kit'
 import { makeRun } from '@tasse/core/testing'
 import { describe, expect, it } from 'vitest'
 import { RecentRuns } from './recent-runs.js'
