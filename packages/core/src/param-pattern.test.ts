@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { compileParamPattern, MAX_PATTERN_CHARS, paramPattern } from './param-pattern.js'
+import { cpuMillis } from './testing/cpu-time.js'
 
 describe('compileParamPattern', () => {
   it('matches the whole value, as people read a pattern', () => {
@@ -17,10 +18,11 @@ describe('compileParamPattern', () => {
   it('matches a catastrophic pattern for JavaScript in linear time', () => {
     // Issue #12, item 7: `^(a+)+$` on 31 characters froze the host for 5 s with RegExp.
     const nested = compileParamPattern('^(a+)+$')
-    const started = performance.now()
-    expect(nested.matches(`${'a'.repeat(60_000)}!`)).toBe(false)
-    expect(nested.matches('a'.repeat(60_000))).toBe(true)
-    expect(performance.now() - started).toBeLessThan(2000)
+    const { ms } = cpuMillis(() => {
+      expect(nested.matches(`${'a'.repeat(60_000)}!`)).toBe(false)
+      expect(nested.matches('a'.repeat(60_000))).toBe(true)
+    })
+    expect(ms).toBeLessThan(2000)
   })
 
   it('refuses what it cannot match in linear time, and overlong patterns, saying why', () => {

@@ -375,7 +375,9 @@ describe('--help', () => {
     expect(misaligned(top.stdout)).toEqual([])
     expect((await run(['nope'])).code).toBe(2)
     expect((await run(['list', '--bogus'])).code).toBe(2)
-  })
+    // Sixteen CLI processes one after another: on a loaded 2-core machine that is more than the
+    // default 30 s.
+  }, 180_000)
 })
 
 describe('runs, pause, resume, rescan, list --url and --version against a running host', () => {

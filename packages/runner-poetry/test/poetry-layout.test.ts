@@ -166,7 +166,7 @@ describe('Poetry layout (pyproject.toml)', () => {
       expect(error).toBeInstanceOf(Error)
       const message = error?.message ?? ''
       expect(message).toMatch(
-        /^\[tasse\] \[runner-poetry\] task "broken-pyproject": `poetry install --no-root --no-interaction --no-ansi` exited with code 1 after [\d.]+m?s; its output is in the run's log, above$/,
+        /^\[runner-poetry\] task "broken-pyproject": `poetry install --no-root --no-interaction --no-ansi` exited with code 1 after [\d.]+m?s; its output is in the run's log, above$/,
       )
       // Poetry's own words about the file are in the run's log, once (Poetry 1.3: `Invalid
       // TOML file …/pyproject.toml: Unexpected character: '\n' at line 9 col 40`).
@@ -289,7 +289,7 @@ describe('plain interpreter (no pyproject.toml, no requirements.txt)', () => {
         (e: unknown) => e as Error,
       )
     expect(error.message).toMatch(
-      /^\[tasse\] \[runner-poetry\] task "plain": the Python interpreter "tasse-test-no-such-python" was not found on PATH \(.*\)\. Install Python 3, or set TASSE_PYTHON/,
+      /^\[runner-poetry\] task "plain": the Python interpreter "tasse-test-no-such-python" was not found on PATH \(.*\)\. Install Python 3, or set TASSE_PYTHON/,
     )
   })
 

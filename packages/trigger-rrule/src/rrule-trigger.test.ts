@@ -1,3 +1,4 @@
+import { cpuMillis } from '@tasse/core/testing'
 import { chainIso, context, micros, seededRandom } from '@tasse/test-support'
 import * as rrulePackage from 'rrule'
 import { describe, expect, it } from 'vitest'
@@ -105,9 +106,8 @@ describe('rruleTrigger', () => {
       { rrule: 'FREQ=SECONDLY;INTERVAL=7', dtstart: '2001-01-01 00:00:00' },
       context(),
     )
-    const started = performance.now()
-    daily.nextFireTime(null, micros('2090-06-01T00:00:00Z'))
-    expect(performance.now() - started).toBeLessThan(1000)
+    const { ms } = cpuMillis(() => daily.nextFireTime(null, micros('2090-06-01T00:00:00Z')))
+    expect(ms).toBeLessThan(1000)
   })
 
   it('answers null at once for a rule whose months never hold its days', () => {
@@ -115,9 +115,11 @@ describe('rruleTrigger', () => {
       { rrule: 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30', dtstart: '2024-01-01' },
       context(),
     )
-    const started = performance.now()
-    expect(trigger.nextFireTime(null, micros('2024-06-01T00:00:00Z'))).toBeNull()
-    expect(performance.now() - started).toBeLessThan(500)
+    const { result, ms } = cpuMillis(() =>
+      trigger.nextFireTime(null, micros('2024-06-01T00:00:00Z')),
+    )
+    expect(result).toBeNull()
+    expect(ms).toBeLessThan(500)
   })
 
   it.each([

@@ -3,6 +3,7 @@
  * run in their own tests. Imports Vitest, so it is only for test files.
  */
 
+export { cpuMillis } from './cpu-time.js'
 export {
   LOG_SINK_CONTRACT_TESTS,
   type LogSinkContractTest,
