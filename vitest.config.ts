@@ -10,8 +10,10 @@ export default defineConfig({
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Tests spawn real processes (hosts, CLIs, Poetry): a loaded 2-core CI machine needs room.
+    testTimeout: 90_000,
+    // Hooks start and stop real servers (PostgreSQL, Chromium, hosts): generous for a loaded CI.
+    hookTimeout: 180_000,
     pool: 'forks',
   },
 })

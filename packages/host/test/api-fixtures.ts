@@ -94,7 +94,7 @@ export async function inProcessHost(
 }
 
 /** Polls `check` until it returns something truthy (or fails after `ms`). */
-export async function until<T>(check: () => T | Promise<T>, ms = 10_000): Promise<T> {
+export async function until<T>(check: () => T | Promise<T>, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms
   for (;;) {
     const value = await check()
