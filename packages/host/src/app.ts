@@ -16,10 +16,10 @@ import {
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { DOCS_PATHS } from './api/docs.js'
-import { apiV1 } from './api/index.js'
 import { bearerAuth } from './auth.js'
-import { dashboard } from './dashboard/index.js'
+import { dashboardOwns } from './dashboard/paths.js'
 import { ApiError, notFound, onError } from './http-errors.js'
+import { lazyApp } from './lazy-app.js'
 import { createMetrics, type TasseMetrics } from './metrics.js'
 import { originCheck } from './origin-check.js'
 
@@ -66,7 +66,7 @@ export function createApp(options: AppOptions): Hono {
   const metrics = options.metrics ?? createMetrics(tasse)
   const maxSize = options.maxBodyBytes ?? 64 * 1024
   const app = new Hono()
-  const board = dashboard({ tasse, tokens: options.tokens ?? null })
+  const startedAt = Date.now()
 
   app.onError(onError(logger))
   app.notFound(notFound)
@@ -99,7 +99,7 @@ export function createApp(options: AppOptions): Hono {
         tokens: options.tokens,
         open: OPEN_PATHS,
         hint: options.tokenHint ?? '',
-        skip: board.owns,
+        skip: dashboardOwns,
       }),
     )
 
@@ -159,8 +159,27 @@ export function createApp(options: AppOptions): Hono {
     return c.json({ status: 'ok' })
   })
 
-  app.route('/api/v1', apiV1({ tasse, logger, secured: Boolean(options.tokens) }))
-  app.route('/', board.app)
+  // The API and the dashboard load on their first request (see lazy-app.ts).
+  const handlers = { onError: onError(logger), notFound }
+  const api = lazyApp({
+    ...handlers,
+    mount: '/api/v1',
+    build: async () =>
+      (await import('./api/index.js')).apiV1({ tasse, logger, secured: Boolean(options.tokens) }),
+  })
+  app.all('/api/v1', api)
+  app.all('/api/v1/*', api)
+  const board = lazyApp({
+    ...handlers,
+    mount: '/',
+    build: async () =>
+      (await import('./dashboard/index.js')).dashboard({
+        tasse,
+        tokens: options.tokens ?? null,
+        startedAt,
+      }).app,
+  })
+  app.use('*', (c, next) => (dashboardOwns(c.req.path) ? board(c) : next()))
   return app
 }
 

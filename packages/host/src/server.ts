@@ -4,22 +4,15 @@
  */
 import type { AddressInfo } from 'node:net'
 import { serve as serveHttp } from '@hono/node-server'
-import {
-  consoleLogger,
-  createTasse,
-  type Tasse,
-  type TasseLogger,
-  type TassePlugin,
-} from '@tasse/core'
+import type { Tasse } from '@tasse/core'
 import { createApp } from './app.js'
 import type { HostConfig } from './config.js'
-import { prepareDataFolder } from './data-folder.js'
 import { hostLogger, logRunEnds } from './host-log.js'
+import { createHostTasse, type HostOptions } from './host-tasse.js'
 import { createMetrics } from './metrics.js'
-import { builtinPlugins } from './plugins.js'
 import { resolveAuth } from './tokens.js'
 
-const DAY_MS = 24 * 3600 * 1000
+export { createHostTasse, type HostOptions } from './host-tasse.js'
 
 export interface RunningHost {
   tasse: Tasse
@@ -27,43 +20,6 @@ export interface RunningHost {
   url: string
   /** Stops serving, lets running tasks finish within the grace period, closes the store. */
   close(): Promise<void>
-}
-
-export interface HostOptions {
-  /** Plugins beyond the built-in ones. */
-  plugins?: readonly TassePlugin[]
-  /**
-   * Where the host writes about itself. @default for `startHost`, the operations log in the
-   * configured `logFormat` (`hostLogger`); for the commands, the console
-   */
-  logger?: TasseLogger
-}
-
-/**
- * The Tasse instance a host runs on `config`: the built-in plugins (run history in
- * `<data>/.tasse/`) and `plugins`, the configured zone, concurrency and grace. `tasse serve` and
- * `tasse run` both build it here, so a task runs the same way in both.
- */
-export function createHostTasse(config: HostConfig, options: HostOptions = {}): Tasse {
-  prepareDataFolder(config, options.logger ?? consoleLogger())
-  const plugins = [
-    ...builtinPlugins(config.dataDir, config.store, { fileMode: config.fileMode }),
-    ...(options.plugins ?? []),
-  ]
-  return createTasse({
-    dataDir: config.dataDir,
-    plugins,
-    fileMode: config.fileMode,
-    timezone: config.timezone,
-    concurrency: config.concurrency,
-    shutdownGraceMs: config.shutdownGraceMs,
-    retention: { maxAgeMs: config.retentionDays * DAY_MS, keepPerTask: config.retentionRuns },
-    logRotation: {
-      rotateBytes: config.logRotateMb * 1024 * 1024,
-      retentionMs: config.logRetentionDays * DAY_MS,
-    },
-    ...(options.logger ? { logger: options.logger } : {}),
-  })
 }
 
 /**

@@ -32,6 +32,7 @@ import { type Html, html } from './html.js'
 import { alertBox, heading, page } from './layout.js'
 import { LiveHub, liveStream } from './live.js'
 import { readParams } from './params-form.js'
+import { dashboardOwns } from './paths.js'
 import { RecentRuns } from './recent-runs.js'
 import { runLive, runPage } from './run-page.js'
 import { runsLive, runsPage } from './runs-page.js'
@@ -48,6 +49,8 @@ export interface DashboardOptions {
   logger?: TasseLogger
   /** @default sessions of 12 hours, kept in memory */
   sessions?: Sessions
+  /** When the host started (the host page shows it). @default now */
+  startedAt?: number
 }
 
 export interface Dashboard {
@@ -55,8 +58,6 @@ export interface Dashboard {
   /** Whether a path is the dashboard's (the API's bearer check leaves those to it). */
   owns(path: string): boolean
 }
-
-const OWNED = /^\/(?:$|(?:tasks|runs|host|live|assets|sign-in|sign-out)(?:\/|$))/
 
 /**
  * @example
@@ -76,9 +77,9 @@ export function dashboard(options: DashboardOptions): Dashboard {
     recent: new RecentRuns(tasse, { perTask: STRIP_RUNS }),
     secured: matches !== null,
     version: hostVersion(),
-    startedAt: Date.now(),
+    startedAt: options.startedAt ?? Date.now(),
   }
-  const owns = (path: string) => OWNED.test(path)
+  const owns = dashboardOwns
   const app = new Hono()
   // Mounted at `/`, a `*` middleware here would run for the API's paths too: keep to ours.
   const ours = (middleware: MiddlewareHandler): MiddlewareHandler =>
