@@ -10,6 +10,7 @@ import { type AdmittedRun, admit } from './admission.js'
 import { startChild } from './child-process.js'
 import { formatDuration } from './duration.js'
 import type { TasseEvents } from './events.js'
+import { traceFire } from './fire-trace.js'
 import { readLines } from './line-batcher.js'
 import { paramArgs, validateParams } from './params.js'
 import { pickRunner } from './plain-runners.js'
@@ -100,6 +101,7 @@ export class Executor {
    */
   async submit(task: TaskDefinition, request: RunRequest): Promise<Submission> {
     const run = newRun(task, request, validateParams(task, request.params ?? {}), this.hostId())
+    traceFire('submit', run.id)
     // Admission and tracking happen in one turn of the event loop: no two requests of a task
     // can both be admitted into its last slot.
     const admission = admit(this.admittedRuns(task.name), task, {
@@ -118,9 +120,17 @@ export class Executor {
     }
     const entry = this.track(run, task)
     if (admission.kind === 'queue') this.behind.push(task.name, entry)
-    else this.slots.add(entry)
+    else {
+      // A run that gets a slot at once is recorded `running` in its first write: one store
+      // write before the process starts, not two. It is first in line for that slot (nothing
+      // waits before it), so no other run can take it while the write happens.
+      if (this.slots.free()) Object.assign(run, { status: 'running', startedAt: Date.now() })
+      this.slots.add(entry)
+    }
+    traceFire('admitted', run.id)
     // Started only once recorded: whoever hears `run:started` finds the run in the store.
     await this.recorder.insert(run)
+    traceFire('recorded', run.id)
     this.slots.pump()
     return { run: { ...run }, refusal: null }
   }
@@ -216,7 +226,8 @@ export class Executor {
 
   private async start(entry: ActiveRun): Promise<void> {
     const { run, task } = entry
-    this.recorder.update(run, { status: 'running', startedAt: Date.now() })
+    if (run.status !== 'running')
+      this.recorder.update(run, { status: 'running', startedAt: Date.now() })
     this.options.events.emit('run:started', { ...run })
     await this.fanout.started(run, task)
     const deliver = (stream: OutputBatch['stream'], lines: string[]) =>
@@ -234,10 +245,12 @@ export class Executor {
       })
       if (entry.endedBy) return this.finish(entry, null, null)
       const args = [...command.args, ...paramArgs(task, run.params)]
+      traceFire('spawn', run.id)
       const child = await startChild(
         { command: command.command, args },
         { cwd: task.dir, env: { ...env, ...command.env } },
       )
+      traceFire('spawned', run.id)
       entry.child = child
       this.recorder.update(run, { pid: child.pid, pidStartedAt: child.startTime })
       // Cancelled while it started: end it now that there is a process to end.

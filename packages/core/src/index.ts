@@ -28,6 +28,7 @@ export { type TasseEventMap, type TasseEventName, TasseEvents } from './events.j
 export { type ExtensionPoints, registerPlugins } from './extensions.js'
 export { type FileLogSinkOptions, fileLogSink, runLogPath } from './file-log-sink.js'
 export { upcomingFireTimes } from './fire-times.js'
+export { type FireStep, traceFire } from './fire-trace.js'
 export { consoleLogger } from './logger.js'
 export { MemoryRunStore, type MemoryRunStoreOptions } from './memory-store.js'
 export { type PlainRunnerOptions, pickRunner, plainRunners } from './plain-runners.js'

@@ -21,6 +21,20 @@ describe('Slots', () => {
     expect([slots.running, slots.waiting]).toEqual([1, 0])
   })
 
+  it('is free only while an item added now would start at the next pump', () => {
+    const slots = new Slots<string>(2, () => {})
+    expect(slots.free()).toBe(true)
+    slots.add('a')
+    expect(slots.free()).toBe(false) // 'a' waits for the pump: it goes first
+    slots.pump()
+    expect(slots.free()).toBe(true)
+    slots.add('b')
+    slots.pump()
+    expect(slots.free()).toBe(false) // both slots taken
+    slots.release()
+    expect(slots.free()).toBe(true)
+  })
+
   it('withdraws a waiting item, and says so; a running one is not waiting', () => {
     const started: string[] = []
     const slots = new Slots<string>(1, (item) => started.push(item))

@@ -30,6 +30,11 @@ export class Slots<T> {
     this.#waiting.push(item)
   }
 
+  /** Whether an item added now would start at the next `pump()`: a slot free, no one waiting. */
+  free(): boolean {
+    return this.#running < this.limit && this.#waiting.length === 0
+  }
+
   /** A running item is done: its slot is free (for the next `pump()`). */
   release(): void {
     this.#running--

@@ -12,6 +12,7 @@ import {
   RunRefusedError,
   TaskNotFoundError,
   type Tasse,
+  traceFire,
 } from '@tasse/core'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -70,6 +71,11 @@ export function createApp(options: AppOptions): Hono {
 
   app.onError(onError(logger))
   app.notFound(notFound)
+  // TASSE_TRACE=1: when the request reached the app (the bench's trigger breakdown).
+  app.use('*', async function traceRequest(c, next) {
+    traceFire('request', c.req.path)
+    return next()
+  })
   app.use(
     '*',
     bodyLimit({

@@ -23,7 +23,9 @@ export interface LazyAppOptions<E extends Env> {
  * const api = lazyApp({ mount: '/api/v1', build: async () => (await import('./api/index.js')).apiV1(o), onError, notFound })
  * app.all('/api/v1/*', api)
  */
-export function lazyApp<E extends Env>(options: LazyAppOptions<E>): (c: Context) => Promise<Response> {
+export function lazyApp<E extends Env>(
+  options: LazyAppOptions<E>,
+): (c: Context) => Promise<Response> {
   let built: Promise<Hono> | null = null
   const build = async () => {
     const part = await options.build()
