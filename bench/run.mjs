@@ -106,7 +106,8 @@ async function main() {
     opt(key, fallback) {
       if (!(key in settings)) return fallback
       const text = settings[key]
-      if (Array.isArray(fallback)) return text.split(',').map((v) => Number(v))
+      if (Array.isArray(fallback))
+        return text.split(',').map((v) => (Number.isNaN(Number(v)) ? v : Number(v)))
       if (typeof fallback === 'number') return Number(text)
       if (typeof fallback === 'boolean') return text === 'true' || text === '1'
       return text
