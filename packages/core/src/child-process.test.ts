@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   groupAlive,
   killOrphanedGroup,
@@ -9,6 +9,7 @@ import {
   signalGroup,
   startChild,
 } from './child-process.js'
+import { spawnPath } from './fast-spawn.js'
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' }
 let dir = ''
@@ -35,7 +36,36 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
-describe('startChild', () => {
+const ADDON_BUILT = existsSync(
+  join(import.meta.dirname, '..', 'build', 'Release', 'tasse_spawn.node'),
+)
+
+describe('how runs start', () => {
+  it.skipIf(!ADDON_BUILT && process.env.CI !== 'true')(
+    'through posix_spawn, the addon being built (CI requires it) (skipped: addon not built)',
+    () => {
+      expect(spawnPath()).toBe('posix_spawn')
+    },
+  )
+})
+
+// The same guarantees on both ways of starting a process.
+describe.each(['posix_spawn', 'child_process'] as const)('startChild through %s', (way) => {
+  const before = process.env.TASSE_SPAWN
+  beforeAll(() => {
+    if (way === 'child_process') process.env.TASSE_SPAWN = 'child_process'
+  })
+  afterAll(() => {
+    if (before === undefined) delete process.env.TASSE_SPAWN
+    else process.env.TASSE_SPAWN = before
+  })
+  it.skipIf(way === 'posix_spawn' && !ADDON_BUILT && process.env.CI !== 'true')(
+    `starts through ${way} (skipped: addon not built)`,
+    () => {
+      expect(spawnPath()).toBe(way)
+    },
+  )
+
   it('runs a command without a shell, in its folder, with exactly the environment given', async () => {
     dir = mkdtempSync(join(tmpdir(), 'tasse-child-'))
     const child = await startChild(
@@ -49,6 +79,23 @@ describe('startChild', () => {
     expect(await child.exited).toEqual({ code: 3, signal: null })
     expect(await stdout).toBe(`${dir}\n[given] [] [$(touch x)]\n`)
     expect(await stderr).toBe('oops\n')
+  })
+
+  it('reads no input (stdin is /dev/null) and reports the signal that ended it by name', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tasse-child-'))
+    const child = await startChild(
+      { command: 'bash', args: ['-c', 'readlink /proc/self/fd/0; kill -TERM $$'] },
+      { cwd: dir, env },
+    )
+    const stdout = text(child.stdout)
+    expect(await child.exited).toEqual({ code: null, signal: 'SIGTERM' })
+    expect(await stdout).toBe('/dev/null\n')
+  })
+
+  it('rejects with ENOENT when its working directory is gone', async () => {
+    await expect(
+      startChild({ command: 'bash', args: ['-c', 'true'] }, { cwd: '/nonexistent/tasse', env }),
+    ).rejects.toThrow(/^could not start bash: .*ENOENT/)
   })
 
   it('leads its own process group, with its start time on record', async () => {

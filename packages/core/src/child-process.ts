@@ -11,6 +11,7 @@ import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import spawn from 'cross-spawn'
+import { fastSpawn, type SpawnedProcess, spawnAddon } from './fast-spawn.js'
 
 export interface ChildCommand {
   command: string
@@ -64,6 +65,42 @@ export async function startChild(
   command: ChildCommand,
   options: ChildOptions,
 ): Promise<ChildHandle> {
+  const addon = spawnAddon()
+  let started: SpawnedProcess
+  try {
+    started = addon
+      ? fastSpawn(addon, command.command, command.args, options)
+      : await nodeSpawn(command, options)
+  } catch (cause) {
+    const failed = cause as Error
+    throw new Error(`could not start ${command.command}: ${failed.message}`, { cause: failed })
+  }
+  const { pid, stdout, stderr, exited } = started
+  let killTimer: NodeJS.Timeout | null = null
+  void exited.then(() => {
+    if (killTimer) clearTimeout(killTimer)
+  })
+  return {
+    pid,
+    startTime: processStartTime(pid),
+    stdout,
+    stderr,
+    exited,
+    kill: (signal) => signalGroup(pid, signal),
+    terminate(graceMs) {
+      signalGroup(pid, 'SIGTERM')
+      killTimer ??= setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs)
+      killTimer.unref()
+    },
+    closeOutput() {
+      stdout.destroy()
+      stderr.destroy()
+    },
+  }
+}
+
+/** Node's way (libuv: fork, then exec), where the posix_spawn addon is not built. */
+async function nodeSpawn(command: ChildCommand, options: ChildOptions): Promise<SpawnedProcess> {
   const child: ChildProcess = spawn(command.command, [...command.args], {
     cwd: options.cwd,
     env: options.env,
@@ -77,31 +114,14 @@ export async function startChild(
     child.once('spawn', () => resolve(null))
     child.once('error', resolve)
   })
-  if (failed)
-    throw new Error(`could not start ${command.command}: ${failed.message}`, { cause: failed })
+  if (failed) throw failed
   // Errors after a successful spawn (a signal to a process already reaped) are not the run's.
   child.on('error', () => {})
-  const pid = child.pid as number
-  let killTimer: NodeJS.Timeout | null = null
-  void exited.then(() => {
-    if (killTimer) clearTimeout(killTimer)
-  })
   return {
-    pid,
-    startTime: processStartTime(pid),
+    pid: child.pid as number,
     stdout: child.stdout as Readable,
     stderr: child.stderr as Readable,
     exited,
-    kill: (signal) => signalGroup(pid, signal),
-    terminate(graceMs) {
-      signalGroup(pid, 'SIGTERM')
-      killTimer ??= setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs)
-      killTimer.unref()
-    },
-    closeOutput() {
-      child.stdout?.destroy()
-      child.stderr?.destroy()
-    },
   }
 }
 
