@@ -37,4 +37,7 @@ if (build.status !== 0) {
   console.error(`[bench] the build of ${commit} in ${dir} failed`)
   process.exit(1)
 }
+// Core's posix_spawn addon, as `npm ci` builds it (a snapshot reuses node_modules instead).
+const addon = join(dir, 'packages/core/native/build.mjs')
+if (existsSync(addon)) spawnSync(process.execPath, [addon], { stdio: 'inherit' })
 console.log(dir)

@@ -13,8 +13,12 @@ import { fileURLToPath } from 'node:url'
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const nodeDir = process.env.npm_config_nodedir || resolve(process.execPath, '..', '..')
-const gyp = process.env.npm_config_node_gyp
-const [command, args] = gyp && existsSync(gyp) ? [process.execPath, [gyp]] : ['node-gyp', []]
+// npm names its own node-gyp to install scripts; run by hand, the one beside npm.
+const gyp = [
+  process.env.npm_config_node_gyp,
+  join(nodeDir, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+].find((path) => path && existsSync(path))
+const [command, args] = gyp ? [process.execPath, [gyp]] : ['node-gyp', []]
 const headers = join(nodeDir, 'include', 'node', 'node_api.h')
 const result = existsSync(headers)
   ? spawnSync(command, [...args, 'rebuild', '--release', `--nodedir=${nodeDir}`], {
