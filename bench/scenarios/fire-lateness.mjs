@@ -141,7 +141,11 @@ async function floor(n, rounds) {
     const lateness = []
     for (let r = 0; r < rounds; r++) {
       writeFileSync(records, '')
-      execFileSync('bash', [starter, records, String(n)], { stdio: 'ignore', timeout: 60_000 })
+      try {
+        execFileSync('bash', [starter, records, String(n)], { stdio: 'ignore', timeout: 180_000 })
+      } catch {
+        // A machine too loaded to start them all in 3 minutes: the floor is what did start.
+      }
       const rows = readRecords(records)
       const t0 = Number(rows.find((row) => row[1] === 't0')?.[0])
       for (const row of rows) if (row[1] === 'x') lateness.push((Number(row[0]) - t0) * 1000)
