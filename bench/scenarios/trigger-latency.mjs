@@ -263,41 +263,41 @@ function breakdown(log, samples) {
 
 /** A bash loop starting the same script: $EPOCHREALTIME before `bash`, the script's own first. */
 function shellFloor(count) {
-  const work = makeWorkDir('latency-shell-floor')
-  try {
-    const records = join(work, 'records.txt')
-    const starts = join(work, 'starts.txt')
-    writeFileSync(join(work, 'task.sh'), script(records))
-    execFileSync('bash', [
-      '-c',
-      `for i in $(seq ${count}); do echo "$EPOCHREALTIME" >> ${starts}; bash ${join(work, 'task.sh')}; done`,
-    ])
-    return pairs(readRecords(starts), readRecords(records))
-  } catch (error) {
-    return na(`the shell floor failed: ${error.message.split('\n')[0]}`)
-  } finally {
-    removeWorkDir(work)
-  }
+  return loopFloor('shell', (task, starts) => {
+    const loop = `for i in $(seq ${count}); do echo "$EPOCHREALTIME" >> ${starts}; bash ${task}; done`
+    execFileSync('bash', ['-c', loop])
+  })
 }
 
 /** Python (Debian's) starting the same script with subprocess.Popen, as the original does. */
 function pythonFloor(count) {
-  const work = makeWorkDir('latency-python-floor')
-  try {
-    const records = join(work, 'records.txt')
-    const starts = join(work, 'starts.txt')
-    writeFileSync(join(work, 'task.sh'), script(records))
+  return loopFloor('Python', (task, starts) => {
     const program = [
       'import subprocess, sys, time',
       `out = open(${JSON.stringify(starts)}, 'a')`,
       `for i in range(${count}):`,
       '    out.write("%.6f\\n" % time.time()); out.flush()',
-      `    subprocess.Popen(["bash", ${JSON.stringify(join(work, 'task.sh'))}], stdout=subprocess.PIPE, stderr=subprocess.STDOUT).wait()`,
+      `    subprocess.Popen(["bash", ${JSON.stringify(task)}], stdout=subprocess.PIPE, stderr=subprocess.STDOUT).wait()`,
     ].join('\n')
     execFileSync('/usr/bin/python3', ['-c', program])
+  })
+}
+
+/**
+ * A floor measured by a loop outside Node: `loop(task, starts)` runs the script `task` again and
+ * again, writing to `starts` the time before each start; the script records its first command.
+ */
+function loopFloor(who, loop) {
+  const work = makeWorkDir(`latency-floor-${who.toLowerCase()}`)
+  try {
+    const records = join(work, 'records.txt')
+    const starts = join(work, 'starts.txt')
+    const task = join(work, 'task.sh')
+    writeFileSync(task, script(records))
+    loop(task, starts)
     return pairs(readRecords(starts), readRecords(records))
   } catch (error) {
-    return na(`the Python floor failed: ${error.message.split('\n')[0]}`)
+    return na(`the ${who} floor failed: ${error.message.split('\n')[0]}`)
   } finally {
     removeWorkDir(work)
   }
