@@ -90,7 +90,10 @@ export default {
             ? `${fmt(original.lateness.p99)} / ${fmt(original.lateness.max)} ms`
             : undefined,
           target: target.p99 ?? '',
-          met: target.p99 && tasse.lateness ? tasse.lateness.p99 <= target.p99Limit : undefined,
+          met:
+            target.p99 && Number.isFinite(tasse.lateness?.p99)
+              ? tasse.lateness.p99 <= target.p99Limit
+              : undefined,
         })
         rows.push({
           figure: `fires not run (dup.; reported by host), ${label}`,
