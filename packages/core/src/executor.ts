@@ -267,11 +267,16 @@ export class Executor {
         readLines(child.stderr, (lines) => deliver('stderr', lines)),
       ])
       const { code, signal } = await child.exited
-      // A grandchild that keeps the pipes open must not hold the run: give them a moment.
+      // A grandchild that keeps the pipes open must not hold the run: give them a moment. The
+      // timer is cleared once they close: left pending, it kept an embedder's process alive
+      // for DRAIN_MS after `stop()`.
+      let drainTimer: NodeJS.Timeout | undefined
       const drained = await Promise.race([
         outputs.then(() => true),
-        new Promise<false>((resolve) => setTimeout(resolve, DRAIN_MS, false)),
-      ])
+        new Promise<false>((resolve) => {
+          drainTimer = setTimeout(resolve, DRAIN_MS, false)
+        }),
+      ]).finally(() => clearTimeout(drainTimer))
       if (!drained) child.closeOutput()
       await this.finish(entry, code, signal)
     } catch (cause) {

@@ -62,6 +62,7 @@ export {
 export { checkMigrationOrder, NewerSchemaError } from './store-migrations.js'
 export { runStorePlugin } from './store-plugin.js'
 export { HOST_ONLY_ENV, taskBaseEnv } from './task-env.js'
+export { parseYamlMapping } from './task-yaml.js'
 // The calendar, zones, date-time strings, the daylight-saving walk and the option readers.
 export * from './time/index.js'
 export { show, suggest, unknownKeyProblem } from './wording.js'

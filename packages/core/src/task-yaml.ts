@@ -31,6 +31,18 @@ export function readTaskYaml(dir: string, name: string, file: string): Record<st
 
 /** The mapping of a task.yaml's text. */
 export function parseTaskYaml(text: string, file: string): Record<string, unknown> {
+  return parseYamlMapping(text, file, 'scheduler, entrypoint, …')
+}
+
+/**
+ * The mapping of a YAML file's text (a task.yaml, the host's configuration file), with errors
+ * that name `file` and the line; `keys` hints at what the mapping holds. Empty text is `{}`.
+ */
+export function parseYamlMapping(
+  text: string,
+  file: string,
+  keys: string,
+): Record<string, unknown> {
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
   const error = document.errors[0]
   if (error) {
@@ -58,7 +70,7 @@ export function parseTaskYaml(text: string, file: string): Record<string, unknow
   if (typeof value !== 'object' || Array.isArray(value))
     throw new TasseConfigError(
       { file, field: '' },
-      `must hold a mapping of keys (scheduler, entrypoint, …), got ${show(value)}`,
+      `must hold a mapping of keys (${keys}), got ${show(value)}`,
     )
   return value as Record<string, unknown>
 }

@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import { DEFAULT_CONCURRENCY, TasseError, timeZoneProblem } from '@tasse/core'
 import { DEFAULT_FILE_MODE, redactUrl } from '@tasse/core/plugin-kit'
 import { type HelpRow, helpTable } from './cli/help-table.js'
+import { type PluginSpec, readPluginSpecs } from './plugin-specs.js'
 
 export interface HostConfig {
   /** `--data` / `TASSE_DATA`. @default ./data */
@@ -54,13 +55,18 @@ export interface HostConfig {
   fileMode: number
   /** `--log-format` / `TASSE_LOG_FORMAT`: the host's own output, lines of text or one JSON object a line. @default text */
   logFormat: LogFormat
+  /**
+   * Plugins to load beyond the built-in ones: the `plugins:` of `<data>/tasse.yaml`, then
+   * `TASSE_PLUGINS` (comma-separated), then `--plugin` (repeatable). @default []
+   */
+  plugins: readonly PluginSpec[]
 }
 
 export const LOG_FORMATS = ['text', 'json'] as const
 export type LogFormat = (typeof LOG_FORMATS)[number]
 
 /** One setting: its flag, its environment variable, and how to read it. */
-interface Setting<K extends Exclude<keyof HostConfig, 'token'>> {
+interface Setting<K extends Exclude<keyof HostConfig, 'token' | 'plugins'>> {
   key: K
   flag: string
   env: string
@@ -142,12 +148,22 @@ const SETTINGS = [
     fallback,
     read: (text: string, source: string) => readWhole(text, source, 1),
   })),
-] as const satisfies readonly Setting<Exclude<keyof HostConfig, 'token'>>[]
+] as const satisfies readonly Setting<Exclude<keyof HostConfig, 'token' | 'plugins'>>[]
+
+/** `--plugin SPEC`, repeatable: every command that reads tasks takes it. */
+export const PLUGIN_FLAG = { plugin: { type: 'string', multiple: true } } as const
+
+export const PLUGIN_ROW: HelpRow = [
+  '--plugin SPEC',
+  "load a plugin: a package name (from <data>/node_modules,\nthen the host's) or a path; repeat for several",
+  'TASSE_PLUGINS=a,b, and plugins: in <data>/tasse.yaml',
+]
 
 /** The flags `readConfig` understands, for `parseArgs`. */
-export const CONFIG_FLAGS = Object.fromEntries(
-  SETTINGS.map((s) => [s.flag, { type: 'string' as const }]),
-)
+export const CONFIG_FLAGS = {
+  ...Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }])),
+  ...PLUGIN_FLAG,
+}
 
 /** Help rows of the configuration flags. */
 export const CONFIG_ROWS: readonly HelpRow[] = [
@@ -190,6 +206,7 @@ export const CONFIG_ROWS: readonly HelpRow[] = [
     "the host's output: text, or json (one object a line)",
     'TASSE_LOG_FORMAT, default text',
   ],
+  PLUGIN_ROW,
 ]
 
 /** Help of the settings that only the environment gives. */
@@ -220,6 +237,7 @@ export function readConfig(
   const result = config as unknown as HostConfig
   result.dataDir = resolve(result.dataDir)
   result.token = readToken(env.TASSE_TOKEN)
+  result.plugins = readPluginSpecs(result.dataDir, flags.plugin, env)
   return result
 }
 

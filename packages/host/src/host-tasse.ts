@@ -17,7 +17,10 @@ import { builtinPlugins } from './plugins.js'
 const DAY_MS = 24 * 3600 * 1000
 
 export interface HostOptions {
-  /** Plugins beyond the built-in ones. */
+  /**
+   * Plugins beyond the built-in ones (`startHost` adds those `config.plugins` names, loaded,
+   * before these; `createHostTasse` takes only these).
+   */
   plugins?: readonly TassePlugin[]
   /**
    * Where the host writes about itself. @default for `startHost`, the operations log in the

@@ -8,6 +8,8 @@ import { plugin as cronTrigger } from '@tasse/trigger-cron'
 import { plugin as dateTrigger } from '@tasse/trigger-date'
 import { plugin as intervalTrigger } from '@tasse/trigger-interval'
 import { plugin as rruleTrigger } from '@tasse/trigger-rrule'
+import type { HostConfig } from './config.js'
+import { loadPluginObjects } from './plugin-loader.js'
 
 /** Where the host keeps its own state inside the data folder. */
 export function stateDir(dataDir: string): string {
@@ -41,6 +43,20 @@ export function builtinPlugins(
           path: historyPath(dataDir),
           ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
         }),
+  ]
+}
+
+/**
+ * Every plugin of a host on `config`: the built-in ones, then those `config.plugins` names
+ * (`--plugin`, `TASSE_PLUGINS`, `tasse.yaml`), loaded. `tasse serve`, `run`, `list`, `next` and
+ * `validate` all take their plugins here, so each understands the same `trigger:` types.
+ */
+export async function hostPlugins(
+  config: Pick<HostConfig, 'dataDir' | 'store' | 'fileMode' | 'plugins'>,
+): Promise<TassePlugin[]> {
+  return [
+    ...builtinPlugins(config.dataDir, config.store, { fileMode: config.fileMode }),
+    ...(await loadPluginObjects(config.plugins, config.dataDir)),
   ]
 }
 

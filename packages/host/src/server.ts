@@ -10,6 +10,7 @@ import type { HostConfig } from './config.js'
 import { hostLogger, logRunEnds } from './host-log.js'
 import { createHostTasse, type HostOptions } from './host-tasse.js'
 import { createMetrics } from './metrics.js'
+import { loadPlugins } from './plugin-loader.js'
 import { resolveAuth } from './tokens.js'
 
 export { createHostTasse, type HostOptions } from './host-tasse.js'
@@ -37,7 +38,10 @@ export async function startHost(
 ): Promise<RunningHost> {
   const logger =
     options.logger ?? hostLogger({ format: config.logFormat, timezone: config.timezone })
-  const tasse = createHostTasse(config, { ...options, logger })
+  const loaded = await loadPlugins(config.plugins, config.dataDir)
+  for (const { label, file } of loaded) logger.info(`plugin ${label} (${file})`)
+  const plugins = [...loaded.map((l) => l.plugin), ...(options.plugins ?? [])]
+  const tasse = createHostTasse(config, { ...options, plugins, logger })
   const auth = resolveAuth(config, tasse.logger)
   const metrics = createMetrics(tasse)
   const stopLoggingRuns = logRunEnds(tasse, logger)

@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { loadCatalog, MemoryRunStore, registerPlugins, type TaskInfo } from '@tasse/core'
 import { type TaskView, type TaskViewSource, taskView } from '../api/views.js'
 import { helpTable } from '../cli/help-table.js'
-import { readConfig } from '../config.js'
-import { builtinPlugins, historyPath } from '../plugins.js'
+import { PLUGIN_FLAG, PLUGIN_ROW, readConfig } from '../config.js'
+import { historyPath, hostPlugins } from '../plugins.js'
 import type { Command, CommandInput } from './command.js'
 import {
   CLIENT_FLAGS,
@@ -33,6 +33,7 @@ ${helpTable([
   ['--next N', 'fire times to show per task', 'default 1'],
   ['--data DIR', 'data directory', 'TASSE_DATA, default ./data'],
   ['--timezone ZONE', 'default zone of triggers', 'TASSE_TIMEZONE, default UTC'],
+  PLUGIN_ROW,
   ['--url URL', 'ask the host at this address instead of reading the folder'],
   TOKEN_ROW,
 ])}`
@@ -45,6 +46,7 @@ export const list: Command = {
     next: { type: 'string' },
     data: { type: 'string' },
     timezone: { type: 'string' },
+    ...PLUGIN_FLAG,
   },
   async run(input) {
     const next = wholeNumberFlag(input.values, 'next', { min: 0, max: 100, fallback: 1 })
@@ -76,9 +78,7 @@ export const list: Command = {
 async function fromFolder(values: CommandInput['values'], next: number): Promise<TaskView[]> {
   const config = readConfig(values)
   requireDataDir(config.dataDir)
-  const extensions = registerPlugins(
-    builtinPlugins(config.dataDir, config.store, { fileMode: config.fileMode }),
-  )
+  const extensions = registerPlugins(await hostPlugins(config))
   const tasksDir = join(config.dataDir, 'tasks')
   const catalog = loadCatalog(tasksDir, {
     factories: extensions.triggerFactories(),

@@ -12,9 +12,9 @@ import {
 } from '@tasse/core'
 import { instantOfDateTime, MICROS_PER_SECOND, parseDateTime } from '@tasse/core/plugin-kit'
 import { helpTable } from '../cli/help-table.js'
-import { readConfig } from '../config.js'
+import { PLUGIN_FLAG, PLUGIN_ROW, readConfig } from '../config.js'
 import { fireTimesWithNotes } from '../fire-times.js'
-import { builtinPlugins } from '../plugins.js'
+import { hostPlugins } from '../plugins.js'
 import type { Command } from './command.js'
 import { JSON_FLAG, printJson, UsageError } from './shared.js'
 
@@ -42,6 +42,12 @@ ${helpTable([
     'JSON lines, one per PATH (a stream, not one document):\n{"task", "fireTimes": [ISO, …], "error": null | message}',
   ],
   ['--timezone ZONE', 'zone of triggers that name none', 'TASSE_TIMEZONE, default UTC'],
+  [
+    '--data DIR',
+    'the data folder whose tasse.yaml and node_modules\nplugins come from',
+    'TASSE_DATA, default ./data',
+  ],
+  PLUGIN_ROW,
 ])}`
 
 /** What `tasse next` found for one PATH. */
@@ -64,6 +70,8 @@ export const next: Command = {
     from: { type: 'string' },
     count: { type: 'string' },
     timezone: { type: 'string' },
+    data: { type: 'string' },
+    ...PLUGIN_FLAG,
   },
   async run(input) {
     if (input.positionals.length === 0)
@@ -71,7 +79,7 @@ export const next: Command = {
     const config = readConfig(input.values)
     const count = readCount(input.values.count)
     const from = readFrom(input.values.from, config.timezone)
-    const factories = registerPlugins(builtinPlugins(config.dataDir)).triggerFactories()
+    const factories = registerPlugins(await hostPlugins(config)).triggerFactories()
     const reports = input.positionals.map((path) =>
       nextFireTimes(path, { factories, defaultTimezone: config.timezone, from, count }),
     )

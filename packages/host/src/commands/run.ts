@@ -6,10 +6,11 @@
 import type { OutputBatch, Run } from '@tasse/core'
 import { CliError, EXIT } from '../cli/exit-codes.js'
 import { helpTable } from '../cli/help-table.js'
-import { readConfig } from '../config.js'
+import { PLUGIN_FLAG, PLUGIN_ROW, readConfig } from '../config.js'
 import { runExitCode } from '../exit-code.js'
 import { hostLogger } from '../host-log.js'
 import { createHostTasse } from '../host-tasse.js'
+import { loadPluginObjects } from '../plugin-loader.js'
 import { ProgressLine } from '../progress-line.js'
 import type { Command } from './command.js'
 import { paramsFrom, requireDataDir, taskNameArgument } from './shared.js'
@@ -26,6 +27,7 @@ ${helpTable([
   ['--param NAME=VALUE', "a value for one of the task's params: (repeat for several)"],
   ['--data DIR', 'data directory (tasks/, logs/, venv/)', 'TASSE_DATA, default ./data'],
   ['--timezone ZONE', 'default zone of triggers and log times', 'TASSE_TIMEZONE, default UTC'],
+  PLUGIN_ROW,
 ])}`
 
 export const run: Command = {
@@ -34,6 +36,7 @@ export const run: Command = {
     param: { type: 'string', multiple: true },
     data: { type: 'string' },
     timezone: { type: 'string' },
+    ...PLUGIN_FLAG,
   },
   async run(input) {
     const name = taskNameArgument(input, usage)
@@ -43,7 +46,9 @@ export const run: Command = {
     // Quiet while discovering: other tasks' problems are not this command's (`tasse validate`
     // lists them); the task asked for, if broken, is reported below.
     let quiet = true
+    const plugins = await loadPluginObjects(config.plugins, config.dataDir)
     const tasse = createHostTasse(config, {
+      plugins,
       // Warnings and errors on stderr, as this command's lines.
       logger: hostLogger({
         time: false,

@@ -9,8 +9,9 @@ import { displayPath, loadCatalog, pickRunner, registerPlugins } from '@tasse/co
 import { taskBaseEnv } from '@tasse/core/plugin-kit'
 import { CliError, EXIT } from '../cli/exit-codes.js'
 import { helpTable } from '../cli/help-table.js'
-import { readConfig } from '../config.js'
-import { builtinPlugins } from '../plugins.js'
+import { PLUGIN_FLAG, PLUGIN_ROW, readConfig } from '../config.js'
+import { HOST_CONFIG_FILE } from '../plugin-specs.js'
+import { hostPlugins } from '../plugins.js'
 import type { Command } from './command.js'
 import { JSON_FLAG, printJson, UsageError } from './shared.js'
 
@@ -28,6 +29,7 @@ Options:
 ${helpTable([
   ['--json', 'print {"dir", "valid": [names], "invalid": [{"name", "file", "error"}]}'],
   ['--timezone ZONE', 'default zone of triggers', 'TASSE_TIMEZONE, default UTC'],
+  PLUGIN_ROW,
 ])}`
 
 export interface ValidationReport {
@@ -38,12 +40,13 @@ export interface ValidationReport {
 
 export const validate: Command = {
   usage,
-  options: { ...JSON_FLAG, timezone: { type: 'string' } },
+  options: { ...JSON_FLAG, timezone: { type: 'string' }, ...PLUGIN_FLAG },
   async run(input) {
     if (input.positionals.length > 1)
       throw new UsageError(`validate takes one folder, got ${input.positionals.length}\n\n${usage}`)
-    const config = readConfig(input.values)
-    const dir = resolve(input.positionals[0] ?? config.dataDir)
+    const dir = resolve(input.positionals[0] ?? readConfig(input.values).dataDir)
+    // The data folder of DIR: its tasse.yaml and node_modules give the plugins.
+    const config = readConfig({ ...input.values, data: folders(dir).dataDir })
     const report = await validateFolder(dir, config)
     if (input.values.json) printJson(report)
     else {
@@ -68,14 +71,8 @@ export async function validateFolder(
 ): Promise<ValidationReport> {
   if (!isDirectory(dir))
     throw new CliError(EXIT.notFound, 'not_found', `${dir} is not a folder`, { dir })
-  let tasksDir = dir
-  let only: string | null = null
-  if (isDirectory(join(dir, 'tasks'))) tasksDir = join(dir, 'tasks')
-  else if (existsSync(join(dir, 'task.yaml'))) {
-    tasksDir = dirname(dir)
-    only = basename(dir)
-  }
-  const extensions = registerPlugins(builtinPlugins(tasksDir === dir ? dir : dirname(tasksDir)))
+  const { tasksDir, only } = folders(dir)
+  const extensions = registerPlugins(await hostPlugins(config))
   const catalog = loadCatalog(tasksDir, {
     factories: extensions.triggerFactories(),
     defaultTimezone: config.timezone,
@@ -112,6 +109,20 @@ export async function validateFolder(
   }
   report.invalid.sort((a, b) => a.name.localeCompare(b.name))
   return report
+}
+
+/** The tasks folder (and data folder) of a data folder, a tasks folder or one task's folder. */
+function folders(dir: string): { tasksDir: string; dataDir: string; only: string | null } {
+  if (isDirectory(join(dir, 'tasks')))
+    return { tasksDir: join(dir, 'tasks'), dataDir: dir, only: null }
+  if (existsSync(join(dir, 'task.yaml')))
+    return { tasksDir: dirname(dir), dataDir: dirname(dirname(dir)), only: basename(dir) }
+  // A tasks folder, or a data folder with no tasks/ yet (its tasse.yaml says which).
+  return {
+    tasksDir: dir,
+    dataDir: existsSync(join(dir, HOST_CONFIG_FILE)) ? dir : dirname(dir),
+    only: null,
+  }
 }
 
 function isDirectory(path: string): boolean {
