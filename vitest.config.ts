@@ -9,7 +9,13 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      'examples/*/src/**/*.test.ts',
+      'examples/*/test/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     // Tests spawn real processes (hosts, CLIs, Poetry): a loaded 2-core CI machine needs room.
     testTimeout: 90_000,
     // Hooks start and stop real servers (PostgreSQL, Chromium, hosts): generous for a loaded CI.

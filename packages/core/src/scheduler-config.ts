@@ -4,7 +4,7 @@
  */
 import { TasseConfigError } from './errors.js'
 import type { ConfigLocation, JobOptions, Trigger, TriggerFactory } from './types.js'
-import { show, unknownKeyProblem } from './wording.js'
+import { show, suggest, unknownKeyProblem } from './wording.js'
 
 /** APScheduler 3's job defaults, which the original service used unchanged. */
 export const DEFAULT_JOB_OPTIONS: Readonly<JobOptions> = Object.freeze({
@@ -55,7 +55,8 @@ export function readSchedulerConfig(
   if (!factory) {
     throw new TasseConfigError(
       { ...at, field: 'scheduler.trigger' },
-      `${show(type)} ${unknownKeyProblem(type, known, 'trigger type')}`,
+      // A custom type most often means its plugin is not loaded: say so where it is no typo.
+      `${show(type)} ${unknownKeyProblem(type, known, 'trigger type')}${suggest(type, known) ? '' : ' (a trigger type from a plugin package needs that plugin loaded)'}`,
     )
   }
 

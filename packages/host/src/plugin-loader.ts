@@ -6,8 +6,8 @@
  * factory (as `default` or `plugin`) that takes the options and returns it.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { createRequire, register } from 'node:module'
+import { basename, dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { TassePlugin } from '@tasse/core'
 import { CliError, EXIT } from './cli/exit-codes.js'
@@ -49,7 +49,12 @@ export async function loadPluginObjects(
 
 async function loadPlugin(spec: PluginSpec, dataDir: string): Promise<LoadedPlugin> {
   const where = `plugin ${JSON.stringify(spec.spec)} (${spec.source})`
-  const found = isPathSpec(spec.spec) ? atPath(spec.spec) : inNodeModules(spec.spec, dataDir)
+  let found: Found
+  try {
+    found = isPathSpec(spec.spec) ? atPath(spec.spec) : inNodeModules(spec.spec, dataDir)
+  } catch (cause) {
+    throw failed(`${where} cannot be loaded: ${message(cause)}`, spec, cause)
+  }
   if ('lookedIn' in found)
     throw new CliError(
       EXIT.notFound,
@@ -63,6 +68,7 @@ async function loadPlugin(spec: PluginSpec, dataDir: string): Promise<LoadedPlug
     )
   let module: Record<string, unknown>
   try {
+    shareCore()
     module = await import(pathToFileURL(found.file).href)
   } catch (cause) {
     throw failed(`${where} failed to load from ${found.file}: ${message(cause)}`, spec, cause)
@@ -91,14 +97,9 @@ async function pluginOf(
 ): Promise<TassePlugin> {
   const exported = [module.default, module.plugin]
   const ready = exported.find(isPlugin)
-  if (ready) {
-    if (options)
-      throw new Error(
-        'options are given but the module exports a plugin, not a factory that takes options',
-      )
-    return ready
-  }
   const factory = exported.find((value) => typeof value === 'function')
+  // Options go to a factory; without options, a plugin ready-made is taken first.
+  if (ready && !options) return ready
   if (typeof factory === 'function') {
     const made = await factory(options ?? {})
     if (isPlugin(made)) return made
@@ -106,6 +107,10 @@ async function pluginOf(
       `its factory returned ${describe(made)}, not a plugin ({ name: string, register(context) })`,
     )
   }
+  if (ready)
+    throw new Error(
+      'options are given but the module exports a plugin, not a factory that takes options',
+    )
   const names = Object.keys(module)
   throw new Error(
     `it exports no plugin: expected \`default\` or \`plugin\` to be a plugin ({ name, register }) or a factory of one; it exports ${names.length ? names.join(', ') : 'nothing'}`,
@@ -119,6 +124,32 @@ function isPlugin(value: unknown): value is TassePlugin {
     typeof (value as TassePlugin).name === 'string' &&
     typeof (value as TassePlugin).register === 'function'
   )
+}
+
+/**
+ * A resolve hook that makes every `import '@tasse/core…'` resolve from the host: a plugin in
+ * `<data>/node_modules` declares core as a peer and has no copy of its own to find (or has one
+ * npm installed for the peer), and two copies of core would not share one instance's state.
+ */
+const SHARE_CORE_HOOK = `
+let parentURL
+export function initialize(data) { parentURL = data.parentURL }
+export function resolve(specifier, context, next) {
+  if (specifier === '@tasse/core' || specifier.startsWith('@tasse/core/'))
+    return next(specifier, { ...context, parentURL })
+  return next(specifier, context)
+}`
+
+let coreShared = false
+
+/** Registers `SHARE_CORE_HOOK` once per process, before the first plugin is imported. */
+function shareCore(): void {
+  if (coreShared) return
+  coreShared = true
+  register(`data:text/javascript,${encodeURIComponent(SHARE_CORE_HOOK)}`, {
+    parentURL: import.meta.url,
+    data: { parentURL: import.meta.url },
+  })
 }
 
 type Found = { file: string; manifest: Manifest | null } | { lookedIn: string[] }
@@ -141,7 +172,8 @@ function atPath(path: string): Found {
 /** The package `name` in `<data>/node_modules`, then in the folders Node searches from the host. */
 function inNodeModules(name: string, dataDir: string): Found {
   const fromHost = createRequire(import.meta.url).resolve.paths(name) ?? []
-  const lookedIn = [...new Set([join(dataDir, 'node_modules'), ...fromHost])]
+  // Node's global folders (~/.node_modules, …) serve `require` only, never `import`.
+  const lookedIn = [...new Set([join(dataDir, 'node_modules'), ...fromHost.filter(isNodeModules)])]
   for (const folder of lookedIn) {
     const dir = join(folder, name)
     const manifest = readManifest(dir)
@@ -150,10 +182,18 @@ function inNodeModules(name: string, dataDir: string): Found {
   return { lookedIn }
 }
 
+function isNodeModules(folder: string): boolean {
+  return basename(folder) === 'node_modules'
+}
+
 function readManifest(dir: string): Manifest | null {
   const file = join(dir, 'package.json')
   if (!existsSync(file)) return null
-  return JSON.parse(readFileSync(file, 'utf8')) as Manifest
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Manifest
+  } catch (cause) {
+    throw new Error(`${file} is not a readable package.json: ${message(cause)}`)
+  }
 }
 
 function nearestManifest(dir: string): Manifest | null {
