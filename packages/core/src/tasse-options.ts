@@ -4,7 +4,7 @@
  */
 import { corePlugin, Extensions } from './extensions.js'
 import { fileLogSink } from './file-log-sink.js'
-import type { RunStore, TasseLogger, TassePlugin } from './types.js'
+import type { LogSink, RunStore, TasseLogger, TassePlugin } from './types.js'
 
 export interface TasseOptions {
   /** The data directory: `tasks/`, `logs/` and `venv/` live below it. */
@@ -31,6 +31,13 @@ export interface TasseOptions {
   retention?: { maxAgeMs?: number; keepPerTask?: number }
   /** `log.txt` rotation and retention. @default 50 MB, 15 days */
   logRotation?: { rotateBytes?: number; retentionMs?: number }
+  /**
+   * The sink that writes `logs/<task>/log.txt` and each run's `runs/<id>.log`: `false` turns it
+   * off (nothing is written under `logsDir`; `readRunLog` and `followRunLog` then find no
+   * output), a `LogSink` takes its place. Plugins' sinks are added either way.
+   * @default `fileLogSink({ logsDir, timezone, ...logRotation, fileMode })`
+   */
+  fileLogSink?: false | LogSink
   /** Mode of the files Tasse creates (logs); folders get the matching one. @default 0o600 */
   fileMode?: number
   /** Where Tasse writes about itself; wins over one a plugin sets. @default the console */
@@ -59,15 +66,20 @@ export function tasseExtensions(
     corePlugin,
     {
       name: '@tasse/core:file-log-sink',
-      register: (context) =>
-        context.addLogSink(() =>
-          fileLogSink({
-            ...where,
-            logger: extensions.logger(),
-            ...options.logRotation,
-            ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
-          }),
-        ),
+      register(context) {
+        const sink = options.fileLogSink
+        if (sink === false) return
+        context.addLogSink(
+          sink ??
+            (() =>
+              fileLogSink({
+                ...where,
+                logger: extensions.logger(),
+                ...options.logRotation,
+                ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
+              })),
+        )
+      },
     },
     ...(options.plugins ?? []),
     {
