@@ -39,7 +39,11 @@ const unpacked = new Map<string, string>()
 const tarballs = new Map<string, string>()
 
 beforeAll(() => {
-  execFileSync('npx', ['tsc', '-b'], { cwd: ROOT, stdio: 'inherit' })
+  // The example plugin is built on its own: the image's build (`tsc -b`) has no examples/.
+  execFileSync('npx', ['tsc', '-b', '.', 'examples/trigger-plugin'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  })
   packed = mkdtempSync(join(tmpdir(), 'tasse-packed-'))
   const out = execFileSync(
     'npm',

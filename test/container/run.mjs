@@ -475,6 +475,103 @@ async function main() {
   check('nothing in the data folder belongs to root', rootOwned === '', rootOwned.slice(0, 300))
 
   await otherOwners()
+  await pluginFromTarball()
+}
+
+/**
+ * An operator adds a plugin without rebuilding the image: the example plugin, packed here,
+ * installed into the data folder's node_modules from its tarball (`npm install --prefix ./data`
+ * on the machine, as the README says), named in TASSE_PLUGINS; a task on its trigger runs.
+ */
+async function pluginFromTarball() {
+  const data = makeDataDir()
+  const packed = mkdtempSync(join(process.env.TASSE_TEST_TMP ?? tmpdir(), 'tasse-plugin-'))
+  const name = `${CONTAINER}-plugin`
+  try {
+    spawnSync('npx', ['tsc', '-b', 'examples/trigger-plugin'], { cwd: ROOT })
+    const pack = spawnSync(
+      'npm',
+      ['pack', '--pack-destination', packed, './examples/trigger-plugin'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    )
+    const tarball = join(packed, pack.stdout.trim().split('\n').at(-1) ?? '')
+    const install = spawnSync(
+      'npm',
+      [
+        'install',
+        '--prefix',
+        data,
+        '--offline',
+        '--legacy-peer-deps',
+        '--no-audit',
+        '--no-fund',
+        tarball,
+      ],
+      { cwd: data, encoding: 'utf8' },
+    )
+    if (
+      !check(
+        'the plugin installs into ./data from its tarball',
+        install.status === 0,
+        install.stderr,
+      )
+    )
+      return
+    mkdirSync(join(data, 'tasks', 'weekdays'))
+    writeFileSync(
+      join(data, 'tasks', 'weekdays', 'task.yaml'),
+      'scheduler:\n  trigger: business_days\n  weekdays: mon-sun\n  times: [' +
+        Array.from({ length: 24 }, (_, i) => {
+          const s = (Math.ceil(Date.now() / 5000) * 5 + 20 + i * 5) % 86_400
+          return [s / 3600, (s / 60) % 60, s % 60]
+            .map((n) => String(Math.floor(n)).padStart(2, '0'))
+            .join(':')
+        }).join(', ') +
+        ']\n',
+    )
+    writeFileSync(join(data, 'tasks', 'weekdays', 'task.py'), 'print("a business day")\n')
+    spawnSync('chown', ['-R', '1234:1234', data])
+    const port = await freePort()
+    const started = podman([
+      'run',
+      '--detach',
+      '--name',
+      name,
+      '--network',
+      'host',
+      '--volume',
+      `${data}:/data`,
+      '--env',
+      `TASSE_PORT=${port}`,
+      '--env',
+      'TASSE_PLUGINS=tasse-trigger-business-days',
+      ...HARDENING,
+      IMAGE,
+    ])
+    const loaded = await waitFor(() => {
+      const logs = containerLogs(name)
+      return /plugin tasse-trigger-business-days@\S+ \(\/data\/node_modules\//.test(logs) && logs
+    }, 60_000)
+    check(
+      'TASSE_PLUGINS: the host logs the plugin from /data/node_modules',
+      Boolean(loaded),
+      (loaded || containerLogs(name) || started.stderr).slice(0, 600),
+    )
+    const log = join(data, 'logs', 'weekdays', 'log.txt')
+    const fired = await waitFor(() => /a business day/.test(readText(log)), 60_000)
+    check(
+      "a task on the plugin's trigger fires in the container",
+      Boolean(fired),
+      fired ? '' : containerLogs(name).slice(-600),
+    )
+  } finally {
+    podman(['rm', '--force', '--ignore', '--time', '0', name], { timeoutMs: 30_000 })
+    rmSync(data, { recursive: true, force: true })
+    rmSync(packed, { recursive: true, force: true })
+  }
 }
 
 /**
