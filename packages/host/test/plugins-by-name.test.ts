@@ -17,10 +17,10 @@ const PLUGIN = 'tasse-trigger-business-days'
 const hosts: Omit<HostProcess, 'url'>[] = []
 let data: string
 
-/** `HH:MM:SS` (UTC) of every 5 seconds in the next two minutes: a task that fires soon, every day. */
+/** `HH:MM:SS` (UTC) of every 5 seconds in the next ten minutes (a loaded machine is slow): a task that fires soon, every day. */
 function soon(): string[] {
   const start = Math.ceil(Date.now() / 5000) * 5 + 5
-  return Array.from({ length: 24 }, (_, i) => {
+  return Array.from({ length: 120 }, (_, i) => {
     const second = (start + i * 5) % 86_400
     const hms = [Math.floor(second / 3600), Math.floor(second / 60) % 60, second % 60]
     return hms.map((n) => String(n).padStart(2, '0')).join(':')
@@ -80,6 +80,14 @@ describe('a plugin installed into the data folder, loaded by name', () => {
     )
     const withPlugin = await tasse(['validate', data, '--plugin', PLUGIN])
     expect(withPlugin).toEqual({ code: 0, output: expect.stringContaining('ok       report') })
+  })
+
+  it('list and run understand the task with --plugin', async () => {
+    const list = await tasse(['list', '--data', data, '--plugin', PLUGIN])
+    expect(list.code).toBe(0)
+    expect(list.output).toMatch(/report +ok +business days \(mon,tue,wed,thu,fri,sat,sun\) at /)
+    const run = await tasse(['run', 'report', '--data', data, '--plugin', PLUGIN])
+    expect(run).toEqual({ code: 0, output: expect.stringContaining('report for the business day') })
   })
 
   it('next shows its fire times with TASSE_PLUGINS', async () => {
