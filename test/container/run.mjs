@@ -35,6 +35,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { businessDaysYaml, installExamplePlugin, soonTimes } from '../example-plugin.mjs'
 import { ensureBaseImage, PODMAN_RUNTIME } from './base-image.mjs'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -315,21 +316,9 @@ async function main() {
   const port = await freePort()
   const base_ = `http://127.0.0.1:${port}`
   started = Date.now()
-  const run = podman([
-    'run',
-    '--detach',
-    '--name',
-    CONTAINER,
-    '--network',
-    'host',
-    '--volume',
-    `${dataDir}:/data`,
-    '--env',
+  const run = startDetached(CONTAINER, dataDir, 'host', [
     `TASSE_PORT=${port}`,
-    '--env',
     'TASSE_SHUTDOWN_GRACE=20',
-    ...HARDENING,
-    IMAGE,
   ])
   containerStarted = run.status === 0
   if (!check('container starts', containerStarted, containerStarted ? '' : run.stderr)) return
@@ -485,71 +474,23 @@ async function main() {
  */
 async function pluginFromTarball() {
   const data = makeDataDir()
-  const packed = mkdtempSync(join(process.env.TASSE_TEST_TMP ?? tmpdir(), 'tasse-plugin-'))
   const name = `${CONTAINER}-plugin`
   try {
-    spawnSync('npx', ['tsc', '-b', 'examples/trigger-plugin'], { cwd: ROOT })
-    const pack = spawnSync(
-      'npm',
-      ['pack', '--pack-destination', packed, './examples/trigger-plugin'],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-      },
-    )
-    const tarball = join(packed, pack.stdout.trim().split('\n').at(-1) ?? '')
-    const install = spawnSync(
-      'npm',
-      [
-        'install',
-        '--prefix',
-        data,
-        '--offline',
-        '--legacy-peer-deps',
-        '--no-audit',
-        '--no-fund',
-        tarball,
-      ],
-      { cwd: data, encoding: 'utf8' },
-    )
-    if (
-      !check(
-        'the plugin installs into ./data from its tarball',
-        install.status === 0,
-        install.stderr,
-      )
-    )
+    try {
+      installExamplePlugin(data)
+      check('the plugin installs into ./data from its tarball', true)
+    } catch (error) {
+      check('the plugin installs into ./data from its tarball', false, error.message)
       return
+    }
     mkdirSync(join(data, 'tasks', 'weekdays'))
-    writeFileSync(
-      join(data, 'tasks', 'weekdays', 'task.yaml'),
-      'scheduler:\n  trigger: business_days\n  weekdays: mon-sun\n  times: [' +
-        Array.from({ length: 24 }, (_, i) => {
-          const s = (Math.ceil(Date.now() / 5000) * 5 + 20 + i * 5) % 86_400
-          return [s / 3600, (s / 60) % 60, s % 60]
-            .map((n) => String(Math.floor(n)).padStart(2, '0'))
-            .join(':')
-        }).join(', ') +
-        ']\n',
-    )
+    writeFileSync(join(data, 'tasks', 'weekdays', 'task.yaml'), businessDaysYaml(soonTimes(60, 20)))
     writeFileSync(join(data, 'tasks', 'weekdays', 'task.py'), 'print("a business day")\n')
     spawnSync('chown', ['-R', '1234:1234', data])
     const port = await freePort()
-    const started = podman([
-      'run',
-      '--detach',
-      '--name',
-      name,
-      '--network',
-      'host',
-      '--volume',
-      `${data}:/data`,
-      '--env',
+    const started = startDetached(name, data, 'host', [
       `TASSE_PORT=${port}`,
-      '--env',
       'TASSE_PLUGINS=tasse-trigger-business-days',
-      ...HARDENING,
-      IMAGE,
     ])
     const loaded = await waitFor(() => {
       const logs = containerLogs(name)
@@ -570,7 +511,6 @@ async function pluginFromTarball() {
   } finally {
     podman(['rm', '--force', '--ignore', '--time', '0', name], { timeoutMs: 30_000 })
     rmSync(data, { recursive: true, force: true })
-    rmSync(packed, { recursive: true, force: true })
   }
 }
 
@@ -584,23 +524,10 @@ async function otherOwners() {
   spawnSync('chown', ['-R', '2345:2345', puidData])
   const port = await freePort()
   const name = `${CONTAINER}-puid`
-  const started = podman([
-    'run',
-    '--detach',
-    '--name',
-    name,
-    '--network',
-    'host',
-    '--volume',
-    `${puidData}:/data`,
-    '--env',
+  const started = startDetached(name, puidData, 'host', [
     `TASSE_PORT=${port}`,
-    '--env',
     'PUID=2345',
-    '--env',
     'PGID=2345',
-    ...HARDENING,
-    IMAGE,
   ])
   try {
     const up =
@@ -623,18 +550,7 @@ async function otherOwners() {
   // A data folder that belongs to root.
   const rootData = mkdtempSync(join(process.env.TASSE_TEST_TMP ?? tmpdir(), 'tasse-root-'))
   const rootName = `${CONTAINER}-root`
-  const refused = podman([
-    'run',
-    '--detach',
-    '--name',
-    rootName,
-    '--network',
-    'none',
-    '--volume',
-    `${rootData}:/data`,
-    ...HARDENING,
-    IMAGE,
-  ])
+  const refused = startDetached(rootName, rootData, 'none', [])
   try {
     const said = await waitFor(() => {
       const logs = containerLogs(rootName)
@@ -658,6 +574,26 @@ async function otherOwners() {
     podman(['rm', '--force', '--ignore', '--time', '0', rootName], { timeoutMs: 30_000 })
     rmSync(rootData, { recursive: true, force: true })
   }
+}
+
+/**
+ * `podman run --detach` of the image as `name`, with `data` as /data, on `network`, with the
+ * `env` given (NAME=value) and the hardening of docker-compose.yml.
+ */
+function startDetached(name, data, network, env) {
+  return podman([
+    'run',
+    '--detach',
+    '--name',
+    name,
+    '--network',
+    network,
+    '--volume',
+    `${data}:/data`,
+    ...env.flatMap((pair) => ['--env', pair]),
+    ...HARDENING,
+    IMAGE,
+  ])
 }
 
 /** What docker-compose.yml asks of a container, as podman flags. */

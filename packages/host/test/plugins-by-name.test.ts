@@ -6,26 +6,21 @@
  * and fires a task on it, and a misspelt name stops the start with a clear message.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  businessDaysYaml,
+  EXAMPLE_PLUGIN,
+  installExamplePlugin,
+  soonTimes,
+} from '../../../test/example-plugin.mjs'
 import { dataWith, type HostProcess, killHosts, spawnTasse, until } from './host-process.js'
 
 const ROOT = join(import.meta.dirname, '..', '..', '..')
-const PLUGIN = 'tasse-trigger-business-days'
+const PLUGIN = EXAMPLE_PLUGIN
 const hosts: Omit<HostProcess, 'url'>[] = []
 let data: string
-
-/** `HH:MM:SS` (UTC) of every 5 seconds in the next ten minutes (a loaded machine is slow): a task that fires soon, every day. */
-function soon(): string[] {
-  const start = Math.ceil(Date.now() / 5000) * 5 + 5
-  return Array.from({ length: 120 }, (_, i) => {
-    const second = (start + i * 5) % 86_400
-    const hms = [Math.floor(second / 3600), Math.floor(second / 60) % 60, second % 60]
-    return hms.map((n) => String(n).padStart(2, '0')).join(':')
-  })
-}
 
 /** Runs `tasse ARGS` to its end: exit code and output. */
 async function tasse(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -36,37 +31,15 @@ async function tasse(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 beforeAll(() => {
-  execFileSync('npx', ['tsc', '-b', 'packages/host', 'examples/trigger-plugin'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  })
-  const packed = mkdtempSync(join(tmpdir(), 'tasse-pack-'))
-  execFileSync('npm', ['pack', '--pack-destination', packed, './examples/trigger-plugin'], {
-    cwd: ROOT,
-    stdio: 'ignore',
-  })
-  const tarball = join(packed, readdirSync(packed)[0] as string)
+  execFileSync('npx', ['tsc', '-b', 'packages/host'], { cwd: ROOT, stdio: 'inherit' })
   data = dataWith({
     report: {
       'task.py': 'print("report for the business day")\n',
-      'task.yaml': `scheduler:\n  trigger: business_days\n  weekdays: mon-sun\n  times: [${soon().join(', ')}]\n`,
+      // Every 5 s for ten minutes: on a loaded machine the serve tests come minutes later.
+      'task.yaml': businessDaysYaml(soonTimes(120, 5)),
     },
   })
-  // As docs/writing-a-plugin.md says: --legacy-peer-deps, the host's @tasse/core is the one used.
-  execFileSync(
-    'npm',
-    [
-      'install',
-      '--prefix',
-      data,
-      '--offline',
-      '--legacy-peer-deps',
-      '--no-audit',
-      '--no-fund',
-      tarball,
-    ],
-    { cwd: data, stdio: 'ignore' },
-  )
+  installExamplePlugin(data)
 }, 180_000)
 
 afterEach(() => killHosts(hosts as HostProcess[]))
