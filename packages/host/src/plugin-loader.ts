@@ -166,7 +166,10 @@ function atPath(path: string): Found {
     const manifest = readManifest(path)
     return { file: join(path, packageEntry(manifest ?? {})), manifest }
   }
-  return { file: path, manifest: nearestManifest(dirname(path)) }
+  // A file in a package is labelled with its name@version; one outside any (a repository's
+  // root manifest has no version) with the plugin's own name.
+  const manifest = nearestManifest(dirname(path))
+  return { file: path, manifest: manifest?.name && manifest.version ? manifest : null }
 }
 
 /** The package `name` in `<data>/node_modules`, then in the folders Node searches from the host. */

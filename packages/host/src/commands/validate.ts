@@ -44,7 +44,8 @@ export const validate: Command = {
   async run(input) {
     if (input.positionals.length > 1)
       throw new UsageError(`validate takes one folder, got ${input.positionals.length}\n\n${usage}`)
-    const dir = resolve(input.positionals[0] ?? readConfig(input.values).dataDir)
+    // Not readConfig's: that would read ./data's tasse.yaml, which DIR may have nothing to do with.
+    const dir = resolve(input.positionals[0] ?? (process.env.TASSE_DATA || 'data'))
     // The data folder of DIR: its tasse.yaml and node_modules give the plugins.
     const config = readConfig({ ...input.values, data: folders(dir).dataDir })
     const report = await validateFolder(dir, config)
