@@ -659,7 +659,10 @@ const total = Date.now()
 try {
   await main()
 } catch (error) {
-  check('test harness', false, error instanceof Error ? error.message : String(error))
+  // fetch's "fetch failed" says nothing without its cause (ECONNRESET, ECONNREFUSED, …).
+  const cause =
+    error instanceof Error && error.cause ? `: ${error.cause.message ?? error.cause}` : ''
+  check('test harness', false, `${error instanceof Error ? error.stack : String(error)}${cause}`)
 } finally {
   if (failedOnce && containerStarted)
     console.log(
