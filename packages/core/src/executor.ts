@@ -6,8 +6,9 @@
  * (`sink-fanout.ts`) → the store (`run-recorder.ts`); then retries, cancels, timeouts, shutdown.
  */
 import { type ActiveRun, activeRun, outcome } from './active-run.js'
-import { type AdmittedRun, admit } from './admission.js'
+import { type Admission, admit } from './admission.js'
 import { startChild } from './child-process.js'
+import { clusterView, retryClaimAt } from './cluster-admission.js'
 import { formatDuration } from './duration.js'
 import type { TasseEvents } from './events.js'
 import { traceFire } from './fire-trace.js'
@@ -18,9 +19,11 @@ import { retryDelay } from './retries.js'
 import { newRun, RunRecorder, type RunRequest } from './run-recorder.js'
 import { SinkFanout } from './sink-fanout.js'
 import { Slots, TaskLines } from './slots.js'
+import { StoreOutput } from './store-output.js'
 import { runEnv } from './task-env.js'
 import { type TimeZone, timeZone } from './time/zone.js'
 import type {
+  AdmissionWrites,
   LogSink,
   OutputBatch,
   Refusal,
@@ -71,6 +74,7 @@ export class Executor {
   private readonly retryTimers = new Set<NodeJS.Timeout>()
   private readonly recorder: RunRecorder
   private readonly fanout: SinkFanout
+  private readonly output: StoreOutput
   private readonly zone: TimeZone
   private accepting = true
 
@@ -78,6 +82,7 @@ export class Executor {
     this.slots = new Slots(options.concurrency, (entry) => void this.start(entry))
     this.recorder = new RunRecorder(options.store, options.events, options.logger)
     this.fanout = new SinkFanout(options.sinks, options.events, options.logger)
+    this.output = new StoreOutput(options.store, options.logger)
     this.zone = timeZone(options.timezone ?? 'UTC')
   }
 
@@ -102,35 +107,37 @@ export class Executor {
   async submit(task: TaskDefinition, request: RunRequest): Promise<Submission> {
     const run = newRun(task, request, validateParams(task, request.params ?? {}), this.hostId())
     traceFire('submit', run.id)
-    // Admission and tracking happen in one turn of the event loop: no two requests of a task
-    // can both be admitted into its last slot.
-    const admission = admit(this.admittedRuns(task.name), task, {
-      scheduled: request.reason === 'schedule' || request.reason === 'catch-up',
-      paused: this.options.paused?.(task.name) ?? false,
-      accepting: this.accepting,
+    const scheduled = request.reason === 'schedule' || request.reason === 'catch-up'
+    // The store decides over every host's active runs of the task, and records the run in the
+    // same step: two hosts (or two requests here) can never both take the task's last slot.
+    let admission: Admission = { kind: 'start' }
+    await this.options.store().admitRun(task.name, (active) => {
+      admission = admit(clusterView(active, task), task, {
+        scheduled,
+        paused: this.options.paused?.(task.name) ?? false,
+        accepting: this.accepting,
+      })
+      traceFire('admitted', run.id)
+      return this.writesFor(admission, run)
     })
-    if (admission.kind === 'refuse') {
-      const { refusal } = admission
+    traceFire('recorded', run.id)
+    const decided = admission as Admission
+    if (decided.kind === 'refuse') {
+      const { refusal } = decided
       this.options.logger.warn(`task "${task.name}": run skipped: ${refusal.message}`)
-      return { run: await this.recorder.final(run, 'skipped', refusal.message), refusal }
+      this.recorder.admitted(run)
+      return { run: { ...run }, refusal }
     }
-    if (admission.kind === 'replace') {
-      const replaced = this.active.get(admission.runId) as ActiveRun
-      this.cancelEntry(replaced, 'cancelled', `replaced by run ${run.id}`)
+    if (decided.kind === 'replace') {
+      const replaced = this.active.get(decided.runId)
+      // A run of another host was asked to end through the store (`writesFor`).
+      if (replaced) this.cancelEntry(replaced, 'cancelled', `replaced by run ${run.id}`)
     }
     const entry = this.track(run, task)
-    if (admission.kind === 'queue') this.behind.push(task.name, entry)
-    else {
-      // A run that gets a slot at once is recorded `running` in its first write: one store
-      // write before the process starts, not two. It is first in line for that slot (nothing
-      // waits before it), so no other run can take it while the write happens.
-      if (this.slots.free()) Object.assign(run, { status: 'running', startedAt: Date.now() })
-      this.slots.add(entry)
-    }
-    traceFire('admitted', run.id)
-    // Started only once recorded: whoever hears `run:started` finds the run in the store.
-    await this.recorder.insert(run)
-    traceFire('recorded', run.id)
+    if (decided.kind === 'queue') this.behind.push(task.name, entry)
+    else this.slots.add(entry)
+    // Started only once recorded (it is): whoever hears `run:started` finds the run in the store.
+    this.recorder.admitted(run)
     this.slots.pump()
     return { run: { ...run }, refusal: null }
   }
@@ -202,20 +209,84 @@ export class Executor {
     await this.recorder.flush()
   }
 
+  /**
+   * The runs of `task` waiting behind others here get their place once the task's active runs,
+   * every host's, leave them one (`clusterView`): after a run of the task ended, here or on
+   * another host. Failures are logged; the next end of a run looks again.
+   */
+  async reconsider(task: string): Promise<void> {
+    if (this.behind.length(task) === 0) return
+    try {
+      await this.recorder.flush()
+      let holding = new Set<string>()
+      await this.options.store().admitRun(task, (active) => {
+        const entry = this.behind.peek(task)
+        if (entry) holding = new Set(clusterView(active, entry.task).holding)
+        return {}
+      })
+      for (const entry of this.behind.items(task))
+        if (holding.has(entry.run.id) && this.behind.remove(task, entry)) this.slots.add(entry)
+      this.slots.pump()
+    } catch (cause) {
+      this.options.logger.error(`task "${task}": could not look at the runs waiting`, cause)
+    }
+  }
+
+  /**
+   * This host lost its place in the store (its lease expired and another host took its runs
+   * over): every run here ends now, recorded by that host as `interrupted`.
+   */
+  abandon(reason: string): void {
+    for (const entry of [...this.active.values()]) this.cancelEntry(entry, 'interrupted', reason)
+  }
+
+  /**
+   * Retries `run` (which ended as `run.status`) after `delayMs`, once this host won the claim
+   * of that attempt: a host that was paused, not dead, cannot retry what another host took over.
+   */
+  retry(task: TaskDefinition, run: Run, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer)
+      void this.#retryNow(task, run)
+    }, delayMs)
+    this.retryTimers.add(timer)
+  }
+
+  async #retryNow(task: TaskDefinition, run: Run): Promise<void> {
+    try {
+      const hostId = this.hostId()
+      const attempt = run.attempt + 1
+      if (
+        hostId !== null &&
+        !(await this.options.store().claimFire(task.name, retryClaimAt(run), { hostId, attempt }))
+      )
+        return
+      const retryOf = run.retryOf ?? run.id
+      const request = { reason: 'retry' as const, params: run.params, attempt }
+      await this.submit(task, { ...request, scheduledAt: run.scheduledAt, retryOf })
+    } catch (cause) {
+      this.options.logger.error(`could not retry run ${run.id}`, cause)
+    }
+  }
+
   private hostId(): string | null {
     return this.options.hostId?.() ?? null
   }
 
-  /** The runs of `task` not final here, oldest first, as admission sees them. */
-  private admittedRuns(task: string): AdmittedRun[] {
-    const runs: AdmittedRun[] = []
-    for (const entry of this.active.values())
-      if (entry.task.name === task) runs.push({ id: entry.run.id, behind: this.isBehind(entry) })
-    return runs
-  }
-
-  private isBehind(entry: ActiveRun): boolean {
-    return this.behind.has(entry.task.name, entry)
+  /** What the store writes for `admission` of the new `run` (refused: recorded as skipped). */
+  private writesFor(admission: Admission, run: Run): AdmissionWrites {
+    if (admission.kind === 'refuse') {
+      const { message } = admission.refusal
+      Object.assign(run, { status: 'skipped', error: message, endedAt: Date.now() })
+      return { insert: { ...run } }
+    }
+    Object.assign(run, { status: 'queued', error: null, endedAt: null })
+    if (admission.kind === 'replace' && !this.active.has(admission.runId))
+      return {
+        insert: { ...run },
+        cancel: [{ runId: admission.runId, reason: `replaced by run ${run.id}` }],
+      }
+    return { insert: { ...run } }
   }
 
   private track(run: Run, task: TaskDefinition): ActiveRun {
@@ -230,8 +301,11 @@ export class Executor {
       this.recorder.update(run, { status: 'running', startedAt: Date.now() })
     this.options.events.emit('run:started', { ...run })
     await this.fanout.started(run, task)
-    const deliver = (stream: OutputBatch['stream'], lines: string[]) =>
-      this.fanout.output(run, task, { stream, time: Date.now(), lines })
+    const deliver = (stream: OutputBatch['stream'], lines: string[]) => {
+      const batch = { stream, time: Date.now(), lines }
+      this.output.append(run.id, batch)
+      return this.fanout.output(run, task, batch)
+    }
     // A message of several lines (an install's last lines) stays one log line per line.
     const say = (text: string) => void deliver('tasse', text.split('\n'))
     try {
@@ -295,31 +369,19 @@ export class Executor {
     const { run, task } = entry
     if (entry.timeout) clearTimeout(entry.timeout)
     const { status, error } = outcome(entry.endedBy, exitCode, signal)
+    // Its output is in the store before its end: a follower on another host reads it all.
+    await this.output.end(run.id)
     this.recorder.update(run, { status, exitCode, signal, error, endedAt: Date.now() })
     await this.fanout.ended(run, task)
     this.active.delete(run.id)
     this.slots.release()
     this.options.events.emit('run:ended', { ...run })
     entry.resolve({ ...run })
-    // The first run waiting behind this one gets its place in line.
-    const next = this.behind.shift(task.name)
-    if (next) this.slots.add(next)
-    this.maybeRetry(entry)
-    this.slots.pump()
-  }
-
-  private maybeRetry({ run, task }: ActiveRun): void {
+    // The runs waiting behind this one (here or on other hosts) get their place in line.
+    void this.reconsider(task.name)
     const delay = this.accepting ? retryDelay(task.retries, run) : null
-    if (delay === null) return
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(timer)
-      const retryOf = run.retryOf ?? run.id
-      const request = { reason: 'retry' as const, params: run.params, attempt: run.attempt + 1 }
-      this.submit(task, { ...request, scheduledAt: run.scheduledAt, retryOf }).catch((cause) =>
-        this.options.logger.error(`could not retry run ${run.id}`, cause),
-      )
-    }, delay)
-    this.retryTimers.add(timer)
+    if (delay !== null) this.retry(task, { ...run }, delay)
+    this.slots.pump()
   }
 
   private cancelEntry(entry: ActiveRun, status: RunStatus, error: string): void {

@@ -21,6 +21,11 @@ export interface HostMembershipOptions {
   logger: TasseLogger
   /** @default DEFAULT_LEASE_MS */
   leaseMs?: number
+  /**
+   * The store no longer knows this host: another host found its lease expired and took its runs
+   * over (recorded `interrupted`). Whatever still runs here must end now (`reason` says why).
+   */
+  onLost?: (reason: string) => void
 }
 
 export class HostMembership {
@@ -70,12 +75,14 @@ export class HostMembership {
     const store = this.options.store()
     try {
       if (!(await store.heartbeat(this.id))) {
-        // Another host found this one's lease expired and took its runs over: be a member
-        // again for what comes next; what it ran meanwhile is recorded as that host decided.
-        logger.error(
-          `this host (${this.id}) missed its heartbeats for longer than the lease ` +
-            `(${this.leaseMs / 1000}s): its runs were taken over by another host; registering again`,
-        )
+        // Another host found this one's lease expired and took its runs over: what still runs
+        // here ends (that host may retry it: two copies must not run), then this host is a
+        // member again for what comes next.
+        const reason =
+          `this host (${this.name}, pid ${process.pid}) missed its heartbeats for longer than ` +
+          `the lease (${this.leaseMs / 1000}s): another host took its runs over`
+        logger.error(`${reason}; its runs still here are ended, and it registers again`)
+        this.options.onLost?.(reason)
         await store.registerHost({ id: this.id, name: this.name, pid: process.pid, url })
       }
       if (this.#failing) logger.info('the run store answers heartbeats again')

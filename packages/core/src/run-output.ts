@@ -1,7 +1,9 @@
 /**
  * A run's own output file (`logs/<name>/runs/<id>.log`), found from the run's id: read whole,
- * opened for ranges, or followed as it is written until the run ends.
+ * opened for ranges, or followed as it is written until the run ends. A run that another host
+ * of the store executes is read from the store's copy of its output instead.
  */
+import { access } from 'node:fs/promises'
 import { TasseError } from './errors.js'
 import type { TasseEvents } from './events.js'
 import { runLogPath } from './file-log-sink.js'
@@ -12,6 +14,7 @@ import {
   type RunLogReader,
   readRunLog,
 } from './run-log.js'
+import { followStoredOutput, openStoredOutput, readStoredOutput } from './stored-output.js'
 import type { Run, RunStore } from './types.js'
 
 export class RunOutputFiles {
@@ -21,6 +24,8 @@ export class RunOutputFiles {
     private readonly logsDir: string,
     events: TasseEvents,
     private readonly store: () => RunStore,
+    /** This host's id in the store (`null`: none): runs of other hosts are read from the store. */
+    private readonly hostId: () => string | null = () => null,
   ) {
     this.followers = new RunLogFollowers(events)
   }
@@ -37,27 +42,51 @@ export class RunOutputFiles {
     return run
   }
 
+  /**
+   * Whether the run's output is read from the store's copy: a run of another host whose log
+   * file is not here (hosts on one shared data volume read each other's files, which are whole).
+   */
+  private async elsewhere(run: Run): Promise<boolean> {
+    if (run.hostId === null || run.hostId === this.hostId()) return false
+    return !(await exists(this.path(run)))
+  }
+
   /** A run's output so far. */
   async read(runId: string): Promise<string> {
-    return readRunLog(this.path(await this.run(runId)))
+    const run = await this.run(runId)
+    if (await this.elsewhere(run)) return readStoredOutput(this.store(), runId)
+    return readRunLog(this.path(run))
   }
 
   /** A run's output file opened for streaming (ranges of it; see `RunLogReader`). */
   async open(runId: string): Promise<RunLogReader> {
-    return openRunLog(this.path(await this.run(runId)))
+    const run = await this.run(runId)
+    if (await this.elsewhere(run)) return openStoredOutput(this.store(), runId)
+    return openRunLog(this.path(run))
   }
 
   /** A run's output as it is written, from the start, ending when the run ends. */
   async follow(runId: string, signal?: AbortSignal): Promise<AsyncIterable<string>> {
     const run = await this.run(runId)
+    const ended = async () => {
+      const current = await this.store().getRun(runId)
+      return !current || (current.status !== 'queued' && current.status !== 'running')
+    }
+    if (await this.elsewhere(run)) return followStoredOutput(this.store(), runId, ended, signal)
     return followRunLog({
       path: this.path(run),
       subscribe: (wake) => this.followers.subscribe(runId, wake),
-      ended: async () => {
-        const current = await this.store().getRun(runId)
-        return !current || (current.status !== 'queued' && current.status !== 'running')
-      },
+      ended,
       ...(signal ? { signal } : {}),
     })
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path)
+    return true
+  } catch {
+    return false
   }
 }

@@ -88,6 +88,15 @@ export class RunRecorder {
       .catch((cause) => this.logger.error(`could not record run ${id}`, cause))
   }
 
+  /**
+   * Announces a run the store already holds (`admitRun` wrote it), as `insert` and `final` do:
+   * `run:queued` while it is active, `run:ended` when it is final (refused: `skipped`).
+   */
+  admitted(run: Run): void {
+    const active = run.status === 'queued' || run.status === 'running'
+    this.events.emit(active ? 'run:queued' : 'run:ended', { ...run })
+  }
+
   /** Records a run that never ran (skipped, missed) with the reason, and announces its end. */
   async final(run: Run, status: RunStatus, error: string): Promise<Run> {
     Object.assign(run, { status, error, endedAt: Date.now() })

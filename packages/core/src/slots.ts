@@ -76,6 +76,16 @@ export class TaskLines<T> {
     else this.#lines.set(key, [item])
   }
 
+  /** The oldest item waiting behind `key`, left in the line. */
+  peek(key: string): T | undefined {
+    return this.#lines.get(key)?.[0]
+  }
+
+  /** The items waiting behind `key`, oldest first (a copy). */
+  items(key: string): T[] {
+    return [...(this.#lines.get(key) ?? [])]
+  }
+
   /** The oldest item waiting behind `key`, taken out of the line. */
   shift(key: string): T | undefined {
     const line = this.#lines.get(key)

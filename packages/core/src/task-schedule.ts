@@ -1,19 +1,31 @@
 /**
  * The schedule of one Tasse instance: the scheduler's one timer over the catalog's tasks, the
  * state it keeps in the run store (so a restart forgets no fire), and what a fire does: submit
- * a run, or record the fire times it missed. Nothing is scheduled, and no state written, until
- * `start()`.
+ * a run, or record the fire times it missed. Each fire time is claimed in the store first
+ * (`claimFire`): of several hosts sharing the store, the one that wins the claim runs or records
+ * it, the others do nothing. Nothing is scheduled, and no state written, until `start()`.
  */
 import type { CatalogChanges } from './catalog.js'
+import { TasseError } from './errors.js'
 import type { Executor } from './executor.js'
 import { Scheduler } from './scheduler.js'
 import type { EpochMicros, RunStore, TaskDefinition, TaskState, TasseLogger } from './types.js'
+
+/** How long to wait before asking a store that did not answer again. */
+const STORE_RETRY_MS = 1000
+/**
+ * Fire times waiting for the store to come back, at most: past this (a long outage of a large
+ * schedule), a fire time is logged as lost rather than held in memory.
+ */
+const MAX_WAITING_FIRES = 10_000
 
 export interface TaskScheduleOptions {
   executor: Executor
   /** The run store, where each task's state is kept. */
   store: () => RunStore
   logger: TasseLogger
+  /** The id this host registered with the store (`null`: not registered, claims are skipped). */
+  hostId?: () => string | null
 }
 
 export class TaskSchedule {
@@ -23,6 +35,10 @@ export class TaskSchedule {
   private started = false
   /** The states a previous host left, kept while the tasks folder could not be read. */
   private stored: ReadonlyMap<string, TaskState> | null = null
+  /** Fire times whose claim or run waits for the store to answer again. */
+  private waiting = 0
+  /** Set while the store does not answer, so that the outage is logged once. */
+  private storeDown = false
 
   constructor(private readonly options: TaskScheduleOptions) {
     this.scheduler = new Scheduler({
@@ -90,31 +106,143 @@ export class TaskSchedule {
     return this.scheduler.state(name)
   }
 
-  /** Pauses or resumes a task's fires (kept across restarts); `undefined` if unscheduled. */
+  /**
+   * Pauses or resumes a task's fires (kept across restarts, and shared with the hosts of the
+   * store); `undefined` if unscheduled.
+   */
   setPaused(name: string, paused: boolean): TaskState | undefined {
-    return this.scheduler.setPaused(name, paused)
+    this.pausing = name
+    try {
+      return this.scheduler.setPaused(name, paused)
+    } finally {
+      this.pausing = null
+    }
   }
 
+  /** Another host paused or resumed a task (as the store holds it): follows it. */
+  follow(stored: TaskState): void {
+    // A pause or resume here not yet written: the store's value is the older one.
+    if (this.unsavedPauses.has(stored.task)) return
+    const local = this.scheduler.state(stored.task)
+    if (local && stored.paused !== local.paused) this.setPaused(stored.task, stored.paused)
+  }
+
+  /** The task being paused or resumed here, while `setPaused` runs. */
+  private pausing: string | null = null
+  /** Tasks paused or resumed here whose state is not written yet, with how many writes wait. */
+  private readonly unsavedPauses = new Map<string, number>()
+
   private save(state: TaskState): void {
+    // Every host of a store writes the task's fire times; only a pause or a resume here decides
+    // `paused`, the others keep what the store holds (another host's pause stays).
+    const decidesPaused = this.pausing === state.task
+    const store = this.options.store
+    const unsaved = this.unsavedPauses
+    if (decidesPaused) unsaved.set(state.task, (unsaved.get(state.task) ?? 0) + 1)
     this.writes = this.writes
-      .then(() => this.options.store().setTaskState(state))
+      .then(async () => {
+        const stored = decidesPaused ? undefined : await store().getTaskState(state.task)
+        await store().setTaskState(stored ? { ...state, paused: stored.paused } : state)
+      })
       .catch((cause) =>
         this.options.logger.error(`could not save the schedule of ${state.task}`, cause),
       )
+      .finally(() => {
+        if (!decidesPaused) return
+        const left = (unsaved.get(state.task) ?? 1) - 1
+        if (left > 0) unsaved.set(state.task, left)
+        else unsaved.delete(state.task)
+      })
   }
 
-  /** Runs a fire; nothing it meets may escape into the timer. */
+  /**
+   * Calls `attempt` until the store answers (a failure that is not the store's is thrown), or
+   * the schedule stops (`undefined`). One line is logged when the store stops and starts
+   * answering.
+   */
+  private async whileStoreDown<T>(what: string, attempt: () => Promise<T>): Promise<T | undefined> {
+    if (this.waiting >= MAX_WAITING_FIRES) {
+      this.options.logger.error(
+        `${what}: lost, ${MAX_WAITING_FIRES} fire times already wait for the run store`,
+      )
+      return undefined
+    }
+    this.waiting++
+    try {
+      for (;;) {
+        try {
+          const result = await attempt()
+          if (this.storeDown)
+            this.options.logger.info('the run store answers again; fire times resume')
+          this.storeDown = false
+          return result
+        } catch (cause) {
+          if (!isStoreFailure(cause)) throw cause
+          if (!this.storeDown)
+            this.options.logger.error(
+              `${what}: the run store does not answer; retrying every ${STORE_RETRY_MS / 1000}s`,
+              cause,
+            )
+          this.storeDown = true
+        }
+        await new Promise((resolve) => setTimeout(resolve, STORE_RETRY_MS).unref())
+        if (!this.started) return undefined
+      }
+    } finally {
+      this.waiting--
+    }
+  }
+
+  /** Claims a fire time for this host: true when it won (or claims are not needed). */
+  private claim(task: TaskDefinition, scheduledAt: EpochMicros): Promise<boolean | undefined> {
+    const hostId = this.options.hostId?.() ?? null
+    if (hostId === null) return Promise.resolve(true)
+    return this.whileStoreDown(`task "${task.name}"`, () =>
+      this.options.store().claimFire(task.name, scheduledAt, { hostId }),
+    )
+  }
+
+  /** Runs a fire this host claims; nothing it meets may escape into the timer. */
   private async fire(task: TaskDefinition, scheduledAt: EpochMicros, catchUp: boolean) {
     try {
+      if (!(await this.claim(task, scheduledAt))) return
+      // The claim waited for the store: a fire time past its misfire grace is missed instead.
+      const grace = task.job.misfireGraceTime
+      const lateS = (Date.now() * 1000 - scheduledAt) / 1e6
+      if (grace !== null && lateS > grace + STORE_RETRY_MS / 1000) {
+        const why = `more than ${grace}s late (misfire_grace_time: ${grace}): the run store did not answer`
+        await this.recordClaimed(task, [scheduledAt], 0, why)
+        return
+      }
       const reason = catchUp ? 'catch-up' : 'schedule'
-      await this.options.executor.submit(task, { reason, scheduledAt })
+      await this.whileStoreDown(`task "${task.name}"`, () =>
+        this.options.executor.submit(task, { reason, scheduledAt }),
+      )
     } catch (cause) {
       // Such as a required parameter without a default: the schedule cannot give it.
       this.options.logger.error(`task "${task.name}": a scheduled run did not start`, cause)
     }
   }
 
+  /** Records the missed fire times this host claims. */
   private async recordMissed(
+    task: TaskDefinition,
+    times: readonly EpochMicros[],
+    more: number,
+    why: string,
+  ) {
+    try {
+      const claimed: EpochMicros[] = []
+      for (const scheduledAt of times)
+        if (await this.claim(task, scheduledAt)) claimed.push(scheduledAt)
+      // Fire times not listed are counted by whichever host records the listed ones.
+      if (claimed.length || !times.length) await this.recordClaimed(task, claimed, more, why)
+    } catch (cause) {
+      this.options.logger.error(`task "${task.name}": missed fire times not recorded`, cause)
+    }
+  }
+
+  private async recordClaimed(
     task: TaskDefinition,
     times: readonly EpochMicros[],
     more: number,
@@ -127,4 +255,9 @@ export class TaskSchedule {
     const unlisted = more ? ` (${more} not listed in history)` : ''
     logger.warn(`task "${task.name}": ${count} fire time(s) missed: ${why}${unlisted}`)
   }
+}
+
+/** A failure of the store (down, unreachable: the driver's errors), not of the request itself. */
+function isStoreFailure(cause: unknown): boolean {
+  return !(cause instanceof TasseError) || cause.code === 'store'
 }

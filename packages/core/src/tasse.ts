@@ -5,12 +5,14 @@
  */
 import { join, resolve } from 'node:path'
 import { Catalog, type CatalogChanges, type TaskInfo } from './catalog.js'
+import { ClusterSync } from './cluster-sync.js'
 import { RunRefusedError, TaskNotFoundError } from './errors.js'
 import { announceChanges, TasseEvents } from './events.js'
 import { Executor } from './executor.js'
 import type { ExtensionPoints, Extensions } from './extensions.js'
 import { HostMembership } from './host-membership.js'
-import { pruneHistory, recoverInterrupted } from './maintenance.js'
+import { expireDeadHosts, pruneHistory, recoverInterrupted, type TakeOver } from './maintenance.js'
+import { retryDelay } from './retries.js'
 import type { RunLogReader } from './run-log.js'
 import { RunOutputFiles } from './run-output.js'
 import { taskBaseEnv } from './task-env.js'
@@ -25,6 +27,7 @@ import {
   tasseExtensions,
 } from './tasse-options.js'
 import type {
+  HostRecord,
   InvalidTask,
   Run,
   RunPage,
@@ -71,6 +74,7 @@ export class Tasse {
   private timers: NodeJS.Timeout[] = []
   private watcher: TaskWatcher | null = null
   private readonly rescans: TaskRescans
+  private readonly sync: ClusterSync
   private started = false
   private stopping: Promise<void> | null = null
 
@@ -85,7 +89,12 @@ export class Tasse {
     this.#extensions = extensions
     this.extensions = extensions
     this.logger = extensions.logger()
-    this.outputs = new RunOutputFiles(this.logsDir, this.events, () => this.store)
+    this.outputs = new RunOutputFiles(
+      this.logsDir,
+      this.events,
+      () => this.store,
+      () => this.membership.hostId,
+    )
     this.catalog = new Catalog(this.tasksDir, {
       factories: extensions.triggerFactories(),
       defaultTimezone: timezone,
@@ -99,6 +108,7 @@ export class Tasse {
       store: () => this.store,
       logger: this.logger,
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+      onLost: (reason) => this.executor.abandon(reason),
     })
     this.executor = new Executor({
       store: () => this.store,
@@ -117,7 +127,35 @@ export class Tasse {
       executor: this.executor,
       store: () => this.store,
       logger: this.logger,
+      hostId: () => this.membership.hostId,
     })
+    this.sync = new ClusterSync({
+      store: () => this.store,
+      executor: this.executor,
+      schedule: this.schedule,
+      logger: this.logger,
+      hostId: () => this.membership.hostId,
+      tasks: () => this.catalog.tasks().map((task) => task.name),
+    })
+  }
+
+  /** What this host does with the runs of dead hosts it takes over. */
+  private takeOver(): TakeOver {
+    return {
+      store: this.store,
+      logger: this.logger,
+      host: this.membership,
+      closeLog: (run) => {
+        const task = this.catalog.get(run.task)
+        return task ? this.executor.closeLog(run, task) : Promise.resolve()
+      },
+      // A run its host could not finish is retried where its task asks, as a failure is.
+      retry: (run) => {
+        const task = this.catalog.get(run.task)
+        const delay = task && retryDelay(task.retries, { ...run, status: 'failed' })
+        if (task && delay !== null && delay !== undefined) this.executor.retry(task, run, delay)
+      },
+    }
   }
 
   /**
@@ -133,10 +171,7 @@ export class Tasse {
     this.rescan()
     // After the first scan, so that a recovered run's task is known to close its log; before
     // the schedule starts, so that no new run can start meanwhile.
-    await recoverInterrupted(this.store, this.logger, this.membership, (run) => {
-      const task = this.catalog.get(run.task)
-      return task ? this.executor.closeLog(run, task) : Promise.resolve()
-    })
+    await recoverInterrupted(this.takeOver())
     // The schedule starts here, from what a previous host left: tasks a `rescan()` found before
     // `start()` (`tasse run` never starts) touched neither the schedule nor its saved state.
     this.schedule.start(this.catalog.tasks(), states, this.catalog.problem() !== null)
@@ -147,9 +182,14 @@ export class Tasse {
     const retention = { ...DEFAULT_RETENTION, ...this.options.retention }
     const prune = () => void pruneHistory(this.store, retention, this.logger, this.logsDir)
     prune()
+    await this.sync.start()
+    // Every host looks for dead ones often, so that their runs read `interrupted` soon after
+    // the lease: one small query each time.
+    const expire = () => void expireDeadHosts(this.takeOver())
     this.timers = [
       setInterval(this.rescans.fromTimer, this.options.rescanIntervalMs ?? 60_000),
       setInterval(prune, 3600_000),
+      setInterval(expire, Math.max(1000, this.membership.leaseMs / 10)),
     ]
     for (const timer of this.timers) timer.unref()
   }
@@ -164,6 +204,7 @@ export class Tasse {
       this.watcher?.close()
       this.rescans.stop()
       for (const timer of this.timers) clearInterval(timer)
+      await this.sync.stop()
       await this.executor.shutdown(graceMs)
       await this.schedule.flush()
       for (const sink of this.extensions.logSinks()) await sink.close?.()
@@ -252,9 +293,21 @@ export class Tasse {
     return this.outputs.run(runId)
   }
 
-  /** Cancels a queued or running run; false if it is not active. */
-  cancel(runId: string): boolean {
-    return this.executor.cancel(runId)
+  /**
+   * Cancels a queued or running run: here at once, or through the store by the host that owns
+   * it. Resolves false if it is not active on any host.
+   */
+  async cancel(runId: string): Promise<boolean> {
+    if (this.executor.cancel(runId)) return true
+    return this.store.requestCancel(runId, {
+      reason: `cancelled on request (from host ${this.membership.name}, pid ${process.pid})`,
+      requestedBy: this.membership.hostId,
+    })
+  }
+
+  /** The hosts registered with the store (live, or dead and not yet expired), by id. */
+  listHosts(): Promise<HostRecord[]> {
+    return this.store.listHosts()
   }
 
   /** Pauses a task's schedule (kept across restarts); triggers still run it. */

@@ -96,6 +96,6 @@ describe('a Tasse instance as a host of its store', () => {
       20_000,
       'registering again',
     )
-    expect(tasse.log.lines.join('\n')).toContain('its runs were taken over by another host')
+    expect(tasse.log.lines.join('\n')).toContain('another host took its runs over')
   })
 })

@@ -196,15 +196,15 @@ describe('run control', () => {
     tasse = await startTasse(data, { concurrency: 1 })
     const slow = await tasse.trigger('slow')
     const ok = await tasse.trigger('ok')
-    expect(tasse.cancel(ok.id)).toBe(true)
+    expect(await tasse.cancel(ok.id)).toBe(true)
     expect((await tasse.waitForRun(ok.id)).status).toBe('cancelled')
     await waitFor(async () => (await tasse?.getRun(slow.id))?.pid)
-    expect(tasse.cancel(slow.id)).toBe(true)
+    expect(await tasse.cancel(slow.id)).toBe(true)
     expect(await tasse.waitForRun(slow.id)).toMatchObject({
       status: 'cancelled',
       signal: 'SIGTERM',
     })
-    expect(tasse.cancel(slow.id)).toBe(false)
+    expect(await tasse.cancel(slow.id)).toBe(false)
   })
 
   it('refuses unknown or invalid parameters before anything runs', async () => {

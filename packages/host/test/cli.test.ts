@@ -317,7 +317,7 @@ describe('client commands against a running host', () => {
     const again = await run(['cancel', id], env)
     expect(again.code).toBe(4)
     expect(again.stderr).toContain(
-      `run ${id} is not queued or running on this host (status: cancelled)`,
+      `run ${id} is not queued or running on any host (status: cancelled)`,
     )
   })
 

@@ -124,11 +124,11 @@ export function runRoutes(app: OpenAPIHono, tasse: Tasse, logger: TasseLogger): 
   app.openapi(cancelRun, async (c) => {
     const { id } = c.req.valid('param')
     const run = await requireRun(tasse, id)
-    if (!tasse.cancel(id))
+    if (!(await tasse.cancel(id)))
       throw new ApiError(
         409,
         'run_not_active',
-        `run ${id} is not queued or running on this host (status: ${run.status})`,
+        `run ${id} is not queued or running on any host (status: ${run.status})`,
         { status: run.status },
       )
     return c.json(runView((await tasse.getRun(id)) ?? run), 202)

@@ -3,7 +3,7 @@
  * would (same runner, environment, log files and run history) but without the scheduler or
  * the HTTP server; streams its output and exits with its exit status.
  */
-import type { OutputBatch, Run } from '@tasse/core'
+import { HostConflictError, type OutputBatch, type Run } from '@tasse/core'
 import { CliError, EXIT } from '../cli/exit-codes.js'
 import { helpTable } from '../cli/help-table.js'
 import { PLUGIN_FLAG, PLUGIN_ROW, readConfig } from '../config.js'
@@ -69,7 +69,7 @@ export const run: Command = {
     }
     tasse.events.on('run:output', onOutput)
     const interrupt = () => {
-      if (runId) tasse.cancel(runId)
+      if (runId) void tasse.cancel(runId)
     }
     process.on('SIGINT', interrupt)
     try {
@@ -82,6 +82,12 @@ export const run: Command = {
           'task_invalid',
           info.error ?? `task "${name}" cannot be used`,
         )
+      // A host of the store like any other (its run carries its id, and another host can follow
+      // or cancel it); a store that serves one host at a time, held by \`tasse serve\`, records
+      // the run with no host, as before.
+      await tasse.membership.join().catch((cause) => {
+        if (!(cause instanceof HostConflictError)) throw cause
+      })
       const started = await tasse.trigger(name, { params, reason: 'cli' })
       runId = started.id
       for (const [run, batch] of early.splice(0)) if (run.id === runId) show(batch)

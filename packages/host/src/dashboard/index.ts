@@ -223,7 +223,7 @@ export function dashboard(options: DashboardOptions): Dashboard {
   app.post('/runs/:id/cancel', async (c) => {
     const run = await findRun(c.req.param('id'))
     if (!run) return notFound(c, `no run with id "${c.req.param('id')}"`)
-    tasse.cancel(run.id)
+    await tasse.cancel(run.id)
     return c.redirect(`/runs/${run.id}`, 303)
   })
 
