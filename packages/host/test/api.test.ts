@@ -345,6 +345,21 @@ describe('runs', () => {
     expect(await unknown.json()).toMatchObject({ error: { code: 'run_not_found' } })
   })
 
+  it('lists the hosts of the store with what each runs; runs name their host', async () => {
+    host = await inProcessHost()
+    const run = (await (await post('/api/v1/tasks/gate/runs')).json()) as { hostId: string }
+    const response = await get('/api/v1/hosts')
+    expect(response.status).toBe(200)
+    const { hosts, leaseMs } = (await response.json()) as {
+      hosts: { id: string; pid: number; self: boolean; running: { task: string }[] }[]
+      leaseMs: number
+    }
+    expect(leaseMs).toBe(30_000)
+    expect(hosts).toHaveLength(1)
+    expect(hosts[0]).toMatchObject({ id: run.hostId, pid: process.pid, self: true })
+    expect(hosts[0]?.running.map((r) => r.task)).toEqual(['gate'])
+  })
+
   it('follows a running run’s log as Server-Sent Events, from the start to its end', async () => {
     host = await inProcessHost()
     const run = (await (await post('/api/v1/tasks/gate/runs')).json()) as { id: string }
@@ -452,6 +467,7 @@ describe('operations', () => {
     }
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/hosts',
       '/rescan',
       '/runs',
       '/runs/{id}',

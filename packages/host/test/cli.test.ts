@@ -402,7 +402,7 @@ describe('runs, pause, resume, rescan, list --url and --version against a runnin
     expect(oneTimeFormat(runs)).toBe(true)
 
     const page = await run(['runs', '--limit', '1'], env)
-    expect(page.stdout).toMatch(/^RUN +TASK +STATUS +REASON +QUEUED +DURATION +EXIT$/m)
+    expect(page.stdout).toMatch(/^RUN +TASK +STATUS +REASON +QUEUED +DURATION +EXIT +HOST$/m)
     expect(page.stdout).toMatch(/^\w{16} +fail +failed +trigger +\S+ +\d+ms +3$/m)
     const cursor = (/^more runs: --cursor (\S+)$/m.exec(page.stdout) as RegExpExecArray)[1]
     const rest = JSON.parse(

@@ -7,6 +7,7 @@ import type { Tasse, TasseLogger } from '@tasse/core'
 import type { Context, MiddlewareHandler } from 'hono'
 import { ApiError, type ErrorCode, errorBody } from '../http-errors.js'
 import { docsRoutes } from './docs.js'
+import { hostRoutes } from './host-routes.js'
 import { runRoutes } from './run-routes.js'
 import { taskRoutes } from './task-routes.js'
 
@@ -26,6 +27,7 @@ export function apiV1(options: ApiOptions): OpenAPIHono {
   api.use('*', jsonBodiesOnly)
   taskRoutes(api, options.tasse)
   runRoutes(api, options.tasse, options.logger)
+  hostRoutes(api, options.tasse)
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

@@ -67,9 +67,37 @@ export const RunSchema = z
     error: z.string().nullable().openapi({
       description: 'Why it failed, was skipped, missed or interrupted, in words.',
     }),
+    hostId: z.string().nullable().openapi({
+      description:
+        'The host that owns the run (see `/hosts`); `null` for a run recorded by no registered host.',
+    }),
     links: z.object({ self: z.string(), logs: z.string() }),
   })
   .openapi('Run')
+
+export const HostSchema = z
+  .object({
+    id: z.string().openapi({ description: 'New at each start of a host process.' }),
+    name: z.string().openapi({ description: 'The machine’s name.' }),
+    pid: z.number().int(),
+    url: z.string().nullable().openapi({ description: 'Where its API listens.' }),
+    startedAt: isoTime('UTC, by the store’s clock.'),
+    heartbeatAt: isoTime('Its last heartbeat, UTC, by the store’s clock.'),
+    self: z.boolean().openapi({ description: 'The host that answered this request.' }),
+    running: z.array(z.object({ id: z.string(), task: z.string(), status: z.string() })).openapi({
+      description: 'Its runs queued or running now.',
+    }),
+  })
+  .openapi('Host')
+
+export const HostListSchema = z
+  .object({
+    hosts: z.array(HostSchema),
+    leaseMs: z.number().int().openapi({
+      description: 'A host silent for longer is dead: another host takes its runs over.',
+    }),
+  })
+  .openapi('HostList')
 
 export const RunPageSchema = z
   .object({

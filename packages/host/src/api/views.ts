@@ -36,6 +36,7 @@ export function runView(run: Run): RunView {
     attempt: run.attempt,
     retryOf: run.retryOf,
     error: run.error,
+    hostId: run.hostId,
     links: { self: `/api/v1/runs/${run.id}`, logs: `/api/v1/runs/${run.id}/logs` },
   }
 }

@@ -84,7 +84,7 @@ export const runs: Command = {
     if (!found.length) console.log('no runs')
     else
       printTable([
-        ['RUN', 'TASK', 'STATUS', 'REASON', 'QUEUED', 'DURATION', 'EXIT'],
+        ['RUN', 'TASK', 'STATUS', 'REASON', 'QUEUED', 'DURATION', 'EXIT', 'HOST'],
         ...found.map((run) => [
           run.id,
           run.task,
@@ -93,6 +93,7 @@ export const runs: Command = {
           run.queuedAt,
           run.durationMs === null ? '-' : formatDuration(run.durationMs),
           run.exitCode === null ? (run.signal ?? '-') : String(run.exitCode),
+          run.hostId ?? '-',
         ]),
       ])
     if (more) console.log(more)

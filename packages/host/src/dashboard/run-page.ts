@@ -57,6 +57,7 @@ export async function facts(board: Board, run: Run): Promise<Html> {
 <dt>Ended</dt><dd>${run.endedAt === null ? '–' : localTime(run.endedAt)}</dd>
 <dt>Duration</dt><dd>${runDuration(run) || '–'}</dd>
 <dt>Exit</dt><dd>${run.signal ? html`signal ${run.signal}` : run.exitCode !== null ? html`code ${exitText(run)}` : '–'}</dd>
+<dt>Host</dt><dd>${run.hostId === null ? '–' : run.hostId === board.tasse.membership.hostId ? html`<code>${run.hostId}</code> (this host)` : html`<code>${run.hostId}</code>`}</dd>
 <dt>Attempt</dt><dd>${run.attempt}${
     attempts.length > 1
       ? html` <small>(attempts: ${attempts.map((a) => (a.id === run.id ? html`<strong>#${a.attempt}</strong> ` : html`<a href="/runs/${a.id}">#${a.attempt} ${a.status}</a> `))})</small>`
