@@ -11,6 +11,21 @@ import type { Executor } from './executor.js'
 import { Scheduler } from './scheduler.js'
 import type { EpochMicros, RunStore, TaskDefinition, TaskState, TasseLogger } from './types.js'
 
+/** How long a host that lost a schedule's election waits for the winner's state. */
+const ANCHOR_WAIT_MS = 3000
+
+/**
+ * The claim that elects the host starting a task's fresh schedule: a "fire time" from the
+ * task's trigger, so that a changed schedule holds a new election, in the 23rd century: no
+ * real fire has it, and retention (which prunes claims older than its age) never deletes it.
+ */
+export function anchorOf(task: Pick<TaskDefinition, 'name' | 'trigger'>): EpochMicros {
+  const text = `${task.trigger?.type}\0${task.trigger?.timezone}\0${task.trigger?.describe()}`
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+  return Number.MAX_SAFE_INTEGER - (hash >>> 0)
+}
+
 /** How long to wait before asking a store that did not answer again. */
 const STORE_RETRY_MS = 1000
 /**
@@ -39,6 +54,10 @@ export class TaskSchedule {
   private waiting = 0
   /** Set while the store does not answer, so that the outage is logged once. */
   private storeDown = false
+  /** Per task, counts its (re)schedules: an election that ends after the next one is dropped. */
+  private readonly generations = new Map<string, number>()
+  /** Tasks whose fresh schedule waits for the hosts' election; their state is not saved. */
+  private readonly electing = new Set<string>()
 
   constructor(private readonly options: TaskScheduleOptions) {
     this.scheduler = new Scheduler({
@@ -65,7 +84,7 @@ export class TaskSchedule {
     states: ReadonlyMap<string, TaskState>,
     keepStates = false,
   ): void {
-    for (const task of tasks) this.scheduler.schedule(task, states.get(task.name))
+    for (const task of tasks) this.place(task, states.get(task.name))
     this.stored = keepStates ? states : null
     this.started = true
     this.scheduler.start()
@@ -86,19 +105,68 @@ export class TaskSchedule {
   apply(changes: CatalogChanges): void {
     if (!this.started) return
     for (const task of changes.removed) this.scheduler.unschedule(task.name)
-    for (const task of changes.added) this.scheduler.schedule(task, this.stored?.get(task.name))
+    for (const task of changes.added) this.place(task, this.stored?.get(task.name))
     for (const task of changes.changed) {
       // A changed schedule starts afresh from now, paused or not as it was.
       const paused = this.scheduler.state(task.name)?.paused ?? false
-      this.scheduler.schedule(task, {
-        task: task.name,
-        lastFireTime: null,
-        nextFireTime: null,
-        paused,
-      })
+      this.place(task, { task: task.name, lastFireTime: null, nextFireTime: null, paused })
     }
     // A folder added after the first scan that could read the tasks folder is a new task.
     if (!changes.problem) this.stored = null
+  }
+
+  /**
+   * Schedules `task` from `state`. A schedule that starts afresh (no next fire time: a new or
+   * changed task) starts from "now", which differs from host to host: the hosts of a store
+   * would fire it on grids of their own, each fire time claimed once but the task run once per
+   * host. So the host that wins the claim of the definition's anchor writes its state, and the
+   * others take that state from the store once it is there (within `ANCHOR_WAIT_MS`).
+   */
+  private place(task: TaskDefinition, state: TaskState | undefined): void {
+    const generation = (this.generations.get(task.name) ?? 0) + 1
+    this.generations.set(task.name, generation)
+    const hostId = this.options.hostId?.() ?? null
+    const fresh = !state || state.nextFireTime === null
+    if (!fresh || hostId === null || !task.trigger) {
+      this.scheduler.schedule(task, state)
+      return
+    }
+    // Scheduled at once (the task shows its next fire time), its state kept unsaved until the
+    // election says whose it is.
+    this.electing.add(task.name)
+    this.scheduler.schedule(task, state)
+    void this.elect(task, generation, hostId)
+  }
+
+  private async elect(task: TaskDefinition, generation: number, hostId: string): Promise<void> {
+    const store = this.options.store
+    const current = () => this.generations.get(task.name) === generation && this.started
+    try {
+      const won = await store().claimFire(task.name, anchorOf(task), { hostId })
+      if (!current()) return
+      if (!won) {
+        const deadline = Date.now() + ANCHOR_WAIT_MS
+        let stored = await store().getTaskState(task.name)
+        while (!(stored?.nextFireTime && stored.lastFireTime === null) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 100))
+          stored = await store().getTaskState(task.name)
+        }
+        if (!current()) return
+        // Not there in time (its winner stopped, or this definition was elected long ago):
+        // this host's own start stands, as if it had won.
+        if (stored?.nextFireTime && stored.lastFireTime === null) {
+          this.electing.delete(task.name)
+          this.scheduler.schedule(task, stored)
+          return
+        }
+      }
+    } catch (cause) {
+      this.options.logger.error(`task "${task.name}": could not agree on its schedule`, cause)
+    }
+    if (!current()) return
+    this.electing.delete(task.name)
+    const state = this.scheduler.state(task.name)
+    if (state) this.save(state)
   }
 
   /** A task's last and next fire time, and whether it is paused; `undefined` if unscheduled. */
@@ -133,6 +201,7 @@ export class TaskSchedule {
   private readonly unsavedPauses = new Map<string, number>()
 
   private save(state: TaskState): void {
+    if (this.electing.has(state.task)) return
     // Every host of a store writes the task's fire times; only a pause or a resume here decides
     // `paused`, the others keep what the store holds (another host's pause stays).
     const decidesPaused = this.pausing === state.task
