@@ -29,6 +29,7 @@ const ORDER = [
   'trigger-maths',
   'python-env',
   'dashboard',
+  'cluster',
 ]
 
 const USAGE = `Usage: npm run bench -- [options]

@@ -41,12 +41,16 @@ function baseEnv(extra) {
  * Starts a Tasse host on `<work>/data`; resolves once it listens and has scheduled its tasks
  * (it prints `serving … (N task(s))` after the first scan), or throws with its output.
  */
-export async function startTasse(work, { env = {}, timeoutMs = 120_000 } = {}) {
+export async function startTasse(
+  work,
+  { env = {}, timeoutMs = 120_000, logName = 'host.log' } = {},
+) {
   const cli = hostCli()
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first`)
   const dataDir = join(work, 'data')
   mkdirSync(join(dataDir, 'tasks'), { recursive: true })
-  const logFile = join(work, 'host.log')
+  // Several hosts on one data folder (the cluster scenario) each log to a file of their own.
+  const logFile = join(work, logName)
   const t0 = performance.now()
   const proc = launch(
     process.execPath,
@@ -95,7 +99,8 @@ export async function startOriginal(work, serverPy, { timeoutMs = 180_000 } = {}
   mkdirSync(join(dataDir, 'logs'), { recursive: true })
   copyFileSync(serverPy, join(work, 'server.py'))
   const port = await freePort()
-  const logFile = join(work, 'host.log')
+  // Several hosts on one data folder (the cluster scenario) each log to a file of their own.
+  const logFile = join(work, logName)
   const t0 = performance.now()
   const proc = launch(
     ORIGINAL_PYTHON,

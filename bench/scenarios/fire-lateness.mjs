@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { na, parseIsoSeconds, readRecords, stampScript } from '../lib/common.mjs'
+import { firesInWindow } from '../lib/fires.mjs'
 import { startOriginal, startTasse } from '../lib/hosts.mjs'
 import { request, wallSeconds } from '../lib/http.mjs'
 import { makeWorkDir, removeWorkDir, sleep } from '../lib/procs.mjs'
@@ -193,29 +194,7 @@ async function measure(ctx, kind, n, { limit, seconds, startDate }) {
     const first = Math.ceil(readyAt) + 1
     const last = first + seconds - 1
     await sleep((last + 3 - wallSeconds()) * 1000)
-    // One entry per (task, fire second).
-    const seen = new Set()
-    const lateness = []
-    let duplicates = 0
-    for (const [startText, name, scheduledText] of readRecords(records)) {
-      const start = Number(startText)
-      const scheduled =
-        scheduledText && scheduledText.length > 0
-          ? parseIsoSeconds(scheduledText)
-          : startDate
-            ? Math.floor(start)
-            : null
-      if (scheduled === null) continue
-      const slot = Math.round(scheduled)
-      if (slot < first || slot > last) continue
-      const key = `${name} ${slot}`
-      if (seen.has(key)) {
-        duplicates++
-        continue
-      }
-      seen.add(key)
-      lateness.push((start - scheduled) * 1000)
-    }
+    const { seen, lateness, duplicates } = firesInWindow(records, first, last, startDate)
     const expected = n * seconds
     const ran = seen.size
     const notRun = expected - ran

@@ -45,7 +45,8 @@ export interface TaskScheduleOptions {
 
 export class TaskSchedule {
   private readonly scheduler: Scheduler
-  private writes: Promise<void> = Promise.resolve()
+  /** Per task, its last state write queued: each task's in order, different tasks' at once. */
+  private readonly writes = new Map<string, Promise<void>>()
   /** True from `start()` until `stop()`. */
   private started = false
   /** The states a previous host left, kept while the tasks folder could not be read. */
@@ -98,7 +99,7 @@ export class TaskSchedule {
 
   /** Resolves once every state so far is saved. */
   async flush(): Promise<void> {
-    await this.writes
+    await Promise.all(this.writes.values())
   }
 
   /** Schedules what a rescan added, reschedules what changed, drops what went (once started). */
@@ -208,7 +209,7 @@ export class TaskSchedule {
     const store = this.options.store
     const unsaved = this.unsavedPauses
     if (decidesPaused) unsaved.set(state.task, (unsaved.get(state.task) ?? 0) + 1)
-    this.writes = this.writes
+    const written: Promise<void> = (this.writes.get(state.task) ?? Promise.resolve())
       .then(async () => {
         const stored = decidesPaused ? undefined : await store().getTaskState(state.task)
         await store().setTaskState(stored ? { ...state, paused: stored.paused } : state)
@@ -222,6 +223,10 @@ export class TaskSchedule {
         if (left > 0) unsaved.set(state.task, left)
         else unsaved.delete(state.task)
       })
+      .then(() => {
+        if (this.writes.get(state.task) === written) this.writes.delete(state.task)
+      })
+    this.writes.set(state.task, written)
   }
 
   /**

@@ -53,7 +53,8 @@ export async function startHostProcess(
   as: { uid: number; gid: number } | null = null,
 ): Promise<HostProcess> {
   const started = spawnTasse(['serve', '--data', dataDir, '--port', '0'], env, as)
-  const deadline = Date.now() + 15_000
+  // Generous: a loaded machine (several test runs on two cores) took more than 15 s.
+  const deadline = Date.now() + 60_000
   for (;;) {
     const match = /serving .* on (http:\/\/\S+)/.exec(started.output())
     if (match) return { ...started, url: match[1] as string }

@@ -130,6 +130,8 @@ export class PostgresRunStore implements RunStore {
   readonly #migrations: readonly Migration[]
   #ready: Promise<void> | null = null
   #closed = false
+  /** Per task, the last admission asked of this store object (they run one after the other). */
+  readonly #admissions = new Map<string, Promise<void>>()
 
   constructor(options: PostgresRunStoreOptions) {
     if (typeof options?.url !== 'string' || options.url === '')
@@ -265,6 +267,26 @@ export class PostgresRunStore implements RunStore {
   }
 
   async admitRun<D extends AdmissionWrites>(
+    task: string,
+    decide: (active: readonly Run[]) => D,
+  ): Promise<D> {
+    // Admissions of one task wait for each other here first, without a connection: a burst of
+    // requests to one task would otherwise hold every connection of the pool waiting for the
+    // lock below, and the other calls (and the burst's last requests) time out.
+    const before = this.#admissions.get(task) ?? Promise.resolve()
+    const admitted = before.then(() => this.#admit(task, decide))
+    const settled = admitted.then(
+      () => {},
+      () => {},
+    )
+    this.#admissions.set(task, settled)
+    void settled.then(() => {
+      if (this.#admissions.get(task) === settled) this.#admissions.delete(task)
+    })
+    return admitted
+  }
+
+  #admit<D extends AdmissionWrites>(
     task: string,
     decide: (active: readonly Run[]) => D,
   ): Promise<D> {
@@ -536,6 +558,7 @@ export class PostgresRunStore implements RunStore {
   async #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     await this.#migrated()
     const client = await this.#pool.connect()
+    const lost = holdSafely(client)
     try {
       await client.query('BEGIN')
       const result = await fn(client)
@@ -545,7 +568,7 @@ export class PostgresRunStore implements RunStore {
       await client.query('ROLLBACK').catch(() => {})
       throw error
     } finally {
-      client.release()
+      lost.release()
     }
   }
 
@@ -565,10 +588,11 @@ export class PostgresRunStore implements RunStore {
         new TasseError('store', `the run store at ${this.where} is closed`, { tag: STORE_TAG }),
       )
     this.#ready ??= (async () => {
-      let client: pg.PoolClient | undefined
+      let client: { release(): void } | undefined
       try {
-        client = await this.#pool.connect()
-        await migrate(client, this.#migrations)
+        const held = await this.#pool.connect()
+        client = holdSafely(held)
+        await migrate(held, this.#migrations)
       } catch (error) {
         this.#ready = null
         const reason = error instanceof Error ? error.message : String(error)
@@ -583,5 +607,25 @@ export class PostgresRunStore implements RunStore {
       }
     })()
     return this.#ready
+  }
+}
+
+/**
+ * Guards a connection taken from the pool while it is held: the server ending it (stopped,
+ * restarted) emits `error` on it, which without a listener ends the host; the query in progress
+ * fails by itself. `release()` gives it back, or has the pool drop it once it failed so.
+ */
+function holdSafely(client: pg.PoolClient): { release(): void } {
+  let failure: Error | undefined
+  const failed = (error: Error) => {
+    failure = error
+  }
+  client.on('error', failed)
+  return {
+    release() {
+      // A failed connection keeps the listener: it may say more while the pool ends it.
+      if (!failure) client.off('error', failed)
+      client.release(failure)
+    },
   }
 }
