@@ -269,6 +269,9 @@ export class TaskSchedule {
 
   /** Claims a fire time for this host: true when it won (or claims are not needed). */
   private claim(task: TaskDefinition, scheduledAt: EpochMicros): Promise<boolean | undefined> {
+    // A fire that comes due as the host stops (it has left the store: no id to claim with)
+    // is another host's to run or record.
+    if (!this.started) return Promise.resolve(false)
     const hostId = this.options.hostId?.() ?? null
     if (hostId === null) return Promise.resolve(true)
     return this.whileStoreDown(`task "${task.name}"`, () =>

@@ -93,7 +93,8 @@ function expectEachFireTimeOnce(runs: readonly Run[], tasks: readonly string[]) 
     const fires = runs.filter((run) => run.task === task && run.scheduledAt !== null)
     const times = fires.map((run) => run.scheduledAt as number).sort((a, b) => a - b)
     const twice = times.filter((time, i) => times[i - 1] === time)
-    expect(twice, `${task}: fire times recorded twice`).toEqual([])
+    const doubled = fires.filter((run) => twice.includes(run.scheduledAt as number))
+    expect(twice, `${task}: fire times recorded twice: ${JSON.stringify(doubled)}`).toEqual([])
     const gaps = times.slice(1).filter((time, i) => time - (times[i] as number) !== 1_000_000)
     expect(gaps, `${task}: fire times missing (not run, not recorded missed)`).toEqual([])
     for (const run of fires) statuses[run.status] = (statuses[run.status] ?? 0) + 1
@@ -116,7 +117,10 @@ describe.skipIf(missing)(
       async () => {
         const url = await (server as PostgresServer).createDatabase()
         const tasks = everySecond(20)
-        const data = dataWith({ ...tasks, long: { 'task.sh': 'echo long\nsleep 300\n' } })
+        const data = dataWith({
+          ...tasks,
+          long: { 'task.sh': 'echo long\nsleep 300\n', 'task.yaml': '' },
+        })
         dirs.push(data)
         const [a, b] = [await serve(data, url), await serve(data, url)]
         let c = await serve(data, url)
@@ -124,13 +128,20 @@ describe.skipIf(missing)(
         await sleep((SECONDS / 2) * 1000)
 
         // A run on the host about to die, holding a process.
-        const long = (await (
-          await fetch(`${c.url}/api/v1/tasks/long/runs`, { method: 'POST' })
-        ).json()) as Run
+        const posted = await fetch(`${c.url}/api/v1/tasks/long/runs`, { method: 'POST' })
+        const long = (await posted.json()) as Run
+        expect(posted.status, JSON.stringify(long)).toBe(202)
         const store = createPostgresRunStore({ url })
         try {
           // Behind the host's limit of 5 runs at once: on a loaded machine an echo takes seconds.
-          const pid = await until(async () => (await store.getRun(long.id))?.pid, 90_000, 'its pid')
+          const pid = await until(
+            async () => (await store.getRun(long.id))?.pid,
+            90_000,
+            'its pid',
+          ).catch(async (error) => {
+            const run = await store.getRun(long.id)
+            throw new Error(`${error.message}: ${JSON.stringify(run)}\n${c.output().slice(-3000)}`)
+          })
           // Halfway between two fire times, as far as can be from a claim and its record.
           await sleep(500)
           c.child.kill('SIGKILL')
@@ -200,7 +211,14 @@ describe.skipIf(missing)(
       const queued = line.filter((r) => r.status === 202).length
       const full = line.filter((r) => r.status === 409)
       expect(queued + full.length).toBe(300)
-      for (const { body } of full) expect(body).toMatchObject({ error: { code: 'queue_full' } })
+      // The API answers a full queue as an overlap refusal (409 `overlap`), naming it.
+      for (const { body } of full)
+        expect(body).toMatchObject({
+          error: {
+            code: 'overlap',
+            message: expect.stringMatching(/already wait behind it \(queue_size 5\)/),
+          },
+        })
       const runs = await until(
         async () => {
           const all = (await allRuns(url)).filter((run) => run.task === 'line')
