@@ -63,8 +63,8 @@ export class TaskSchedule {
   constructor(private readonly options: TaskScheduleOptions) {
     this.scheduler = new Scheduler({
       handler: {
-        fire: (task, scheduledAt, catchUp) => void this.fire(task, scheduledAt, catchUp),
-        missed: (task, times, more, why) => void this.recordMissed(task, times, more, why),
+        fire: (task, scheduledAt, catchUp) => this.track(this.fire(task, scheduledAt, catchUp)),
+        missed: (task, times, more, why) => this.track(this.recordMissed(task, times, more, why)),
         stateChanged: (state) => this.save(state),
       },
       onError: (task, cause) =>
@@ -97,9 +97,22 @@ export class TaskSchedule {
     this.scheduler.stop()
   }
 
-  /** Resolves once every state so far is saved. */
+  /**
+   * Resolves once every fire under way is run or recorded (a host that stops waits for them
+   * before it closes the store: a fire time it claimed and left unrecorded would be lost) and
+   * every state so far is saved.
+   */
   async flush(): Promise<void> {
+    await Promise.all(this.fires)
     await Promise.all(this.writes.values())
+  }
+
+  /** Fires and missed records under way. */
+  private readonly fires = new Set<Promise<void>>()
+
+  private track(fire: Promise<void>): void {
+    this.fires.add(fire)
+    void fire.finally(() => this.fires.delete(fire))
   }
 
   /** Schedules what a rescan added, reschedules what changed, drops what went (once started). */

