@@ -51,18 +51,25 @@ export async function startPostgres() {
   const options = `-p ${port} -k ${dir} -c listen_addresses='127.0.0.1' -c fsync=off -c synchronous_commit=off -c max_connections=200`
   run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', 'start'])
   let databases = 0
+  let stopped = false
+  const stop = () => {
+    if (stopped) return
+    stopped = true
+    process.off('exit', stop)
+    try {
+      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  // A bench stopped half-way (an exception, Ctrl-C) leaves no server behind.
+  process.once('exit', stop)
   return {
     createDatabase() {
       const name = `bench_${++databases}`
       run('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'tasse', name])
       return `postgres://tasse@127.0.0.1:${port}/${name}`
     },
-    stop() {
-      try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
-      } finally {
-        rmSync(dir, { recursive: true, force: true })
-      }
-    },
+    stop,
   }
 }
