@@ -149,26 +149,37 @@ export class TaskSchedule {
     // election says whose it is.
     this.electing.add(task.name)
     this.scheduler.schedule(task, state)
-    void this.elect(task, generation, hostId)
+    void this.elect(task, generation, hostId, state === undefined)
   }
 
-  private async elect(task: TaskDefinition, generation: number, hostId: string): Promise<void> {
+  /**
+   * The election of `place`. The winner's state is recognised as one the store did not hold
+   * before: any state for a task new to the store (`isNew`), else one that has not fired yet.
+   */
+  private async elect(
+    task: TaskDefinition,
+    generation: number,
+    hostId: string,
+    isNew: boolean,
+  ): Promise<void> {
     const store = this.options.store
     const current = () => this.generations.get(task.name) === generation && this.started
+    const winners = (stored: TaskState | undefined): stored is TaskState =>
+      Boolean(stored?.nextFireTime) && (isNew || stored?.lastFireTime === null)
     try {
       const won = await store().claimFire(task.name, anchorOf(task), { hostId })
       if (!current()) return
       if (!won) {
         const deadline = Date.now() + ANCHOR_WAIT_MS
         let stored = await store().getTaskState(task.name)
-        while (!(stored?.nextFireTime && stored.lastFireTime === null) && Date.now() < deadline) {
+        while (!winners(stored) && Date.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, 100))
           stored = await store().getTaskState(task.name)
         }
         if (!current()) return
         // Not there in time (its winner stopped, or this definition was elected long ago):
         // this host's own start stands, as if it had won.
-        if (stored?.nextFireTime && stored.lastFireTime === null) {
+        if (winners(stored)) {
           this.electing.delete(task.name)
           this.scheduler.schedule(task, stored)
           return
