@@ -403,7 +403,7 @@ describe('runs, pause, resume, rescan, list --url and --version against a runnin
 
     const page = await run(['runs', '--limit', '1'], env)
     expect(page.stdout).toMatch(/^RUN +TASK +STATUS +REASON +QUEUED +DURATION +EXIT +HOST$/m)
-    expect(page.stdout).toMatch(/^\w{16} +fail +failed +trigger +\S+ +\d+ms +3$/m)
+    expect(page.stdout).toMatch(/^\w{16} +fail +failed +trigger +\S+ +\d+ms +3 +\w{16}$/m)
     const cursor = (/^more runs: --cursor (\S+)$/m.exec(page.stdout) as RegExpExecArray)[1]
     const rest = JSON.parse(
       (await run(['runs', '--cursor', cursor as string, '--json'], env)).stdout,
