@@ -9,7 +9,12 @@ import { type Dirent, readdirSync, type Stats, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { registerPlugins } from './extensions.js'
 import { MAX_TASK_YAML_BYTES, readTaskFile } from './task-files.js'
-import { DEFAULT_ENTRYPOINTS, displayPath, type LoadTaskOptions, loadTask } from './task-loader.js'
+import {
+  DEFAULT_ENTRYPOINTS,
+  displayPath,
+  inspectTask,
+  type LoadTaskOptions,
+} from './task-loader.js'
 import type {
   InvalidTask,
   TaskDefinition,
@@ -190,17 +195,28 @@ export class Catalog implements TaskCatalog {
         previous.fingerprint = fingerprint
         continue
       }
+      let inspection: { task: TaskDefinition | null; problems: readonly Error[] }
       try {
-        const task = loadTask(dir, this.loadOptions)
+        inspection = inspectTask(dir, this.loadOptions)
+      } catch (cause) {
+        // Not a problem of the task's files: a plugin's bug. The task is invalid all the same.
+        inspection = {
+          task: null,
+          problems: [cause instanceof Error ? cause : new Error(String(cause))],
+        }
+      }
+      const { task, problems } = inspection
+      if (task) {
         this.entries.set(name, { task, error: null, fingerprint, content })
         if (previous?.task) changes.changed.push(task)
         else changes.added.push(task)
-      } catch (cause) {
+      } else {
         const error: InvalidTask = {
           name,
           dir,
           file: displayPath(join(dir, 'task.yaml'), this.loadOptions.displayFrom),
-          error: cause instanceof Error ? cause : new Error(String(cause)),
+          error: problems[0] as Error,
+          problems,
         }
         this.entries.set(name, { task: previous?.task ?? null, error, fingerprint, content })
         changes.invalid.push(error)

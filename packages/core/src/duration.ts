@@ -15,6 +15,14 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 }
 
 /**
+ * A duration as text: parts such as `1h` and `30m`, spaces allowed between them; task.yaml's
+ * JSON Schema uses it too. Linear: each part needs a digit and a unit, so no input backtracks.
+ */
+export const DURATION_TEXT =
+  /^\s*\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)(?: *\d+(?:\.\d+)?\s*(?:ms|s|m|h|d))*\s*$/
+const DURATION_PART = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/g
+
+/**
  * Parses `90s`, `15m`, `2h`, `1d`, `500ms`, combinations such as `1h30m` (spaces allowed
  * between parts), or a bare number of seconds, into milliseconds. Anything else, zero or
  * negative is a `TasseConfigError` at `at`.
@@ -25,18 +33,11 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 export function readDuration(value: unknown, at: ConfigLocation): number {
   if (typeof value === 'number' && Number.isFinite(value) && value > 0)
     return Math.round(value * 1000)
-  if (typeof value === 'string') {
-    const text = value.trim()
-    const part = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/gy
+  if (typeof value === 'string' && DURATION_TEXT.test(value)) {
     let total = 0
-    let end = 0
-    for (let match = part.exec(text); match; match = part.exec(text)) {
-      total += Number(match[1]) * (UNIT_MS[match[2] as string] as number)
-      end = part.lastIndex
-      while (text[end] === ' ') end++
-      part.lastIndex = end
-    }
-    if (end === text.length && end > 0 && total > 0) return Math.round(total)
+    for (const [, amount, unit] of value.matchAll(DURATION_PART))
+      total += Number(amount) * (UNIT_MS[unit as string] as number)
+    if (total > 0) return Math.round(total)
   }
   throw new TasseConfigError(
     at,

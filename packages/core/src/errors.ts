@@ -41,10 +41,13 @@ export interface TasseErrorOptions {
 export class TasseError extends Error {
   override readonly name: string = 'TasseError'
   readonly code: TasseErrorCode
+  /** The plugin's tag the message starts with, if any. */
+  readonly tag: string | undefined
 
   constructor(code: TasseErrorCode, message: string, options: TasseErrorOptions = {}) {
     super(options.tag ? `[${options.tag}] ${message}` : message, { cause: options.cause })
     this.code = code
+    this.tag = options.tag
   }
 }
 
@@ -55,12 +58,39 @@ export class TasseConfigError extends TasseError {
   readonly field: string
   /** The bare problem, without the file and field (e.g. `must be an integer 0-23, got "6am"`). */
   readonly problem: string
+  /** Where in the file, 1-based, when known (`inspectTask` finds it in the YAML). */
+  readonly line: number | undefined
+  readonly column: number | undefined
 
   constructor(at: ConfigLocation, problem: string, options?: TasseErrorOptions) {
     super('config', `${at.field ? `${at.file}: ${at.field}` : at.file} ${problem}`, options)
     this.file = at.file
     this.field = at.field
     this.problem = problem
+    this.line = at.line
+    this.column = at.column
+  }
+
+  /** The same problem at `line` and `column` of its file. */
+  at(line: number, column: number): TasseConfigError {
+    const options: TasseErrorOptions = { cause: this.cause }
+    if (this.tag) options.tag = this.tag
+    return new TasseConfigError(
+      { file: this.file, field: this.field, line, column },
+      this.problem,
+      options,
+    )
+  }
+
+  /**
+   * `file:line:column: [tag] field problem`, the form compilers use (terminals and editors open
+   * the file there); the plain message when the position is not known.
+   */
+  positioned(): string {
+    if (this.line === undefined) return this.message
+    const tag = this.tag ? `[${this.tag}] ` : ''
+    const field = this.field ? `${this.field} ` : ''
+    return `${this.file}:${this.line}:${this.column ?? 1}: ${tag}${field}${this.problem}`
   }
 }
 

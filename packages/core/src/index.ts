@@ -37,11 +37,14 @@ export { openRunLog, type RunLogReader } from './run-log.js'
 export { checkTaskFile, type TaskFileCheck } from './task-files.js'
 export {
   displayPath,
+  inspectTask,
   isValidTaskName,
   type LoadTaskOptions,
   loadTask,
   loadTaskSchedule,
+  type TaskInspection,
 } from './task-loader.js'
+export { JSON_SCHEMA_DIALECT, taskYamlSchema } from './task-schema.js'
 // Running tasks: the instance, its options and events.
 export { createTasse, Tasse } from './tasse.js'
 export { DEFAULT_CONCURRENCY, DEFAULT_RETENTION, type TasseOptions } from './tasse-options.js'

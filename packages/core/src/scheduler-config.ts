@@ -13,7 +13,8 @@ export const DEFAULT_JOB_OPTIONS: Readonly<JobOptions> = Object.freeze({
   maxInstances: 1,
 })
 
-const JOB_OPTION_KEYS = ['misfire_grace_time', 'coalesce', 'max_instances'] as const
+/** APScheduler's job options, accepted in `scheduler:` beside any trigger's options. */
+export const JOB_OPTION_KEYS = ['misfire_grace_time', 'coalesce', 'max_instances'] as const
 
 export interface SchedulerConfig {
   trigger: Trigger

@@ -9,9 +9,19 @@ import { paramPattern } from './param-pattern.js'
 import type { ConfigLocation, OverlapPolicy, ParamDefinition, RetryPolicy } from './types.js'
 import { show, unknownKeyProblem } from './wording.js'
 
-const OVERLAP_POLICIES: readonly OverlapPolicy[] = ['skip', 'queue', 'replace', 'allow']
-const PARAM_KEYS = ['name', 'description', 'required', 'default', 'pattern', 'enum', 'arg']
-const RETRY_KEYS = ['max', 'delay', 'backoff']
+export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ['skip', 'queue', 'replace', 'allow']
+export const PARAM_KEYS = [
+  'name',
+  'description',
+  'required',
+  'default',
+  'pattern',
+  'enum',
+  'arg',
+] as const
+export const RETRY_KEYS = ['max', 'delay', 'backoff'] as const
+/** A parameter's name (it becomes TASSE_PARAM_<NAME>) and an environment variable's. */
+export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 export function readOverlap(value: unknown, at: ConfigLocation): OverlapPolicy {
   if (value === undefined || value === null) return 'skip'
@@ -49,10 +59,10 @@ export function readParams(value: unknown, at: ConfigLocation): ParamDefinition[
       )
     const param = item as Record<string, unknown>
     for (const key of Object.keys(param))
-      if (!PARAM_KEYS.includes(key))
+      if (!(PARAM_KEYS as readonly string[]).includes(key))
         throw new TasseConfigError(here(key), unknownKeyProblem(key, PARAM_KEYS))
     const name = param.name
-    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    if (typeof name !== 'string' || !VARIABLE_NAME.test(name))
       throw new TasseConfigError(
         here('name'),
         `must be a name of letters, digits and "_" (it becomes TASSE_PARAM_<NAME>), got ${show(name)}`,
@@ -117,7 +127,7 @@ export function readEnv(value: unknown, at: ConfigLocation): Record<string, stri
     )
   const env: Record<string, string> = {}
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+    if (!VARIABLE_NAME.test(key))
       throw new TasseConfigError(
         { ...at, field: `${at.field}.${key}` },
         'is not a valid environment variable name',
@@ -142,7 +152,7 @@ export function readRetries(value: unknown, at: ConfigLocation): RetryPolicy | n
     )
   const retries = value as Record<string, unknown>
   for (const key of Object.keys(retries))
-    if (!RETRY_KEYS.includes(key))
+    if (!(RETRY_KEYS as readonly string[]).includes(key))
       throw new TasseConfigError(
         { ...at, field: `${at.field}.${key}` },
         unknownKeyProblem(key, RETRY_KEYS),

@@ -1,17 +1,27 @@
 /**
  * Turns one `tasks/<name>/` folder into a `TaskDefinition`: reads task.yaml (`task-yaml.ts`)
- * and validates every key (`scheduler-config.ts`, `task-fields.ts`), throwing
- * `TasseConfigError` (file, key, expectation, value) on the first problem.
+ * and validates every key (`scheduler-config.ts`, `task-fields.ts`): `loadTask` throws the
+ * first problem, `inspectTask` reports them all, each a `TasseConfigError` (file, key,
+ * expectation, value, and its line and column).
  */
 import { statSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path'
+import { ConfigProblems } from './config-problems.js'
 import { readDuration } from './duration.js'
 import { TasseConfigError } from './errors.js'
 import { DEFAULT_JOB_OPTIONS, readMaxInstances, readSchedulerConfig } from './scheduler-config.js'
 import { readEnv, readOverlap, readParams, readQueueSize, readRetries } from './task-fields.js'
 import { checkTaskFile, MAX_ENTRYPOINT_BYTES } from './task-files.js'
-import { readTaskYaml } from './task-yaml.js'
-import type { ConfigLocation, TaskDefinition, Trigger, TriggerFactory } from './types.js'
+import { readTaskYaml, readTaskYamlDocument } from './task-yaml.js'
+import type {
+  ConfigLocation,
+  OverlapPolicy,
+  ParamDefinition,
+  RetryPolicy,
+  TaskDefinition,
+  Trigger,
+  TriggerFactory,
+} from './types.js'
 import { show, unknownKeyProblem } from './wording.js'
 
 /** A task's name is its folder's name, and only these are used to build paths. */
@@ -20,7 +30,8 @@ export const TASK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 /** The file names that make a folder's entrypoint when task.yaml names none, in this order. */
 export const DEFAULT_ENTRYPOINTS = ['task.py', 'task.sh'] as const
 
-const TASK_KEYS = [
+/** The keys of task.yaml (its JSON Schema's properties are these). */
+export const TASK_KEYS = [
   'scheduler',
   'entrypoint',
   'description',
@@ -66,7 +77,7 @@ export function loadTaskSchedule(path: string, options: LoadTaskOptions): Trigge
 }
 
 /**
- * Loads the task in `dir` (its folder name is its name).
+ * Loads the task in `dir` (its folder name is its name); throws its first problem.
  *
  * @example
  * import { plugin as interval } from '@tasse/trigger-interval'
@@ -74,36 +85,72 @@ export function loadTaskSchedule(path: string, options: LoadTaskOptions): Trigge
  * const task = loadTask('data/tasks/helloworld', { factories, defaultTimezone: 'UTC' })
  */
 export function loadTask(dir: string, options: LoadTaskOptions): TaskDefinition {
+  const { task, problems } = inspectTask(dir, options)
+  if (!task) throw problems[0]
+  return task
+}
+
+/** A task folder read whole: its definition, or every problem found (the first is `loadTask`'s). */
+export interface TaskInspection {
+  task: TaskDefinition | null
+  /** Each with the line and column of its key in task.yaml, when it is about one. */
+  problems: TasseConfigError[]
+}
+
+/**
+ * Reads the task in `dir` as `loadTask` does, but reports every problem instead of the first:
+ * each key on its own, each option of `scheduler:` and each key of `params`, `env` and `retries`
+ * too, with the line and column of each in task.yaml (`tasse validate`).
+ *
+ * @example
+ * import { plugin as interval } from '@tasse/trigger-interval'
+ * const factories = registerPlugins([interval]).triggerFactories()
+ * const { problems } = inspectTask('data/tasks/helloworld', { factories, defaultTimezone: 'UTC' })
+ * for (const problem of problems) console.log(problem.positioned()) // task.yaml:3:3: scheduler.…
+ */
+export function inspectTask(dir: string, options: LoadTaskOptions): TaskInspection {
   const name = basename(dir)
   const yamlPath = join(dir, 'task.yaml')
   const file = displayPath(yamlPath, options.displayFrom)
   const at = (field: string): ConfigLocation => ({ file, field })
+  const problems = new ConfigProblems()
 
   if (!isValidTaskName(name)) {
-    throw new TasseConfigError(
-      { file: displayPath(dir, options.displayFrom), field: '' },
-      `is not a valid task folder name: a task name is letters, digits, ".", "_" and "-", starting with a letter or digit, got ${show(name)}`,
+    problems.add(
+      new TasseConfigError(
+        { file: displayPath(dir, options.displayFrom), field: '' },
+        `is not a valid task folder name: a task name is letters, digits, ".", "_" and "-", starting with a letter or digit, got ${show(name)}`,
+      ),
     )
+    return { task: null, problems: problems.list }
   }
-  const raw = readTaskYaml(dir, 'task.yaml', file)
+  const yaml = problems.attempt(() => readTaskYamlDocument(dir, 'task.yaml', file))
+  if (!yaml) return { task: null, problems: problems.list }
+  const raw = yaml.value
   for (const key of Object.keys(raw)) {
     if (!(TASK_KEYS as readonly string[]).includes(key))
-      throw new TasseConfigError(at(key), unknownKeyProblem(key, TASK_KEYS))
+      problems.add(new TasseConfigError(at(key), unknownKeyProblem(key, TASK_KEYS)))
   }
 
   const scheduler =
     raw.scheduler === undefined || raw.scheduler === null
       ? null
-      : readSchedulerConfig(raw.scheduler, {
-          file,
-          factories: options.factories,
-          defaultTimezone: options.defaultTimezone,
-          ...(options.random ? { random: options.random } : {}),
-        })
+      : problems.attemptEach(raw.scheduler, 'scheduler', (value) =>
+          readSchedulerConfig(value, {
+            file,
+            factories: options.factories,
+            defaultTimezone: options.defaultTimezone,
+            ...(options.random ? { random: options.random } : {}),
+          }),
+        )
   const job = { ...(scheduler?.job ?? DEFAULT_JOB_OPTIONS) }
-  if (raw.max_instances !== undefined)
-    job.maxInstances = readMaxInstances(raw.max_instances, at('max_instances'))
-  const overlap = readOverlap(raw.overlap, at('overlap'))
+  if (raw.max_instances !== undefined) {
+    const maxInstances = problems.attempt(() =>
+      readMaxInstances(raw.max_instances, at('max_instances')),
+    )
+    if (maxInstances !== undefined) job.maxInstances = maxInstances
+  }
+  const overlap = problems.attempt(() => readOverlap(raw.overlap, at('overlap')))
   const limited =
     raw.max_instances !== undefined ||
     (typeof raw.scheduler === 'object' &&
@@ -112,32 +159,60 @@ export function loadTask(dir: string, options: LoadTaskOptions): TaskDefinition 
   // `overlap: allow` alone means no limit, as Kubernetes' `concurrencyPolicy: Allow`.
   if (overlap === 'allow' && !limited) job.maxInstances = Number.POSITIVE_INFINITY
 
-  if (raw.description !== undefined && typeof raw.description !== 'string')
-    throw new TasseConfigError(at('description'), `must be text, got ${show(raw.description)}`)
-  if (typeof raw.description === 'string' && raw.description.length > MAX_DESCRIPTION_CHARS)
-    throw new TasseConfigError(
-      at('description'),
-      `must be at most ${MAX_DESCRIPTION_CHARS} characters (a line or a paragraph about the task; it is sent with every task list), got ${raw.description.length}`,
-    )
+  problems.attempt(() => readDescription(raw.description, at('description')))
+  const entrypoint = problems.attempt(() =>
+    readEntrypoint(raw.entrypoint, dir, at('entrypoint'), options.displayFrom),
+  )
+  const timeoutMs = problems.attempt(() =>
+    raw.timeout === undefined || raw.timeout === null
+      ? null
+      : readDuration(raw.timeout, at('timeout')),
+  )
+  const queueSize = problems.attempt(() => readQueueSize(raw.queue_size, at('queue_size')))
+  const params = problems.attemptEach(raw.params, 'params', (value) =>
+    readParams(value, at('params')),
+  )
+  const env = problems.attemptEach(raw.env, 'env', (value) => readEnv(value, at('env')))
+  const retries = problems.attemptEach(raw.retries, 'retries', (value) =>
+    readRetries(value, at('retries')),
+  )
 
+  if (problems.list.length)
+    return {
+      task: null,
+      problems: problems.list.map((problem) => {
+        const position = problem.file === file ? yaml.positionOf(problem.field) : null
+        return position ? problem.at(position.line, position.column) : problem
+      }),
+    }
   return {
-    name,
-    dir,
-    file: yamlPath,
-    entrypoint: readEntrypoint(raw.entrypoint, dir, at('entrypoint'), options.displayFrom),
-    trigger: scheduler?.trigger ?? null,
-    job,
-    timeoutMs:
-      raw.timeout === undefined || raw.timeout === null
-        ? null
-        : readDuration(raw.timeout, at('timeout')),
-    overlap,
-    queueSize: readQueueSize(raw.queue_size, at('queue_size')),
-    params: readParams(raw.params, at('params')),
-    env: readEnv(raw.env, at('env')),
-    retries: readRetries(raw.retries, at('retries')),
-    raw,
+    task: {
+      name,
+      dir,
+      file: yamlPath,
+      entrypoint: entrypoint as string,
+      trigger: scheduler?.trigger ?? null,
+      job,
+      timeoutMs: timeoutMs as number | null,
+      overlap: overlap as OverlapPolicy,
+      queueSize: queueSize as number,
+      params: params as ParamDefinition[],
+      env: env as Record<string, string>,
+      retries: retries as RetryPolicy | null,
+      raw,
+    },
+    problems: [],
   }
+}
+
+function readDescription(value: unknown, at: ConfigLocation): void {
+  if (value !== undefined && typeof value !== 'string')
+    throw new TasseConfigError(at, `must be text, got ${show(value)}`)
+  if (typeof value === 'string' && value.length > MAX_DESCRIPTION_CHARS)
+    throw new TasseConfigError(
+      at,
+      `must be at most ${MAX_DESCRIPTION_CHARS} characters (a line or a paragraph about the task; it is sent with every task list), got ${value.length}`,
+    )
 }
 
 function readEntrypoint(

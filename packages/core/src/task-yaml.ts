@@ -4,10 +4,11 @@
  * then YAML 1.2 through the `yaml` package, strictly (a key given twice is an error, not a silent
  * override, and aliases cannot expand into a bomb), and the document must be a mapping (or empty).
  */
-import { parseDocument } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import { TasseConfigError } from './errors.js'
 import { MAX_TASK_YAML_BYTES, readTaskFile } from './task-files.js'
 import { show } from './wording.js'
+import { fieldPosition, type YamlPosition } from './yaml-positions.js'
 
 /**
  * The mapping in the file `name` (`task.yaml`) of the task folder `dir`, `{}` for an empty file;
@@ -18,6 +19,18 @@ import { show } from './wording.js'
  * const raw = readTaskYaml('data/tasks/report', 'task.yaml', 'tasks/report/task.yaml')
  */
 export function readTaskYaml(dir: string, name: string, file: string): Record<string, unknown> {
+  return readTaskYamlDocument(dir, name, file).value
+}
+
+/** A task.yaml's mapping, and where each of its keys is written. */
+export interface TaskYaml {
+  value: Record<string, unknown>
+  /** Where `field` (`scheduler.hour`, `params[1].name`) starts, or its nearest written parent. */
+  positionOf(field: string): YamlPosition | null
+}
+
+/** As `readTaskYaml`, with the positions of the keys for messages. */
+export function readTaskYamlDocument(dir: string, name: string, file: string): TaskYaml {
   const yaml = readTaskFile(dir, name, MAX_TASK_YAML_BYTES)
   if (!yaml.ok)
     throw new TasseConfigError(
@@ -26,12 +39,17 @@ export function readTaskYaml(dir: string, name: string, file: string): Record<st
         ? 'is missing: every task folder needs a task.yaml (an empty one runs the task only when triggered)'
         : yaml.problem,
     )
-  return parseTaskYaml(yaml.text, file)
+  return parseTaskYamlDocument(yaml.text, file)
 }
 
 /** The mapping of a task.yaml's text. */
 export function parseTaskYaml(text: string, file: string): Record<string, unknown> {
-  return parseYamlMapping(text, file, 'scheduler, entrypoint, …')
+  return parseTaskYamlDocument(text, file).value
+}
+
+/** The mapping of a task.yaml's text, and where each key is written. */
+export function parseTaskYamlDocument(text: string, file: string): TaskYaml {
+  return parseYamlMappingDocument(text, file, 'scheduler, entrypoint, …')
 }
 
 /**
@@ -43,13 +61,19 @@ export function parseYamlMapping(
   file: string,
   keys: string,
 ): Record<string, unknown> {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
+  return parseYamlMappingDocument(text, file, keys).value
+}
+
+/** As `parseYamlMapping`, with where each key is written. */
+export function parseYamlMappingDocument(text: string, file: string, keys: string): TaskYaml {
+  const lineCounter = new LineCounter()
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter })
   const error = document.errors[0]
   if (error) {
     const [line, column] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : []
     const where = line === undefined ? '' : ` at line ${line}, column ${column}`
     throw new TasseConfigError(
-      { file, field: '' },
+      { file, field: '', ...(line === undefined ? {} : { line, column }) },
       `is not valid YAML${where}: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
       { cause: error },
     )
@@ -66,11 +90,12 @@ export function parseYamlMapping(
       { cause },
     )
   }
-  if (value === null || value === undefined) return {}
+  const positionOf = (field: string) => fieldPosition(document, lineCounter, field)
+  if (value === null || value === undefined) return { value: {}, positionOf }
   if (typeof value !== 'object' || Array.isArray(value))
     throw new TasseConfigError(
-      { file, field: '' },
+      { file, field: '', line: 1, column: 1 },
       `must hold a mapping of keys (${keys}), got ${show(value)}`,
     )
-  return value as Record<string, unknown>
+  return { value: value as Record<string, unknown>, positionOf }
 }

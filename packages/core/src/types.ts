@@ -21,6 +21,31 @@ export interface ConfigLocation {
   file: string
   /** Dotted key path inside the file, e.g. `scheduler.hour`. Empty for the file as a whole. */
   field: string
+  /** Where in the file the key (or the value at fault) starts, 1-based, when known. */
+  line?: number
+  column?: number
+}
+
+/**
+ * A JSON Schema (draft-07) as plain data: what editors and `ajv` read. Kept loose on purpose:
+ * core only composes schemas and never interprets them.
+ */
+export type JsonSchema = { readonly [keyword: string]: unknown }
+
+/**
+ * The JSON Schema of a trigger's options, for editors (completion, hover, red underlines) and
+ * `/api/v1/schema/task.json`. It may be looser than the factory (a cron expression is a string
+ * to it) but never stricter: a document it refuses, the factory refuses too.
+ */
+export interface TriggerOptionsSchema {
+  /** What the trigger does, in a sentence (shown on hover). */
+  readonly description?: string
+  /** One schema per option key: exactly the keys of `TriggerFactory.options`. */
+  readonly properties: Readonly<Record<string, JsonSchema>>
+  /** Options that must be given. */
+  readonly required?: readonly string[]
+  /** Rules on the options together, e.g. "at least one of" (as JSON Schema `anyOf` items). */
+  readonly anyOf?: readonly JsonSchema[]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -59,6 +84,11 @@ export interface TriggerFactory {
   readonly type: string
   /** The option keys it accepts (for unknown-key errors and suggestions). */
   readonly options: readonly string[]
+  /**
+   * The options as JSON Schema, composed into task.yaml's schema under `trigger: <type>`.
+   * Optional: without it, editors accept any option of this trigger and only `create` checks.
+   */
+  readonly schema?: TriggerOptionsSchema
   /**
    * Validate `options` (the `scheduler` mapping without `trigger` and the job options) and build
    * the trigger. Throws `TasseConfigError` naming the key, what is expected and what was found.
@@ -133,7 +163,10 @@ export interface InvalidTask {
   name: string
   dir: string
   file: string
+  /** The first problem (what `loadTask` throws). */
   error: Error
+  /** Every problem found (`inspectTask`), `error` first; `TasseConfigError`s have positions. */
+  problems: readonly Error[]
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ export {
 } from './civil.js'
 export {
   ceilToSecond,
+  DATE_TIME,
   formatInstant,
   formatLocal,
   formatMillis,
@@ -22,6 +23,8 @@ export {
   secondAfter,
 } from './iso.js'
 export {
+  dateTimeOptionSchema,
+  JITTER_OPTION_SCHEMA,
   jitterDelay,
   type OptionSource,
   optionError,
@@ -30,6 +33,7 @@ export {
   readJitterOption,
   readTimeZoneOption,
   rejectUnknownOptions,
+  TIME_ZONE_OPTION_SCHEMA,
 } from './scheduler-options.js'
 export { transitionNote } from './transition-note.js'
 export { firstInstantAtOrAfter } from './wall-walk.js'

@@ -42,7 +42,7 @@ export interface ParsedDateTime {
  * APScheduler 3's `_DATE_REGEX`: `YYYY-M-D[( |T)H:M:S[.ffffff][Z|±HH:MM]]`, matched whole.
  * The offset only follows a time; a time always has seconds.
  */
-const DATE_TIME =
+export const DATE_TIME =
   /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)?)?$/
 
 /**

@@ -4,9 +4,9 @@
  * names the file, the key (`scheduler.<key>`), what is expected and what was found.
  */
 import { TasseConfigError } from '../errors.js'
-import type { ConfigLocation, EpochMicros, TriggerContext } from '../types.js'
+import type { ConfigLocation, EpochMicros, JsonSchema, TriggerContext } from '../types.js'
 import { show, unknownKeyProblem } from '../wording.js'
-import { instantOfDateTime, MICROS_PER_SECOND, parseDateTime } from './iso.js'
+import { DATE_TIME, instantOfDateTime, MICROS_PER_SECOND, parseDateTime } from './iso.js'
 import { type TimeZone, timeZone, timeZoneProblem } from './zone.js'
 
 /** What the readers need from a `TriggerContext`, plus the plugin's tag for messages. */
@@ -104,4 +104,32 @@ export function readJitterOption(
 /** A uniformly random delay in [0, jitter] microseconds, as APScheduler's `random.uniform(0, J)`. */
 export function jitterDelay(jitterMicros: number, random: () => number): number {
   return jitterMicros === 0 ? 0 : Math.round(random() * jitterMicros)
+}
+
+// The same options as JSON Schema, for `TriggerFactory.schema` (null is absence, as above).
+
+/** `timezone` as JSON Schema: a name (which names exist, only the reader knows). */
+export const TIME_ZONE_OPTION_SCHEMA: JsonSchema = {
+  type: ['string', 'null'],
+  pattern: '\\S',
+  description:
+    "IANA time zone of naive dates and of the fire times shown, e.g. Europe/Paris. Default: the host's zone (TASSE_TIMEZONE, UTC unless set).",
+  examples: ['Europe/Paris', 'America/New_York', 'UTC'],
+}
+
+/** A date-time option (`start_date`, `end_date`, `run_date`) as JSON Schema. */
+export function dateTimeOptionSchema(description: string): JsonSchema {
+  return {
+    type: ['string', 'null'],
+    pattern: DATE_TIME.source,
+    description: `${description} YYYY-MM-DD[ HH:MM:SS[.ffffff]], optionally with "T", "Z" or ±HH:MM.`,
+    examples: ['2024-03-31 09:00:00'],
+  }
+}
+
+/** `jitter` as JSON Schema. */
+export const JITTER_OPTION_SCHEMA: JsonSchema = {
+  type: ['number', 'null'],
+  minimum: 0,
+  description: 'Delay each fire by up to this many seconds, at random. Default: 0.',
 }
