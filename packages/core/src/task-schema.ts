@@ -179,6 +179,7 @@ function schedulerSchema(factories: readonly TriggerFactory[]): JsonSchema {
         factory.type === DEFAULT_TRIGGER
           ? { properties: { trigger: { enum: [factory.type, null] } } }
           : { required: ['trigger'], properties: { trigger: { const: factory.type } } },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, a plain object never awaited
       then: triggerOptionsSchema(factory),
     })),
   }
