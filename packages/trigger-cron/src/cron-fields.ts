@@ -17,7 +17,7 @@ export const CRON_FIELD_NAMES = [
 ] as const
 export type CronFieldName = (typeof CRON_FIELD_NAMES)[number]
 
-interface FieldSpec {
+export interface FieldSpec {
   min: number
   max: number
   /** What a field after the least significant given one defaults to. */
@@ -26,7 +26,8 @@ interface FieldSpec {
   label: string
 }
 
-const FIELD_SPECS: Record<CronFieldName, FieldSpec> = {
+/** Each field's range, default and words (task.yaml's schema takes the ranges from here). */
+export const FIELD_SPECS: Readonly<Record<CronFieldName, FieldSpec>> = {
   year: { min: 1970, max: 9999, defaultExpression: '*', label: 'a year 1970-9999' },
   month: { min: 1, max: 12, defaultExpression: '1', label: 'a month 1-12 or jan-dec' },
   day: { min: 1, max: 31, defaultExpression: '1', label: 'a day of the month 1-31' },

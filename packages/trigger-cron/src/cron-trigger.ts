@@ -2,9 +2,17 @@
  * `trigger: cron`: APScheduler 3's `CronTrigger`, option for option, with Tasse's
  * daylight-saving policy (APSCHEDULER.md §3, §6, §7.1).
  */
-import type { EpochMicros, Trigger, TriggerContext, TriggerFactory } from '@tasse/core'
+import type {
+  EpochMicros,
+  Trigger,
+  TriggerContext,
+  TriggerFactory,
+  TriggerOptionsSchema,
+} from '@tasse/core'
 import {
   ceilToSecond,
+  dateTimeOptionSchema,
+  JITTER_OPTION_SCHEMA,
   jitterDelay,
   MICROS_PER_SECOND,
   type OptionSource,
@@ -14,11 +22,13 @@ import {
   readTimeZoneOption,
   rejectUnknownOptions,
   secondAfter,
+  TIME_ZONE_OPTION_SCHEMA,
 } from '@tasse/core/plugin-kit'
 import {
   CRON_FIELD_NAMES,
   CronFieldError,
   type CronFieldName,
+  FIELD_SPECS,
   parseCronFields,
 } from './cron-fields.js'
 import { CronSchedule } from './cron-schedule.js'
@@ -113,10 +123,43 @@ export function cronTrigger(
   }
 }
 
+/**
+ * The options as JSON Schema (task.yaml's schema has it under `trigger: cron`): a field is an
+ * integer in its range or an expression, which only the trigger reads.
+ */
+export const CRON_OPTIONS_SCHEMA: TriggerOptionsSchema = {
+  description: "When every field matches (APScheduler 3's CronTrigger; day_of_week 0 is Monday).",
+  properties: {
+    ...Object.fromEntries(
+      CRON_FIELD_NAMES.map((name) => {
+        const { min, max, label } = FIELD_SPECS[name]
+        return [
+          name,
+          {
+            anyOf: [
+              { type: 'null' },
+              { type: 'integer', minimum: min, maximum: max },
+              { type: 'string', pattern: '\\S' },
+            ],
+            description: `${label}, or a cron expression such as "*/5", "1-5" or "mon-fri"`,
+          },
+        ]
+      }),
+    ),
+    start_date: dateTimeOptionSchema('The first possible fire time (inclusive).'),
+    end_date: dateTimeOptionSchema(
+      'The last possible fire time (inclusive); a date alone means midnight at its start.',
+    ),
+    timezone: TIME_ZONE_OPTION_SCHEMA,
+    jitter: JITTER_OPTION_SCHEMA,
+  },
+}
+
 /** The `TriggerFactory` registered for `trigger: cron`. */
 export const cronTriggerFactory: TriggerFactory = {
   type: TRIGGER_TYPE,
   options: CRON_OPTION_KEYS,
+  schema: CRON_OPTIONS_SCHEMA,
   create: cronTrigger,
 }
 

@@ -10,10 +10,12 @@ import {
   type TriggerFactory,
 } from '@tasse/core'
 import {
+  dateTimeOptionSchema,
   type OptionSource,
   optionError,
   readDateTimeOption,
   readTimeZoneOption,
+  TIME_ZONE_OPTION_SCHEMA,
   unknownKeyProblem,
 } from '@tasse/core/plugin-kit'
 
@@ -86,5 +88,12 @@ export function dateTrigger(
 export const dateTriggerFactory: TriggerFactory = {
   type: TRIGGER_TYPE,
   options: DATE_OPTION_KEYS,
+  schema: {
+    description: "Once, at run_date, even if it is past (APScheduler 3's DateTrigger).",
+    properties: {
+      run_date: dateTimeOptionSchema('When to fire, to the microsecond. Default: now.'),
+      timezone: TIME_ZONE_OPTION_SCHEMA,
+    },
+  },
   create: dateTrigger,
 }

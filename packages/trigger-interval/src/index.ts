@@ -6,6 +6,7 @@ import { intervalTriggerFactory } from './interval-trigger.js'
 
 export {
   INTERVAL_OPTION_KEYS,
+  INTERVAL_OPTIONS_SCHEMA,
   type IntervalTriggerOptions,
   intervalTrigger,
   intervalTriggerFactory,

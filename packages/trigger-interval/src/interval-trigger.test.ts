@@ -60,14 +60,12 @@ describe('intervalTrigger: elapsed time (APSCHEDULER.md §4, §7.2)', () => {
     ])
   })
 
-  it('adds the amounts up, floats included, to the microsecond; zero means one second', () => {
+  it('adds the amounts up, floats included, to the microsecond', () => {
     const trigger = intervalTrigger(
       { weeks: 1, days: 1.5, hours: 0.25, minutes: 2, seconds: 1.000001 },
       context(),
     )
     expect(trigger.describe()).toBe('interval[8 days, 12:17:01.000001]')
-    expect(intervalTrigger({}, context()).describe()).toBe('interval[0:00:01]')
-    expect(fires({ seconds: 0 }, '2024-01-01T00:00:00Z', 1)).toEqual(['2024-01-01T00:00:01+00:00'])
   })
 
   it('end_date is inclusive; past it the sequence ends', () => {
@@ -107,6 +105,10 @@ describe('intervalTrigger: validation', () => {
     // Issue #12: an interval under a second filled the history with thousands of rows a second.
     [{ seconds: 0.000001 }, 'scheduler.seconds must make an interval of at least 1 second'],
     [{ seconds: 0.999999 }, 'scheduler.seconds must make an interval of at least 1 second'],
+    // Issue #18: APScheduler 3 turns these into one second, silently.
+    [{ seconds: 0 }, 'scheduler.seconds must make an interval of at least 1 second, not zero'],
+    [{ minutes: 0, seconds: 0.0 }, 'scheduler.minutes must make an interval'],
+    [{}, 'scheduler needs an interval for trigger "interval": weeks, days, hours, minutes or'],
     [{ minute: 5 }, 'scheduler.minute is not a known option (did you mean "minutes"?)'],
     [{ hour: 5 }, 'did you mean "hours"?'],
     [{ seconds: 5, jitter: 'x' }, 'scheduler.jitter must be a number of seconds'],

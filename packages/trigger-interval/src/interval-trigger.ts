@@ -2,8 +2,16 @@
  * `trigger: interval`: APScheduler 3's `IntervalTrigger` (APSCHEDULER.md §4, §6, §7.2): a grid
  * of elapsed time anchored at `start_date`, in whole microseconds.
  */
-import type { EpochMicros, Trigger, TriggerContext, TriggerFactory } from '@tasse/core'
+import type {
+  EpochMicros,
+  Trigger,
+  TriggerContext,
+  TriggerFactory,
+  TriggerOptionsSchema,
+} from '@tasse/core'
 import {
+  dateTimeOptionSchema,
+  JITTER_OPTION_SCHEMA,
   jitterDelay,
   MICROS_PER_SECOND,
   type OptionSource,
@@ -13,6 +21,8 @@ import {
   readTimeZoneOption,
   rejectUnknownOptions,
   show,
+  TasseConfigError,
+  TIME_ZONE_OPTION_SCHEMA,
 } from '@tasse/core/plugin-kit'
 
 /** The `trigger:` value, and the tag in every message of this plugin. */
@@ -22,8 +32,8 @@ const TAG = 'trigger-interval'
 /** The options of `trigger: interval`, named and read as APScheduler 3 reads them. */
 export interface IntervalTriggerOptions {
   /**
-   * Amounts of elapsed time, ints or floats; they add up to at least one second. All zero means
-   * one second.
+   * Amounts of elapsed time, ints or floats; they add up to at least one second. None, or all
+   * zero, is refused (APScheduler 3 runs that every second, silently).
    */
   weeks?: number
   days?: number
@@ -93,8 +103,7 @@ export function intervalTrigger(
   const source: OptionSource = { context, tag: TAG }
   rejectUnknownOptions(options, INTERVAL_OPTION_KEYS, source)
   const zone = readTimeZoneOption(options, source)
-  // A zero interval means one second, as in APScheduler.
-  const interval = readInterval(options, source) || MICROS_PER_SECOND
+  const interval = readInterval(options, source)
   const startDate = readDateTimeOption(options, 'start_date', zone, source)
   const endDate = readDateTimeOption(options, 'end_date', zone, source)
   const jitter = readJitterOption(options, source)
@@ -117,10 +126,36 @@ export function intervalTrigger(
   }
 }
 
+/** The options as JSON Schema (task.yaml's schema has it under `trigger: interval`). */
+export const INTERVAL_OPTIONS_SCHEMA: TriggerOptionsSchema = {
+  description:
+    "Every interval of elapsed time, anchored at start_date (APScheduler 3's IntervalTrigger).",
+  properties: {
+    ...Object.fromEntries(
+      AMOUNTS.map((key) => [
+        key,
+        { type: ['number', 'null'], description: `${key} of elapsed time (int or float)` },
+      ]),
+    ),
+    start_date: dateTimeOptionSchema(
+      'The first fire time if in the future, else the anchor of the grid. Default: now + interval.',
+    ),
+    end_date: dateTimeOptionSchema('The last possible fire time (inclusive).'),
+    timezone: TIME_ZONE_OPTION_SCHEMA,
+    jitter: JITTER_OPTION_SCHEMA,
+  },
+  // At least one amount, and not zero (whether they add up to a second, only the trigger knows).
+  anyOf: AMOUNTS.map((key) => ({
+    required: [key],
+    properties: { [key]: { type: 'number', not: { const: 0 } } },
+  })),
+}
+
 /** The `TriggerFactory` registered for `trigger: interval`. */
 export const intervalTriggerFactory: TriggerFactory = {
   type: TRIGGER_TYPE,
   options: INTERVAL_OPTION_KEYS,
+  schema: INTERVAL_OPTIONS_SCHEMA,
   create: intervalTrigger,
 }
 
@@ -129,11 +164,13 @@ export const intervalTriggerFactory: TriggerFactory = {
 /** The interval in µs: the amounts added up as Python's `timedelta` does, rounded half to even. */
 function readInterval(options: Readonly<Record<string, unknown>>, source: OptionSource): number {
   let total = 0
+  let given: Amount | undefined
   let largest: Amount | undefined
   let largestMicros = 0
   for (const key of AMOUNTS) {
     const value = options[key]
     if (value === undefined || value === null) continue
+    given ??= key
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       optionError(
         source,
@@ -163,7 +200,24 @@ function readInterval(options: Readonly<Record<string, unknown>>, source: Option
     )
   }
   const interval = roundHalfEven(total)
-  if (interval > 0 && interval < MIN_INTERVAL && largest !== undefined) {
+  // APScheduler 3 turns a zero interval into one second without a word (IntervalTrigger's
+  // __init__); here it is a mistake to report: `seconds: 0` is most likely not "every second".
+  if (interval === 0) {
+    const everySecond = 'APScheduler 3 would run it every second: write seconds: 1 if that is meant'
+    const key = largest ?? given
+    if (key === undefined)
+      throw new TasseConfigError(
+        source.context.at,
+        `needs an interval for trigger "interval": weeks, days, hours, minutes or seconds, e.g. "minutes: 5" (${everySecond})`,
+        { tag: TAG },
+      )
+    optionError(
+      source,
+      key,
+      `must make an interval of at least 1 second, not zero (${everySecond}), got ${show(options[key])}`,
+    )
+  }
+  if (interval < MIN_INTERVAL && largest !== undefined) {
     optionError(
       source,
       largest,

@@ -92,4 +92,24 @@ describe('interval trigger vs APScheduler 3.9.1', () => {
       expect(compared).toBeGreaterThan(CASES * 2)
     },
   )
+
+  // Issue #18: where Tasse departs from APScheduler on purpose, the oracle shows what it did.
+  it.skipIf(!hasApscheduler)(
+    `refuses the zero intervals that APScheduler 3.9.1 runs every second ${hasApscheduler ? '' : SKIP}`,
+    () => {
+      const now = Date.parse('2024-01-01T00:00:00Z') * 1000
+      const zeros = [{}, { seconds: 0 }, { minutes: 0, hours: 0 }, { seconds: 1e-7 }].map(
+        (amounts) => ({ ...amounts, start_date: '2024-01-01 00:00:00', timezone: 'UTC' }),
+      )
+      const found = runOracle(
+        zeros.map((options) => ({ trigger: 'interval', options, now, count: 2 })),
+      )
+      for (const [i, options] of zeros.entries()) {
+        expect(found[i]?.fires, JSON.stringify(options)).toEqual([now, now + 1e6])
+        expect(() => intervalTrigger(options, context()), JSON.stringify(options)).toThrow(
+          /needs an interval|not zero/,
+        )
+      }
+    },
+  )
 })

@@ -14,7 +14,6 @@ const context = {
 testTriggerFactory({
   factory: intervalTriggerFactory,
   valid: [
-    {},
     { seconds: 10 },
     { minutes: 20, start_date: '2024-10-27 02:30:00', timezone: 'Europe/Paris' },
     { days: 1, start_date: '2024-03-30 09:00:00', timezone: 'America/New_York' },
@@ -31,6 +30,13 @@ testTriggerFactory({
     // Issue #12: an interval under a second filled the history with thousands of rows a second.
     { options: { seconds: 0.000001 }, field: 'scheduler.seconds', message: 'at least 1 second' },
     { options: { minutes: 0.01 }, field: 'scheduler.minutes', message: 'at least 1 second' },
+    // Issue #18: APScheduler 3 runs a zero interval every second, silently.
+    { options: { seconds: 0 }, field: 'scheduler.seconds', message: 'not zero' },
+    { options: { hours: 0, minutes: 0 }, field: 'scheduler.hours', message: 'not zero' },
+    { options: { seconds: 1e-7 }, field: 'scheduler.seconds', message: 'not zero' },
+    { options: { minutes: 1, seconds: -60 }, field: 'scheduler.minutes', message: 'not zero' },
+    { options: {}, field: 'scheduler', message: 'needs an interval' },
+    { options: { timezone: 'UTC' }, field: 'scheduler', message: 'needs an interval' },
     { options: { minute: 5 }, field: 'scheduler.minute', message: 'did you mean "minutes"?' },
     { options: { seconds: 5, jitter: 'x' }, field: 'scheduler.jitter' },
     { options: { seconds: 5, start_date: '2024-01-01T10:00' }, field: 'scheduler.start_date' },

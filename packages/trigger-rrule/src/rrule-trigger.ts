@@ -8,9 +8,11 @@ import type { EpochMicros, TimeZone, Trigger, TriggerContext, TriggerFactory } f
 import {
   ceilToSecond,
   civilFromDays,
+  dateTimeOptionSchema,
   daysFromCivil,
   daysInMonth,
   firstInstantAtOrAfter,
+  JITTER_OPTION_SCHEMA,
   jitterDelay,
   MICROS_PER_SECOND,
   type OptionSource,
@@ -23,6 +25,7 @@ import {
   SECONDS_PER_DAY,
   secondAfter,
   show,
+  TIME_ZONE_OPTION_SCHEMA,
   weekdayOfDays,
 } from '@tasse/core/plugin-kit'
 import * as rrulePackage from 'rrule'
@@ -128,6 +131,26 @@ export function rruleTrigger(
 export const rruleTriggerFactory: TriggerFactory = {
   type: TRIGGER_TYPE,
   options: RRULE_OPTION_KEYS,
+  schema: {
+    description: 'An RFC 5545 recurrence rule, e.g. the last working day of each quarter.',
+    properties: {
+      rrule: {
+        type: 'string',
+        description: 'One RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO;BYHOUR=9',
+        examples: ['FREQ=MONTHLY;BYMONTH=3,6,9,12;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1'],
+      },
+      dtstart: {
+        ...dateTimeOptionSchema(
+          "The rule's start, a wall time in timezone (whole seconds): the anchor of INTERVAL and COUNT and the default time of day.",
+        ),
+        type: 'string',
+      },
+      timezone: TIME_ZONE_OPTION_SCHEMA,
+      end_date: dateTimeOptionSchema('The last possible fire time (inclusive).'),
+      jitter: JITTER_OPTION_SCHEMA,
+    },
+    required: ['rrule', 'dtstart'],
+  },
   create: rruleTrigger,
 }
 

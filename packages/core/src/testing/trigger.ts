@@ -35,6 +35,7 @@ export const TRIGGER_FACTORY_CONTRACT_TESTS = [
   "uses the context's default zone when the options name none",
   "draws randomness only from the context's random",
   'refuses each invalid option set with a TasseConfigError naming the file and the key',
+  'describes in its schema, when it has one, exactly the options it lists',
 ] as const
 export type TriggerFactoryContractTest = (typeof TRIGGER_FACTORY_CONTRACT_TESTS)[number]
 
@@ -63,7 +64,7 @@ export interface TestTriggerOptions {
 /** An invalid option set and what the error must say. */
 export interface InvalidTriggerOptions {
   options: Readonly<Record<string, unknown>>
-  /** The error's `field`: the dotted key at fault, e.g. `scheduler.hour`. */
+  /** The error's `field`: the dotted key at fault, e.g. `scheduler.hour` (or `scheduler`). */
   field: string
   /** Matched against the error's message (a string is looked for as is). */
   message?: string | RegExp
@@ -193,6 +194,15 @@ export function testTriggerFactory(options: TestTriggerFactoryOptions): void {
         expect(factory.options, `lists the job option ${reserved}`).not.toContain(reserved)
     })
 
+    check('describes in its schema, when it has one, exactly the options it lists', () => {
+      // task.yaml's JSON Schema takes the keys from `options` and their forms from `schema`:
+      // a key in one and not the other would be refused by an editor and accepted by Tasse.
+      if (!factory.schema) return
+      expect(Object.keys(factory.schema.properties).sort()).toEqual([...factory.options].sort())
+      for (const key of factory.schema.required ?? [])
+        expect(factory.options, `required option ${key}`).toContain(key)
+    })
+
     check('builds a trigger of its type from each valid option set', () => {
       expect(options.valid.length, 'at least one valid option set is given').toBeGreaterThan(0)
       for (const valid of options.valid) {
@@ -241,7 +251,8 @@ export function testTriggerFactory(options: TestTriggerFactoryOptions): void {
           const label = show(invalid.options)
           expect(error, `${label} is refused`).toBeInstanceOf(TasseConfigError)
           const configError = error as TasseConfigError
-          expect(configError.field, `${label}: field`).toMatch(/^scheduler\./)
+          // The key at fault, or the mapping itself when what is wrong is what it lacks.
+          expect(configError.field, `${label}: field`).toMatch(/^scheduler(\.|$)/)
           expect(configError.field, `${label}: field`).toBe(invalid.field)
           expect(configError.file, `${label}: file`).toBe(file)
           expect(configError.message, `${label}: message names the file`).toContain(file)
