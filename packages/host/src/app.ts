@@ -17,6 +17,7 @@ import {
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { DOCS_PATHS } from './api/docs.js'
+import { TASK_SCHEMA_PATH } from './api/task-schema.js'
 import { bearerAuth } from './auth.js'
 import { dashboardOwns } from './dashboard/paths.js'
 import { ApiError, notFound, onError } from './http-errors.js'
@@ -52,8 +53,11 @@ export function isActingGet(path: string): boolean {
   return path.startsWith('/trigger/') || path === '/rescan'
 }
 
-/** Paths answered without a token: probes carry none, nor does a browser opening the API docs. */
-export const OPEN_PATHS = ['/healthz', '/readyz', ...DOCS_PATHS] as const
+/**
+ * Paths answered without a token: probes carry none, nor does a browser opening the API docs,
+ * nor an editor fetching task.yaml's schema.
+ */
+export const OPEN_PATHS = ['/healthz', '/readyz', ...DOCS_PATHS, TASK_SCHEMA_PATH] as const
 
 /**
  * @example

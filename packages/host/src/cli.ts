@@ -31,6 +31,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'check every task of a folder; exit 1 listing the errors (for CI)',
     load: async () => (await import('./commands/validate.js')).validate,
   },
+  schema: {
+    summary: "print task.yaml's JSON Schema, for editors",
+    load: async () => (await import('./commands/schema.js')).schema,
+  },
   next: {
     summary: 'preview the next fire times of tasks (with DST notes)',
     load: async () => (await import('./commands/next.js')).next,

@@ -10,6 +10,7 @@ import { docsRoutes } from './docs.js'
 import { hostRoutes } from './host-routes.js'
 import { runRoutes } from './run-routes.js'
 import { taskRoutes } from './task-routes.js'
+import { taskSchemaRoute } from './task-schema.js'
 
 export interface ApiOptions {
   tasse: Tasse
@@ -40,6 +41,7 @@ export function apiV1(options: ApiOptions): OpenAPIHono {
     return c.json(document)
   })
   docsRoutes(api)
+  taskSchemaRoute(api, options.tasse)
   return api
 }
 

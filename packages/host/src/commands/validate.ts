@@ -5,7 +5,13 @@
  */
 import { existsSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { displayPath, loadCatalog, pickRunner, registerPlugins } from '@tasse/core'
+import {
+  displayPath,
+  loadCatalog,
+  pickRunner,
+  registerPlugins,
+  TasseConfigError,
+} from '@tasse/core'
 import { taskBaseEnv } from '@tasse/core/plugin-kit'
 import { CliError, EXIT } from '../cli/exit-codes.js'
 import { helpTable } from '../cli/help-table.js'
@@ -19,15 +25,19 @@ const usage = `tasse validate [DIR] [options]
 
 Checks every task as the host would load it: task.yaml (every key, the schedule, the params),
 the entrypoint, that a runner can run it, and what that runner can check without building
-(a pyproject.toml that the installed Poetry cannot read). Lists every problem and exits 1 if
-there is one, 0 when all tasks are valid. Nothing is run and nothing is written.
+(a pyproject.toml that the installed Poetry cannot read). Lists every problem, each as
+FILE:LINE:COLUMN: where task.yaml says it, and exits 1 if there is one, 0 when all tasks are
+valid. Nothing is run and nothing is written.
 
 DIR is a data folder (with tasks/), a tasks folder, or one task's folder.
 Default: the data folder  [TASSE_DATA, default ./data]
 
 Options:
 ${helpTable([
-  ['--json', 'print {"dir", "valid": [names], "invalid": [{"name", "file", "error"}]}'],
+  [
+    '--json',
+    'print {"dir", "valid": [names], "invalid": [{"name", "file", "error", "problems": [{"file", "line", "column", "field", "message"}]}]}',
+  ],
   ['--timezone ZONE', 'default zone of triggers', 'TASSE_TIMEZONE, default UTC'],
   PLUGIN_ROW,
 ])}`
@@ -35,7 +45,19 @@ ${helpTable([
 export interface ValidationReport {
   dir: string
   valid: string[]
-  invalid: { name: string; file: string; error: string }[]
+  invalid: { name: string; file: string; error: string; problems: Finding[] }[]
+}
+
+/** One problem of a task; `line` and `column` (1-based) where task.yaml says it, when it does. */
+export interface Finding {
+  file: string
+  line: number | null
+  column: number | null
+  /** The key at fault (`scheduler.hour`, `params[0].name`), `null` for the file or task as a whole. */
+  field: string | null
+  message: string
+  /** `file:line:column: …` when the position is known, else the message. */
+  text: string
 }
 
 export const validate: Command = {
@@ -52,8 +74,9 @@ export const validate: Command = {
     if (input.values.json) printJson(report)
     else {
       for (const name of report.valid) console.log(`ok       ${name}`)
-      for (const problem of report.invalid)
-        console.log(`invalid  ${problem.name}: ${problem.error}`)
+      for (const invalid of report.invalid)
+        for (const problem of invalid.problems)
+          console.log(`invalid  ${invalid.name}: ${problem.text}`)
       const total = report.valid.length + report.invalid.length
       console.log(
         total
@@ -82,8 +105,17 @@ export async function validateFolder(
   if (problem) throw new Error(problem)
   const report: ValidationReport = { dir, valid: [], invalid: [] }
   for (const invalid of catalog.invalid())
-    if (!only || invalid.name === only)
-      report.invalid.push({ name: invalid.name, file: invalid.file, error: invalid.error.message })
+    if (!only || invalid.name === only) {
+      const problems = invalid.problems.map((problem) => finding(problem, invalid.file))
+      // In the file's order, so that the output reads down the file.
+      problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity))
+      report.invalid.push({
+        name: invalid.name,
+        file: invalid.file,
+        error: problems.map((problem) => problem.message).join('; '),
+        problems,
+      })
+    }
   const env = taskBaseEnv()
   const now = Date.now() * 1000
   for (const task of catalog.tasks()) {
@@ -100,13 +132,15 @@ export async function validateFolder(
     } catch (cause) {
       problems.push(`the schedule cannot compute a fire time: ${(cause as Error).message}`)
     }
-    if (problems.length)
+    if (problems.length) {
+      const file = displayPath(task.file)
       report.invalid.push({
         name: task.name,
-        file: displayPath(task.file),
+        file,
         error: problems.join('; '),
+        problems: problems.map((message) => finding(new Error(message), file)),
       })
-    else report.valid.push(task.name)
+    } else report.valid.push(task.name)
   }
   report.invalid.sort((a, b) => a.name.localeCompare(b.name))
   return report
@@ -123,6 +157,26 @@ function folders(dir: string): { tasksDir: string; dataDir: string; only: string
     tasksDir: dir,
     dataDir: existsSync(join(dir, HOST_CONFIG_FILE)) ? dir : dirname(dir),
     only: null,
+  }
+}
+
+function finding(problem: Error, file: string): Finding {
+  if (!(problem instanceof TasseConfigError))
+    return {
+      file,
+      line: null,
+      column: null,
+      field: null,
+      message: problem.message,
+      text: problem.message,
+    }
+  return {
+    file: problem.file,
+    line: problem.line ?? null,
+    column: problem.column ?? null,
+    field: problem.field || null,
+    message: problem.message,
+    text: problem.positioned(),
   }
 }
 
