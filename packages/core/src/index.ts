@@ -45,6 +45,7 @@ export {
   type TaskInspection,
 } from './task-loader.js'
 export { JSON_SCHEMA_DIALECT, taskYamlSchema } from './task-schema.js'
+export { parseTaskYaml } from './task-yaml.js'
 // Running tasks: the instance, its options and events.
 export { createTasse, Tasse } from './tasse.js'
 export { DEFAULT_CONCURRENCY, DEFAULT_RETENTION, type TasseOptions } from './tasse-options.js'

@@ -164,8 +164,9 @@ const JOB_OPTIONS = {
 function schedulerSchema(factories: readonly TriggerFactory[]): JsonSchema {
   const types = factories.map((factory) => factory.type)
   return {
-    type: 'object',
-    description: "When to run: APScheduler 3's trigger: and its options.",
+    type: ['object', 'null'],
+    description:
+      "When to run: APScheduler 3's trigger: and its options. Default: none (runs only when triggered).",
     properties: {
       // `trigger: null` is no trigger: the date trigger, as `readSchedulerConfig` reads it.
       trigger: types.includes(DEFAULT_TRIGGER)

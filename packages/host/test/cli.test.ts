@@ -183,6 +183,61 @@ describe('tasse validate', () => {
   })
 })
 
+describe('tasse validate: every problem, where it is written (#18)', () => {
+  it('reports a task.yaml with three mistakes as three findings, each with its line and column', async () => {
+    const yaml = [
+      'scheduler:',
+      '  trigger: interval',
+      '  seconds: 0', // APScheduler 3 would run it every second
+      '  jiter: 5',
+      'description: a task with three mistakes',
+      'overlap: sometimes',
+      '',
+    ].join('\n')
+    const dir = dataWith({ three: { 'task.yaml': yaml, 'task.sh': 'echo never\n' } })
+    folders.push(dir)
+    const json = await run(['validate', dir, '--json'])
+    expect(json.code).toBe(1)
+    const [invalid] = JSON.parse(json.stdout).invalid
+    expect(
+      invalid.problems.map((p: { line: number; column: number; field: string }) => [
+        p.line,
+        p.column,
+        p.field,
+      ]),
+    ).toEqual([
+      [3, 3, 'scheduler.seconds'],
+      [4, 3, 'scheduler.jiter'],
+      [6, 1, 'overlap'],
+    ])
+    expect(invalid.problems[0].message).toContain('not zero')
+    expect(invalid.problems[1].message).toContain('did you mean "jitter"?')
+
+    const text = await run(['validate', dir])
+    expect(text.code).toBe(1)
+    const file = join('tasks', 'three', 'task.yaml')
+    expect(text.stdout.split('\n').filter((line) => line.startsWith('invalid'))).toEqual([
+      expect.stringMatching(
+        `^invalid {2}three: .*${file}:3:3: \\[trigger-interval\\] scheduler\\.seconds must make an interval of at least 1 second, not zero`,
+      ),
+      expect.stringMatching(
+        `${file}:4:3: \\[trigger-interval\\] scheduler\\.jiter is not a known option`,
+      ),
+      expect.stringMatching(
+        `${file}:6:1: overlap must be one of skip, queue, replace, allow, got "sometimes"$`,
+      ),
+    ])
+  })
+
+  it('tasse schema prints the committed schema/task.json', async () => {
+    const result = await run(['schema'])
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual(
+      JSON.parse(readFileSync(join(ROOT, 'schema', 'task.json'), 'utf8')),
+    )
+  })
+})
+
 describe('tasse validate and tasse run on a pyproject.toml the installed Poetry cannot read', () => {
   const poetry = spawnSync('poetry', ['--version'], { encoding: 'utf8' })
   const [, major, minor] = /(\d+)\.(\d+)/.exec(poetry.stdout ?? '') ?? []
