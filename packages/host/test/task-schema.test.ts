@@ -21,6 +21,7 @@ import { type RunningHost, readConfig, startHost } from '@tasse/host'
 import { seededRandom } from '@tasse/test-support'
 import { Ajv } from 'ajv'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_URL } from '../src/client.js'
 import { builtinTaskSchema } from '../src/commands/schema.js'
 import { builtinPlugins } from '../src/plugins.js'
 import { memoryLogger } from './api-fixtures.js'
@@ -187,7 +188,12 @@ describe('task.yaml JSON Schema', () => {
         plugins: [triggerPlugin({ name: 'test-hourly', factory: hourly })],
       },
     )
-    const response = await fetch(`${host.url}/api/v1/schema/task.json`)
+    // The line the README shows, for a host on the default address: the path it names.
+    const modeline = /# yaml-language-server: \$schema=(\S+)/.exec(
+      readFileSync(join(ROOT, 'README.md'), 'utf8'),
+    )?.[1] as string
+    expect(new URL(modeline).origin).toBe(new URL(DEFAULT_URL).origin)
+    const response = await fetch(`${host.url}${new URL(modeline).pathname}`)
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toContain('application/schema+json')
     const validate = compile(await response.json())
