@@ -33,7 +33,7 @@ export class ConfigProblems {
    * one of its written keys (`scheduler.hour`, `params[1].pattern`), reads it again without
    * that key, so that every written key gets its own finding. A problem about a key that is not
    * written once one was removed (`dtstart` missing after `dtstart` was taken out) ends the
-   * search: it may be the removal's doing.
+   * search: it may be the removal's doing. `undefined` once any problem was found.
    */
   attemptEach<T>(value: unknown, field: string, read: (value: unknown) => T): T | undefined {
     let current = value
@@ -41,7 +41,9 @@ export class ConfigProblems {
     const seen = new Set<string>()
     for (;;) {
       try {
-        return read(current)
+        const result = read(current)
+        // Read without a key at fault: not the value written.
+        return removed ? undefined : result
       } catch (error) {
         if (!(error instanceof TasseConfigError)) throw error
         const path = writtenPath(current, field, error.field)

@@ -10,7 +10,7 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadCatalog, loadTaskSchedule, TasseConfigError } from '@tasse/core'
+import { loadCatalog, loadTask, loadTaskSchedule, TasseConfigError } from '@tasse/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Catalog } from '../src/catalog.js'
 import { everyPlugin, everyTrigger, FIXTURES } from './helpers.js'
@@ -251,6 +251,47 @@ describe('task.yaml, read once for every purpose', () => {
     writeFileSync(join(dir, 'twice', 'task.yaml'), 'scheduler:\n  trigger: every\n  ms: 50\n')
     expect(loadTaskSchedule(join(dir, 'twice', 'task.yaml'), options)?.describe()).toBe(
       'every 50 ms',
+    )
+  })
+})
+
+describe('every problem of a task, each where it is written (#18)', () => {
+  let dir = ''
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('keeps them all, in the readers’ order, the first as the error loadTask throws', () => {
+    dir = mkdtempSync(join(tmpdir(), 'tasse-problems-'))
+    mkdirSync(join(dir, 'many'))
+    writeFileSync(join(dir, 'many', 'task.sh'), 'echo\n')
+    const yaml = [
+      'timeout: soon',
+      'scheduler:',
+      '  trigger: every',
+      '  ms: 50',
+      '  often: true',
+      'overlap: sometimes',
+      'params:',
+      '  - {name: a, required: maybe, arg: 1}',
+      'descripton: typo',
+      '',
+    ].join('\n')
+    writeFileSync(join(dir, 'many', 'task.yaml'), yaml)
+    const [invalid] = catalogOf(dir).scan().invalid
+    const problems = (invalid?.problems ?? []) as TasseConfigError[]
+    expect(problems.map((p) => [p.field, p.line, p.column])).toEqual([
+      ['descripton', 9, 1],
+      ['scheduler.often', 5, 3],
+      ['overlap', 6, 1],
+      ['timeout', 1, 1],
+      ['params[0].required', 8, 15],
+      ['params[0].arg', 8, 32],
+    ])
+    expect(invalid?.error).toBe(problems[0])
+    expect(() =>
+      loadTask(join(dir, 'many'), { factories, defaultTimezone: 'UTC', displayFrom: dir }),
+    ).toThrow(problems[0]?.message as string)
+    expect(problems[4]?.positioned()).toBe(
+      'many/task.yaml:1:1: timeout must be a duration such as "90s", "15m", "2h" or "1h30m" (or a number of seconds), got "soon"',
     )
   })
 })
