@@ -290,7 +290,7 @@ describe('every problem of a task, each where it is written (#18)', () => {
     expect(() =>
       loadTask(join(dir, 'many'), { factories, defaultTimezone: 'UTC', displayFrom: dir }),
     ).toThrow(problems[0]?.message as string)
-    expect(problems[4]?.positioned()).toBe(
+    expect(problems[3]?.positioned()).toBe(
       'many/task.yaml:1:1: timeout must be a duration such as "90s", "15m", "2h" or "1h30m" (or a number of seconds), got "soon"',
     )
   })
