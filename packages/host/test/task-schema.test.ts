@@ -145,7 +145,7 @@ describe('task.yaml JSON Schema', () => {
       for (const key of keys) {
         if (random() < 0.6) continue
         const isBad = random() < 0.3
-        document[key] = pick(VALUES[key][isBad ? 1 : 0])
+        document[key] = pick((VALUES[key] as [unknown[], unknown[]])[isBad ? 1 : 0])
         if (isBad) expected = false
       }
       if (random() < 0.05) {
