@@ -36,7 +36,7 @@ Options:
 ${helpTable([
   [
     '--json',
-    'print {"dir", "valid": [names], "invalid": [{"name", "file", "error", "problems": [{"file", "line", "column", "field", "message"}]}]}',
+    'print {"dir", "valid": [names], "invalid": [{"name", "file", "error", "problems": [{"file", "line", "column", "field", "message", "text"}]}]}',
   ],
   ['--timezone ZONE', 'default zone of triggers', 'TASSE_TIMEZONE, default UTC'],
   PLUGIN_ROW,
