@@ -346,7 +346,7 @@ describe('issue #12: the smaller ones', () => {
     const validate = await runCli(['validate', data])
     expect(validate.code).toBe(1)
     expect(validate.output).toMatch(
-      /flood: .*tasks\/flood\/task\.yaml: scheduler\.seconds must make an interval of at least 1 second/,
+      /flood: .*tasks\/flood\/task\.yaml:3:3: \[trigger-interval\] scheduler\.seconds must make an interval of at least 1 second/,
     )
     const host = await start()
     const info = (await (await fetch(`${host.url}/api/v1/tasks/flood`)).json()) as { state: string }
