@@ -114,10 +114,10 @@ describe('task.yaml JSON Schema', () => {
   it('accepts the task.yaml snippets of the READMEs', () => {
     const validate = compile(builtinTaskSchema())
     const snippets = readmes().flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => ({
-        file: relative(ROOT, file),
-        yaml: m[1] as string,
-      })),
+      [...readFileSync(file, 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)]
+        .map((m) => ({ file: relative(ROOT, file), yaml: m[1] as string }))
+        // The host's own configuration file is YAML too, and not a task.
+        .filter(({ yaml }) => !yaml.startsWith('# data/tasse.yaml')),
     )
     expect(snippets.length).toBeGreaterThanOrEqual(6)
     for (const { file, yaml } of snippets) {
