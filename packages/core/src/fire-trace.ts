@@ -11,7 +11,7 @@ const enabled = process.env.TASSE_TRACE === '1'
 export type FireStep =
   | 'request' // the HTTP app has the request (host)
   | 'submit' // the executor has the run request
-  | 'admitted' // admission decided, the run is tracked
+  | 'admitted' // admission decided, inside the store's admitRun (the run is written with it)
   | 'recorded' // the run is in the store
   | 'spawn' // startChild is called (the runner has prepared)
   | 'spawned' // the child exists (spawn returned, or its 'spawn' event)
