@@ -17,8 +17,23 @@ describe('readDuration', () => {
     ['1.5s', 1500],
     [90, 90_000],
     [0.25, 250],
+    // Beyond one Node timer's 24.86 days (issue #12, item 4): accepted, and chained when run.
+    ['30d', 30 * 86_400_000],
+    ['366d', 366 * 86_400_000],
   ])('reads %j as %i ms', (value, ms) => {
     expect(readDuration(value, at)).toBe(ms)
+  })
+
+  it.each([
+    ['367d', '"367d" (367d)'],
+    [1e9, '1000000000 (11574d 1h 46m 40s)'],
+    [`${'9'.repeat(400)}d`, ''],
+  ])('refuses %j, longer than a year, naming the range', (value, shown) => {
+    expect(() => readDuration(value, at)).toThrow(
+      shown
+        ? `tasks/report/task.yaml: timeout must be at most 366d (a year), got ${shown}`
+        : 'tasks/report/task.yaml: timeout must be a duration',
+    )
   })
 
   it.each([

@@ -23,26 +23,45 @@ export const DURATION_TEXT =
 const DURATION_PART = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/g
 
 /**
+ * The longest duration Tasse accepts (366 days): far beyond any task's timeout or retry delay,
+ * and far inside what `Date` arithmetic holds. Timers of this length are chained
+ * (`long-timer.ts`), since one Node timer holds 24.86 days at most.
+ */
+export const MAX_DURATION_MS = 366 * 86_400_000
+
+/**
  * Parses `90s`, `15m`, `2h`, `1d`, `500ms`, combinations such as `1h30m` (spaces allowed
- * between parts), or a bare number of seconds, into milliseconds. Anything else, zero or
- * negative is a `TasseConfigError` at `at`.
+ * between parts), or a bare number of seconds, into milliseconds. Anything else, zero,
+ * negative or longer than `MAX_DURATION_MS` (366 days) is a `TasseConfigError` at `at`.
  *
  * @example
  * readDuration('1h30m', { file: 'tasks/report/task.yaml', field: 'timeout' }) // 5_400_000
  */
 export function readDuration(value: unknown, at: ConfigLocation): number {
+  const ms = parseDuration(value)
+  if (ms !== null && ms > MAX_DURATION_MS)
+    throw new TasseConfigError(
+      at,
+      `must be at most 366d (a year), got ${show(value)} (${formatDuration(ms)})`,
+    )
+  if (ms !== null) return ms
+  throw new TasseConfigError(
+    at,
+    `must be a duration such as "90s", "15m", "2h" or "1h30m" (or a number of seconds), got ${show(value)}`,
+  )
+}
+
+/** Milliseconds, or `null` when `value` is no positive duration. */
+function parseDuration(value: unknown): number | null {
   if (typeof value === 'number' && Number.isFinite(value) && value > 0)
     return Math.round(value * 1000)
   if (typeof value === 'string' && DURATION_TEXT.test(value)) {
     let total = 0
     for (const [, amount, unit] of value.matchAll(DURATION_PART))
       total += Number(amount) * (UNIT_MS[unit as string] as number)
-    if (total > 0) return Math.round(total)
+    if (total > 0 && Number.isFinite(total)) return Math.round(total)
   }
-  throw new TasseConfigError(
-    at,
-    `must be a duration such as "90s", "15m", "2h" or "1h30m" (or a number of seconds), got ${show(value)}`,
-  )
+  return null
 }
 
 /**

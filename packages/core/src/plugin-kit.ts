@@ -6,7 +6,7 @@
 import type { TassePlugin, TriggerFactory } from './types.js'
 
 export { LocalChangeFeed, runChange } from './change-feed.js'
-export { formatDuration, readDuration } from './duration.js'
+export { formatDuration, MAX_DURATION_MS, readDuration } from './duration.js'
 export {
   BadCursorError,
   HostConflictError,

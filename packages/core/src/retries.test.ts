@@ -20,6 +20,11 @@ describe('retryDelay', () => {
     expect(retryDelay(policy, { status, attempt })).toBe(delay)
   })
 
+  it('never waits more than a year, however steep the backoff', () => {
+    const steep = { max: 500, delayMs: 366 * 86_400_000, backoff: 10 }
+    expect(retryDelay(steep, { status: 'failed', attempt: 400 })).toBe(366 * 86_400_000)
+  })
+
   it('retries nothing without a policy, and at once with no delay', () => {
     expect(retryDelay(null, { status: 'failed', attempt: 1 })).toBeNull()
     expect(retryDelay({ max: 1, delayMs: 0, backoff: 1 }, { status: 'failed', attempt: 1 })).toBe(0)

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path'
 import { DEFAULT_CONCURRENCY, TasseError, timeZoneProblem } from '@tasse/core'
-import { DEFAULT_FILE_MODE, redactUrl } from '@tasse/core/plugin-kit'
+import { DEFAULT_FILE_MODE, MAX_DURATION_MS, redactUrl } from '@tasse/core/plugin-kit'
 import { type HelpRow, helpTable } from './cli/help-table.js'
 import { type PluginSpec, readPluginSpecs } from './plugin-specs.js'
 
@@ -103,7 +103,9 @@ const SETTINGS = [
     flag: 'shutdown-grace',
     env: 'TASSE_SHUTDOWN_GRACE',
     fallback: 30_000,
-    read: (text: string, source: string) => readWhole(text, source, 0) * 1000,
+    // At most a year, as every duration (a grace past 24.86 days overflowed Node's timers).
+    read: (text: string, source: string) =>
+      readWhole(text, source, 0, MAX_DURATION_MS / 1000) * 1000,
   },
   { key: 'store', flag: 'store', env: 'TASSE_STORE', fallback: null, read: readStore },
   {
@@ -259,13 +261,15 @@ function readPort(text: string, source: string): number {
   return port
 }
 
-function readWhole(text: string, source: string, min: number): number {
+function readWhole(text: string, source: string, min: number, max = Infinity): number {
   const value = Number(text)
-  if (!/^\d+$/.test(text) || value < min)
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`
     throw new TasseError(
       'config',
-      `${source} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`,
+      `${source} must be a whole number ${range}, got ${JSON.stringify(text)}`,
     )
+  }
   return value
 }
 
