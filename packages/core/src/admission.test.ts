@@ -9,6 +9,7 @@ const policy = (overlap: OverlapPolicy, maxInstances = 1, queueSize = 1): Admiss
 })
 const holding = (id: string): AdmittedRun => ({ id, behind: false })
 const behind = (id: string): AdmittedRun => ({ id, behind: true })
+const ending = (id: string): AdmittedRun => ({ id, behind: false, ending: true })
 const trigger = { scheduled: false, paused: false, accepting: true }
 const fire = { ...trigger, scheduled: true }
 
@@ -22,9 +23,22 @@ describe('admit', () => {
     ['queue', 1, 1, [holding('a')], fire, { kind: 'queue' }],
     ['queue', 1, 2, [holding('a'), behind('b')], fire, { kind: 'queue' }],
     ['queue', 2, 1, [holding('a'), behind('b')], fire, { kind: 'start' }],
-    ['replace', 1, 1, [holding('a')], trigger, { kind: 'replace', runId: 'a' }],
-    ['replace', 2, 1, [holding('a'), holding('b')], fire, { kind: 'replace', runId: 'a' }],
+    ['replace', 1, 1, [holding('a')], trigger, { kind: 'replace', runIds: ['a'] }],
+    ['replace', 2, 1, [holding('a'), holding('b')], fire, { kind: 'replace', runIds: ['a'] }],
     ['replace', 2, 1, [holding('a')], fire, { kind: 'start' }],
+    // Issue #12, item 6: a replaced run slow to die still holds its slot; the next trigger
+    // cancels every other run in the way, and waits for all of them.
+    ['replace', 1, 1, [ending('a'), holding('b')], fire, { kind: 'replace', runIds: ['b'] }],
+    ['replace', 1, 1, [ending('a'), ending('b')], fire, { kind: 'replace', runIds: [] }],
+    ['replace', 1, 1, [holding('a'), holding('b')], fire, { kind: 'replace', runIds: ['a', 'b'] }],
+    [
+      'replace',
+      2,
+      1,
+      [ending('a'), holding('b'), holding('c')],
+      fire,
+      { kind: 'replace', runIds: ['b'] },
+    ],
   ] as const)(
     '%s, max %s, queue %s, with %j: %j',
     (overlap, max, queue, active, request, decision) => {

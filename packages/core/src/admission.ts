@@ -12,6 +12,8 @@ export interface AdmittedRun {
   id: string
   /** Waiting behind another run of the task (`overlap: queue`) rather than holding a slot. */
   behind: boolean
+  /** Being ended (cancelled, replaced, timed out) but not gone yet: it still holds its slot. */
+  ending?: boolean
 }
 
 export interface AdmissionRequest {
@@ -28,8 +30,12 @@ export type Admission =
   | { kind: 'start' }
   /** Waits behind the task's running runs (`overlap: queue`). */
   | { kind: 'queue' }
-  /** Cancels `runId`, the oldest run holding a slot, and starts (`overlap: replace`). */
-  | { kind: 'replace'; runId: string }
+  /**
+   * Cancels `runIds` (the oldest runs holding a slot and not already ending, as many as it takes
+   * to free one), then starts once every run of the task being ended is gone
+   * (`overlap: replace`): `max_instances` holds even when a replaced run is slow to die.
+   */
+  | { kind: 'replace'; runIds: string[] }
   /** Not run: recorded as `skipped` with the refusal's message. */
   | { kind: 'refuse'; refusal: Refusal }
 
@@ -70,8 +76,11 @@ export function admit(
         blockingRunId: oldest.id,
       })
     }
-    case 'replace':
-      return { kind: 'replace', runId: oldest.id }
+    case 'replace': {
+      const live = holding.filter((run) => !run.ending)
+      const cancel = live.slice(0, Math.max(0, live.length - max + 1))
+      return { kind: 'replace', runIds: cancel.map((run) => run.id) }
+    }
     default:
       return refuse({
         code: 'overlap',
