@@ -4,14 +4,23 @@
  * that a timeout, a cancel or a shutdown ends the task's grandchildren too, and so that a host
  * restarted after a crash can find what is left of a run without touching an unrelated process.
  *
+ * A process group is not a prison: a daemon (`setsid`, a double fork) leaves it. Where the run
+ * has a control group of its own (`run-cgroup.ts`), the child joins it before it execs the task,
+ * so nothing the task starts is ever outside it; elsewhere the run's leftovers are found in
+ * `/proc` by the run's environment (`proc-sweep.ts`).
+ *
  * This is the one module that spawns and signals; `startChild` gives a handle and the rest of
  * core never sees a `ChildProcess`.
  */
 import type { ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { accessSync, constants, readFileSync, statSync } from 'node:fs'
+import { delimiter, isAbsolute, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import spawn from 'cross-spawn'
 import { fastSpawn, type SpawnedProcess, spawnAddon } from './fast-spawn.js'
+import { setLongTimeout } from './long-timer.js'
+import { pidsWithEnv } from './proc-sweep.js'
+import type { RunCgroup } from './run-cgroup.js'
 
 export interface ChildCommand {
   command: string
@@ -23,6 +32,13 @@ export interface ChildOptions {
   cwd: string
   /** The whole environment of the process. */
   env: Readonly<Record<string, string>>
+  /** The run's control group: the child joins it before the task's command starts. */
+  cgroup?: RunCgroup | null
+  /**
+   * Without a control group, the variable (one of `env`'s) by which the run's processes that
+   * left its group are found in `/proc` when it ends, such as `TASSE_RUN_ID`.
+   */
+  marker?: string
 }
 
 export interface ChildExit {
@@ -43,9 +59,12 @@ export interface ChildHandle {
   /** Sends `signal` to the whole group; false when the group is gone. */
   kill(signal: NodeJS.Signals): boolean
   /**
-   * Ends the group: SIGTERM now, SIGKILL `graceMs` later unless the leader has exited by then.
+   * Ends every process of the run, in its group or escaped from it: SIGTERM now, SIGKILL to
+   * whatever is left `graceMs` later (the leader gone or not). Resolves once none is left (or
+   * what is left cannot be killed), its control group removed. Called after the leader exited
+   * on its own, it sweeps what the task left behind; each later call gets the same promise.
    */
-  terminate(graceMs: number): void
+  terminate(graceMs: number): Promise<void>
   /** Stops reading the output (a grandchild that keeps the pipes open must not hold the run). */
   closeOutput(): void
 }
@@ -65,21 +84,38 @@ export async function startChild(
   command: ChildCommand,
   options: ChildOptions,
 ): Promise<ChildHandle> {
+  const { cgroup = null } = options
+  // A command that cannot be found is spawned as it is, so that it fails as it would anyway.
+  const spawned =
+    cgroup && findCommand(command.command, options.cwd, options.env.PATH)
+      ? {
+          command: '/bin/sh',
+          args: ['-c', JOIN_CGROUP, cgroup.procsPath, command.command, ...command.args],
+        }
+      : command
   const addon = spawnAddon()
   let started: SpawnedProcess
   try {
     started = addon
-      ? fastSpawn(addon, command.command, command.args, options)
-      : await nodeSpawn(command, options)
+      ? fastSpawn(addon, spawned.command, spawned.args, options)
+      : await nodeSpawn(spawned, options)
   } catch (cause) {
     const failed = cause as Error
     throw new Error(`could not start ${command.command}: ${failed.message}`, { cause: failed })
   }
   const { pid, stdout, stderr, exited } = started
-  let killTimer: NodeJS.Timeout | null = null
-  void exited.then(() => {
-    if (killTimer) clearTimeout(killTimer)
-  })
+  const marker = options.marker
+  const markerValue = marker === undefined ? undefined : options.env[marker]
+  /** The run's processes outside its process group's reach (or all of them, in its cgroup). */
+  const others = (): number[] =>
+    cgroup ? cgroup.pids() : marker && markerValue ? pidsWithEnv(marker, markerValue) : []
+  const signalAll = (signal: NodeJS.Signals) => {
+    signalGroup(pid, signal)
+    if (signal === 'SIGKILL' && cgroup) return cgroup.kill()
+    for (const other of others()) signalPid(other, signal)
+  }
+  const left = () => groupAlive(pid) || others().length > 0
+  let ending: Promise<void> | null = null
   return {
     pid,
     startTime: processStartTime(pid),
@@ -88,9 +124,8 @@ export async function startChild(
     exited,
     kill: (signal) => signalGroup(pid, signal),
     terminate(graceMs) {
-      signalGroup(pid, 'SIGTERM')
-      killTimer ??= setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs)
-      killTimer.unref()
+      ending ??= endAll(signalAll, left, graceMs).finally(() => cgroup?.remove())
+      return ending
     },
     closeOutput() {
       stdout.destroy()
@@ -123,6 +158,69 @@ async function nodeSpawn(command: ChildCommand, options: ChildOptions): Promise<
     stderr: child.stderr as Readable,
     exited,
   }
+}
+
+/**
+ * Moves the shell into the run's control group (`$0` is its `cgroup.procs`), then execs the
+ * task's command in its place: the pid stays the same and nothing the task starts is ever
+ * outside the group. If the group cannot be joined the task still runs, and says why.
+ */
+const JOIN_CGROUP =
+  '{ echo $$ > "$0"; } 2>/dev/null || echo "tasse: could not join the run\'s control group $0:' +
+  ' processes that leave its process group may outlive it" >&2; exec "$@"'
+
+/** How often the end of a run looks whether processes are left, and how long KILL may take. */
+const POLL_MS = 50
+const KILL_WAIT_MS = 10_000
+
+/** SIGTERM, up to `graceMs` for everything to go, SIGKILL, and up to a while to see it gone. */
+async function endAll(
+  signalAll: (signal: NodeJS.Signals) => void | Promise<void>,
+  left: () => boolean,
+  graceMs: number,
+): Promise<void> {
+  if (!left()) return
+  await signalAll('SIGTERM')
+  if (await gone(left, graceMs)) return
+  await signalAll('SIGKILL')
+  await gone(left, KILL_WAIT_MS)
+}
+
+/** Polls `left` until it is false (true) or `ms` have passed (false). */
+async function gone(left: () => boolean, ms: number): Promise<boolean> {
+  let expired = false
+  const timer = setLongTimeout(() => {
+    expired = true
+  }, ms).unref()
+  try {
+    while (left()) {
+      if (expired) return false
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    }
+    return true
+  } finally {
+    timer.clear()
+  }
+}
+
+/** Whether `command` names an executable file, as the spawn would look it up. */
+function findCommand(command: string, cwd: string, path = ''): boolean {
+  const executable = (file: string) => {
+    try {
+      accessSync(file, constants.X_OK)
+      return statSync(file).isFile()
+    } catch {
+      return false
+    }
+  }
+  if (command.includes('/')) return executable(isAbsolute(command) ? command : join(cwd, command))
+  return path.split(delimiter).some((dir) => dir && executable(join(dir, command)))
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal)
+  } catch {}
 }
 
 /** Sends `signal` to the whole group led by `pid`. False when the group is gone. */
