@@ -3,6 +3,7 @@
  * its final state follows from the way its process ended.
  */
 import type { ChildHandle } from './child-process.js'
+import type { LongTimeout } from './long-timer.js'
 import type { Run, RunStatus, TaskDefinition } from './types.js'
 
 /** Why core ended a run (a cancel, a timeout, a shutdown, a failure to start). */
@@ -21,7 +22,7 @@ export interface ActiveRun {
   controller: AbortController
   /** Set when core ends the run: the status it gets whatever the exit code. */
   endedBy: EndedBy | null
-  timeout: NodeJS.Timeout | null
+  timeout: LongTimeout | null
   /** Resolves with the final run. */
   done: Promise<Run>
   resolve: (run: Run) => void

@@ -13,9 +13,11 @@ import { formatDuration } from './duration.js'
 import type { TasseEvents } from './events.js'
 import { traceFire } from './fire-trace.js'
 import { readLines } from './line-batcher.js'
+import { type LongTimeout, setLongTimeout } from './long-timer.js'
 import { paramArgs, validateParams } from './params.js'
 import { pickRunner } from './plain-runners.js'
 import { retryDelay } from './retries.js'
+import type { RunCgroup, RunCgroups } from './run-cgroup.js'
 import { newRun, RunRecorder, type RunRequest } from './run-recorder.js'
 import { SinkFanout } from './sink-fanout.js'
 import { Slots, TaskLines } from './slots.js'
@@ -61,6 +63,11 @@ export interface ExecutorOptions {
   timezone?: string
   /** The id this host registered with the store, recorded on its runs (`null`: none). */
   hostId?: () => string | null
+  /**
+   * Where each run gets a control group of its own, so that the processes that leave its
+   * process group are ended with it (`null`: none; they are looked for in /proc instead).
+   */
+  cgroups?: () => RunCgroups | null
 }
 
 /** A run as admission left it: recorded, and refused or on its way. */
@@ -71,7 +78,9 @@ export class Executor {
   private readonly active = new Map<string, ActiveRun>()
   private readonly slots: Slots<ActiveRun>
   private readonly behind = new TaskLines<ActiveRun>()
-  private readonly retryTimers = new Set<NodeJS.Timeout>()
+  private readonly retryTimers = new Set<LongTimeout>()
+  /** Runs of `overlap: replace` waiting for the runs they replace to be gone. */
+  private readonly replacing = new Set<ActiveRun>()
   private readonly recorder: RunRecorder
   private readonly fanout: SinkFanout
   private readonly output: StoreOutput
@@ -112,7 +121,12 @@ export class Executor {
     // same step: two hosts (or two requests here) can never both take the task's last slot.
     let admission: Admission = { kind: 'start' }
     await this.options.store().admitRun(task.name, (active) => {
-      admission = admit(clusterView(active, task), task, {
+      // A run this host is already ending is not ended again by `replace`.
+      const view = clusterView(active, task).map((seen) => ({
+        ...seen,
+        ending: (this.active.get(seen.id)?.endedBy ?? null) !== null,
+      }))
+      admission = admit(view, task, {
         scheduled,
         paused: this.options.paused?.(task.name) ?? false,
         accepting: this.accepting,
@@ -128,13 +142,15 @@ export class Executor {
       this.recorder.admitted(run)
       return { run: { ...run }, refusal }
     }
-    if (decided.kind === 'replace') {
-      const replaced = this.active.get(decided.runId)
-      // A run of another host was asked to end through the store (`writesFor`).
-      if (replaced) this.cancelEntry(replaced, 'cancelled', `replaced by run ${run.id}`)
-    }
+    if (decided.kind === 'replace')
+      for (const id of decided.runIds) {
+        const replaced = this.active.get(id)
+        // A run of another host was asked to end through the store (`writesFor`).
+        if (replaced) this.cancelEntry(replaced, 'cancelled', `replaced by run ${run.id}`)
+      }
     const entry = this.track(run, task)
     if (decided.kind === 'queue') this.behind.push(task.name, entry)
+    else if (decided.kind === 'replace') this.afterReplaced(entry)
     else this.slots.add(entry)
     // Started only once recorded (it is): whoever hears `run:started` finds the run in the store.
     this.recorder.admitted(run)
@@ -151,6 +167,11 @@ export class Executor {
   ): Promise<Run> {
     const run = newRun(task, request, { ...request.params }, this.hostId())
     return this.recorder.final(run, status, error)
+  }
+
+  /** Why the log sinks cannot write now (empty when they can), for the host's readiness. */
+  problems(): string[] {
+    return this.fanout.problems()
   }
 
   /** Tells the sinks that a run this host did not end here has ended (recovered after a crash). */
@@ -182,7 +203,7 @@ export class Executor {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.accepting = false
-    for (const timer of this.retryTimers) clearTimeout(timer)
+    for (const timer of this.retryTimers) timer.clear()
     this.retryTimers.clear()
     for (const entry of [...this.active.values()])
       if (!entry.child)
@@ -194,7 +215,7 @@ export class Executor {
         `waiting up to ${seconds}s for ${running.length} running task(s) to finish`,
       )
       const grace = new Promise<'timeout'>((resolve) =>
-        setTimeout(resolve, graceMs, 'timeout').unref(),
+        setLongTimeout(() => resolve('timeout'), graceMs).unref(),
       )
       if ((await Promise.race([Promise.all(running), grace])) === 'timeout') {
         for (const entry of [...this.active.values()])
@@ -245,7 +266,7 @@ export class Executor {
    * of that attempt: a host that was paused, not dead, cannot retry what another host took over.
    */
   retry(task: TaskDefinition, run: Run, delayMs: number): void {
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       this.retryTimers.delete(timer)
       void this.#retryNow(task, run)
     }, delayMs)
@@ -281,12 +302,33 @@ export class Executor {
       return { insert: { ...run } }
     }
     Object.assign(run, { status: 'queued', error: null, endedAt: null })
-    if (admission.kind === 'replace' && !this.active.has(admission.runId))
+    // Runs of other hosts in the way are asked to end through the store.
+    const elsewhere =
+      admission.kind === 'replace' ? admission.runIds.filter((id) => !this.active.has(id)) : []
+    if (elsewhere.length > 0)
       return {
         insert: { ...run },
-        cancel: [{ runId: admission.runId, reason: `replaced by run ${run.id}` }],
+        cancel: elsewhere.map((runId) => ({ runId, reason: `replaced by run ${run.id}` })),
       }
     return { insert: { ...run } }
+  }
+
+  /**
+   * `overlap: replace`: the new run takes its slot once every run of its task being ended is
+   * gone, so that `max_instances` holds while a replaced run is slow to die.
+   */
+  private afterReplaced(entry: ActiveRun): void {
+    const dying: Promise<Run>[] = []
+    for (const other of this.active.values())
+      if (other !== entry && other.task.name === entry.task.name && other.endedBy)
+        dying.push(other.done)
+    this.replacing.add(entry)
+    void Promise.all(dying).then(() => {
+      // Replaced in turn, or the host shut down, while it waited: already recorded.
+      if (!this.replacing.delete(entry)) return
+      this.slots.add(entry)
+      this.slots.pump()
+    })
   }
 
   private track(run: Run, task: TaskDefinition): ActiveRun {
@@ -319,19 +361,24 @@ export class Executor {
       })
       if (entry.endedBy) return this.finish(entry, null, null)
       const args = [...command.args, ...paramArgs(task, run.params)]
+      const cgroup = this.cgroupOf(run)
       traceFire('spawn', run.id)
       const child = await startChild(
         { command: command.command, args },
-        { cwd: task.dir, env: { ...env, ...command.env } },
-      )
+        { cwd: task.dir, env: { ...env, ...command.env }, cgroup, marker: 'TASSE_RUN_ID' },
+      ).catch((cause) => {
+        cgroup?.remove()
+        throw cause
+      })
       traceFire('spawned', run.id)
       entry.child = child
       this.recorder.update(run, { pid: child.pid, pidStartedAt: child.startTime })
       // Cancelled while it started: end it now that there is a process to end.
-      if (entry.endedBy) child.terminate(this.options.killGraceMs ?? 5000)
+      if (entry.endedBy) void child.terminate(this.killGraceMs())
       else if (task.timeoutMs !== null) {
         const limit = `ran longer than its timeout of ${formatDuration(task.timeoutMs)}`
-        entry.timeout = setTimeout(
+        // Chained: one Node timer holds 24.86 days at most (`timeout: 30d` fired at once).
+        entry.timeout = setLongTimeout(
           () => this.cancelEntry(entry, 'timed_out', limit),
           task.timeoutMs,
         )
@@ -341,6 +388,9 @@ export class Executor {
         readLines(child.stderr, (lines) => deliver('stderr', lines)),
       ])
       const { code, signal } = await child.exited
+      // Whatever the task left behind (in its group, or escaped into its cgroup) ends with it;
+      // after a cancel or a timeout, this is the same SIGTERM → grace → SIGKILL, run to its end.
+      await child.terminate(this.killGraceMs())
       // A grandchild that keeps the pipes open must not hold the run: give them a moment. The
       // timer is cleared once they close: left pending, it kept an embedder's process alive
       // for DRAIN_MS after `stop()`.
@@ -367,12 +417,18 @@ export class Executor {
     signal: NodeJS.Signals | null,
   ): Promise<void> {
     const { run, task } = entry
-    if (entry.timeout) clearTimeout(entry.timeout)
+    entry.timeout?.clear()
     const { status, error } = outcome(entry.endedBy, exitCode, signal)
     // Its output is in the store before its end: a follower on another host reads it all.
     await this.output.end(run.id)
     this.recorder.update(run, { status, exitCode, signal, error, endedAt: Date.now() })
     await this.fanout.ended(run, task)
+    // Its output did not all reach the logs (a full disk): its status stays its own.
+    const lost = this.fanout.takeFailure(run.id)
+    if (lost) {
+      const note = `its output was not all written: ${lost}`
+      this.recorder.update(run, { error: run.error ? `${run.error}; ${note}` : note })
+    }
     this.active.delete(run.id)
     this.slots.release()
     this.options.events.emit('run:ended', { ...run })
@@ -384,11 +440,33 @@ export class Executor {
     this.slots.pump()
   }
 
+  private killGraceMs(): number {
+    return this.options.killGraceMs ?? 5000
+  }
+
+  /** The run's own control group, or `null` (none here, or it could not be made: logged). */
+  private cgroupOf(run: Run): RunCgroup | null {
+    const cgroups = this.options.cgroups?.()
+    if (!cgroups) return null
+    try {
+      return cgroups.create(run.id)
+    } catch (cause) {
+      this.options.logger.warn(
+        `run ${run.id}: no control group of its own (${(cause as Error).message}); processes that leave its process group are looked for by its TASSE_RUN_ID`,
+      )
+      return null
+    }
+  }
+
   private cancelEntry(entry: ActiveRun, status: RunStatus, error: string): void {
     if (entry.endedBy) return
     entry.endedBy = { status, error }
     entry.controller.abort()
-    if (this.slots.withdraw(entry) || this.behind.remove(entry.task.name, entry)) {
+    if (
+      this.replacing.delete(entry) ||
+      this.slots.withdraw(entry) ||
+      this.behind.remove(entry.task.name, entry)
+    ) {
       this.active.delete(entry.run.id)
       this.recorder.update(entry.run, { status, error, endedAt: Date.now() })
       this.options.events.emit('run:ended', { ...entry.run })
@@ -396,6 +474,6 @@ export class Executor {
       return
     }
     // Still preparing, or spawning: `start()` ends it once there is a process (or none).
-    entry.child?.terminate(this.options.killGraceMs ?? 5000)
+    void entry.child?.terminate(this.killGraceMs())
   }
 }

@@ -53,6 +53,16 @@ interface TaskLog {
   stream: WriteStream
   bytes: number
   path: string
+  /** Why its stream stopped: its writes are dropped until a run's frame reopens it. */
+  broken: Error | null
+}
+
+/** What the sink holds for a run between its start and its end. */
+interface RunFiles {
+  task: string
+  log: WriteStream | null
+  /** The first write of the run's output that failed: its `runEnded` rejects with it. */
+  error: Error | null
 }
 
 /**
@@ -66,7 +76,9 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
   const fileMode = options.fileMode ?? DEFAULT_FILE_MODE
   const folder = (dir: string) => mkdirSync(dir, { recursive: true, mode: directoryMode(fileMode) })
   const taskLogs = new Map<string, TaskLog>()
-  const runLogs = new Map<string, WriteStream>()
+  const runs = new Map<string, RunFiles>()
+  /** Tasks whose log could not even be opened (logs/ not writable), and why. */
+  const unopened = new Map<string, Error>()
   let lastMs = -1
   let lastStamp = ''
 
@@ -79,23 +91,39 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
     return lastStamp
   }
 
+  /** A write error fails every run writing there: none waits for a stream that is gone. */
+  const failRuns = (task: string | null, runId: string | null, cause: Error) => {
+    for (const [id, files] of runs)
+      if (id === runId || (runId === null && files.task === task)) files.error ??= cause
+  }
+
+  /** The task's log, opened (again, when its stream broke) for a run's frame. */
   const taskLog = (task: string): TaskLog => {
     let log = taskLogs.get(task)
-    if (log && log.bytes >= rotateBytes) {
-      log.stream.end()
-      rotate(log.path, options.logger)
-      prune(join(options.logsDir, task), retentionMs, options.logger)
+    if (log && (log.broken || log.bytes >= rotateBytes)) {
+      if (!log.broken) {
+        log.stream.end()
+        rotate(log.path, options.logger)
+        prune(join(options.logsDir, task), retentionMs, options.logger)
+      } else log.stream.destroy()
+      taskLogs.delete(task)
       log = undefined
     }
     if (!log) {
       const dir = join(options.logsDir, task)
-      folder(dir)
       const path = join(dir, 'log.txt')
+      try {
+        folder(dir)
+      } catch (cause) {
+        unopened.set(task, cause as Error)
+        throw new Error(`cannot write ${path}: ${(cause as Error).message}`, { cause })
+      }
+      unopened.delete(task)
       let bytes = 0
       try {
         bytes = statSync(path).size
       } catch {}
-      log = {
+      const opened: TaskLog = {
         stream: createWriteStream(path, {
           flags: 'a',
           mode: fileMode,
@@ -103,8 +131,14 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
         }),
         bytes,
         path,
+        broken: null,
       }
-      log.stream.on('error', (cause) => options.logger?.error(`cannot write ${path}`, cause))
+      opened.stream.on('error', (cause) => {
+        opened.broken = new Error(`cannot write ${path}: ${cause.message}`, { cause })
+        failRuns(task, null, opened.broken)
+        options.logger?.error(`cannot write ${path}`, cause)
+      })
+      log = opened
       taskLogs.set(task, log)
     }
     return log
@@ -112,18 +146,22 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
 
   /** `written` is called once the text is in the file (or failed to get there). */
   const writeTaskLog = (
-    task: string,
+    log: TaskLog,
     text: string,
     written?: () => void,
   ): Promise<void> | undefined => {
-    const log = taskLog(task)
+    // A broken stream takes no more writes: they would wait for a drain that never comes.
+    if (log.broken || log.stream.destroyed) {
+      written?.()
+      return undefined
+    }
     log.bytes += Buffer.byteLength(text)
     return log.stream.write(text, written && (() => written())) ? undefined : drained(log.stream)
   }
 
   const frame = (run: Run, task: TaskDefinition, text: string, written?: () => void) =>
     writeTaskLog(
-      run.task,
+      taskLog(run.task),
       `${stamp(Date.now())} | ${text.replace('%s', `${task.name}/${task.entrypoint}`)}\n`,
       written,
     )
@@ -131,57 +169,94 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
   return {
     name: 'file',
     runStarted(run, task) {
-      folder(join(options.logsDir, run.task, 'runs'))
-      const stream = createWriteStream(runLogPath(options.logsDir, run.task, run.id), {
-        flags: 'a',
-        mode: fileMode,
-      })
-      stream.on('error', (cause) =>
-        options.logger?.error(`cannot write the log of run ${run.id}`, cause),
-      )
-      runLogs.set(run.id, stream)
-      return frame(run, task, '>>> Task %s')
+      const files: RunFiles = { task: run.task, log: null, error: null }
+      runs.set(run.id, files)
+      try {
+        folder(join(options.logsDir, run.task, 'runs'))
+        const path = runLogPath(options.logsDir, run.task, run.id)
+        const stream = createWriteStream(path, { flags: 'a', mode: fileMode })
+        stream.on('error', (cause) => {
+          failRuns(null, run.id, new Error(`cannot write ${path}: ${cause.message}`, { cause }))
+          options.logger?.error(`cannot write the log of run ${run.id}`, cause)
+        })
+        files.log = stream
+        return frame(run, task, '>>> Task %s')
+      } catch (cause) {
+        files.error ??= cause as Error
+        throw cause
+      }
     },
     output(run, _task, batch: OutputBatch) {
+      const files = runs.get(run.id)
+      // A run whose files failed loses its output here, not its run: other sinks still get it.
+      if (!files || files.error) return undefined
       const prefix = `${stamp(batch.time)} | `
       const pending: Promise<void>[] = []
-      const toTask = writeTaskLog(run.task, prefix + batch.lines.join(`\n${prefix}`) + '\n')
+      let log = taskLogs.get(run.task)
+      try {
+        // Opened by the run's first frame; a broken one is reopened only by the next frame.
+        if (!log?.broken) log = taskLog(run.task) // rotated once past its size
+      } catch (cause) {
+        files.error ??= cause as Error
+        return undefined
+      }
+      const toTask = writeTaskLog(log, prefix + batch.lines.join(`\n${prefix}`) + '\n')
       if (toTask) pending.push(toTask)
-      const runLog = runLogs.get(run.id)
-      if (runLog && !runLog.write(batch.lines.join('\n') + '\n')) pending.push(drained(runLog))
+      const runLog = files.log
+      if (runLog && !runLog.destroyed && !runLog.write(batch.lines.join('\n') + '\n'))
+        pending.push(drained(runLog))
       return pending.length ? Promise.all(pending).then(() => {}) : undefined
     },
     async runEnded(run, task) {
+      const files = runs.get(run.id)
+      runs.delete(run.id)
       const code = run.exitCode ?? (run.signal ? -signalNumber(run.signal) : -1)
       // Resolved once the line is in the file, not merely buffered: the run is announced
       // ended after this, and whoever reads log.txt then expects to find it.
-      await new Promise<void>((resolve) => {
-        void frame(run, task, `<<< Task %s ended with status code ${code}`, resolve)
+      await new Promise<void>((resolve, reject) => {
+        try {
+          void frame(run, task, `<<< Task %s ended with status code ${code}`, resolve)
+        } catch (cause) {
+          reject(cause)
+        }
       })
-      const runLog = runLogs.get(run.id)
-      runLogs.delete(run.id)
-      if (runLog) await new Promise<void>((resolve) => runLog.end(resolve))
+      const runLog = files?.log
+      if (runLog && !runLog.destroyed) await new Promise<void>((resolve) => runLog.end(resolve))
+      if (files?.error) throw files.error
+    },
+    problem() {
+      for (const log of taskLogs.values()) if (log.broken) return log.broken.message
+      for (const [task, cause] of unopened)
+        return `cannot write ${join(options.logsDir, task, 'log.txt')}: ${cause.message}`
+      return null
     },
     async close() {
-      const streams = [...taskLogs.values()].map((log) => log.stream).concat([...runLogs.values()])
+      const streams = [...taskLogs.values()].map((log) => log.stream)
+      for (const files of runs.values()) if (files.log) streams.push(files.log)
       taskLogs.clear()
-      runLogs.clear()
+      runs.clear()
       await Promise.all(
-        streams.map((stream) => new Promise<void>((resolve) => stream.end(resolve))),
+        streams.map((stream) =>
+          stream.destroyed ? undefined : new Promise<void>((resolve) => stream.end(resolve)),
+        ),
       )
     },
   }
 }
 
+/** Resolves when `stream` can take more, or when it can take nothing any more (an error). */
 function drained(stream: WriteStream): Promise<void> {
+  if (stream.destroyed) return Promise.resolve()
   return new Promise((resolve) => {
     const done = () => {
       stream.off('drain', done)
       stream.off('close', done)
+      stream.off('error', done)
       resolve()
     }
     stream.once('drain', done)
     stream.once('close', done)
+    stream.once('error', done)
   })
 }
 

@@ -77,6 +77,24 @@ describe('SinkFanout', () => {
       'log sink r failed: slow',
       'log sink throwing failed: gone',
     ])
+    // Issue #12, item 3: the run is recorded with the first failure, once.
+    expect(fanout.takeFailure(run.id)).toBe('log sink throwing: no disk')
+    expect(fanout.takeFailure(run.id)).toBeNull()
+  })
+
+  it("gathers the sinks' problems, naming each sink", () => {
+    const broken: LogSink = { ...recording('file', []), problem: () => 'cannot write x: ENOSPC' }
+    const failing: LogSink = {
+      ...recording('odd', []),
+      problem() {
+        throw new Error('no idea')
+      },
+    }
+    const { fanout } = setup([broken, recording('fine', []), failing])
+    expect(fanout.problems()).toEqual([
+      'log sink file: cannot write x: ENOSPC',
+      'log sink odd: no idea',
+    ])
   })
 
   it('returns a promise, settled when every waiting sink is, when a sink asks to wait', async () => {

@@ -4,6 +4,7 @@
  */
 import { corePlugin, Extensions } from './extensions.js'
 import { fileLogSink } from './file-log-sink.js'
+import type { CgroupChoice } from './run-cgroup.js'
 import type { LogSink, RunStore, TasseLogger, TassePlugin } from './types.js'
 
 export interface TasseOptions {
@@ -49,6 +50,13 @@ export interface TasseOptions {
    * runs over. @default 30 s
    */
   leaseMs?: number
+  /**
+   * A control group for each run, so that a daemon a task starts (`setsid`, a double fork)
+   * ends with its run: the best the system offers (`auto`: v2 with `cgroup.kill`, else v1's
+   * freezer), one kind, or none (`off`: leftovers are found by their `TASSE_RUN_ID` in /proc).
+   * @default 'auto'
+   */
+  cgroups?: CgroupChoice
 }
 
 export const DEFAULT_CONCURRENCY = 5

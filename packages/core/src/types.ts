@@ -317,6 +317,12 @@ export interface LogSink {
   runEnded(run: Run, task: TaskDefinition): void | Promise<void>
   /** Flush and release files; called once at shutdown. */
   close?(): void | Promise<void>
+  /**
+   * Why the sink cannot write now (a full disk, a folder it may not write), or `null`. The
+   * host's `/readyz` answers 503 with it. A sink that failed a run also rejects its `runEnded`,
+   * so that the run is recorded with the reason.
+   */
+  problem?(): string | null
 }
 
 // ---------------------------------------------------------------------------------------------
