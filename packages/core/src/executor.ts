@@ -66,6 +66,7 @@ export interface ExecutorOptions {
   /**
    * Where each run gets a control group of its own, so that the processes that leave its
    * process group are ended with it (`null`: none; they are looked for in /proc instead).
+   * Called once, when the first run starts.
    */
   cgroups?: () => RunCgroups | null
 }
@@ -86,6 +87,7 @@ export class Executor {
   private readonly output: StoreOutput
   private readonly zone: TimeZone
   private accepting = true
+  private cgroups: { found: RunCgroups | null } | undefined
 
   constructor(private readonly options: ExecutorOptions) {
     this.slots = new Slots(options.concurrency, (entry) => void this.start(entry))
@@ -446,7 +448,8 @@ export class Executor {
 
   /** The run's own control group, or `null` (none here, or it could not be made: logged). */
   private cgroupOf(run: Run): RunCgroup | null {
-    const cgroups = this.options.cgroups?.()
+    this.cgroups ??= { found: this.options.cgroups?.() ?? null }
+    const cgroups = this.cgroups.found
     if (!cgroups) return null
     try {
       return cgroups.create(run.id)

@@ -13,7 +13,7 @@ import type { ExtensionPoints, Extensions } from './extensions.js'
 import { HostMembership } from './host-membership.js'
 import { expireDeadHosts, pruneHistory, recoverInterrupted, type TakeOver } from './maintenance.js'
 import { retryDelay } from './retries.js'
-import { type RunCgroups, runCgroups } from './run-cgroup.js'
+import { runCgroups } from './run-cgroup.js'
 import type { RunLogReader } from './run-log.js'
 import { RunOutputFiles } from './run-output.js'
 import { taskBaseEnv } from './task-env.js'
@@ -78,8 +78,6 @@ export class Tasse {
   private readonly sync: ClusterSync
   private started = false
   private stopping: Promise<void> | null = null
-  /** Where runs get control groups, looked for when the first run starts. */
-  #cgroups: { found: RunCgroups | null } | undefined
 
   constructor(options: TasseOptions) {
     this.options = options
@@ -125,7 +123,7 @@ export class Tasse {
       paused: (task) => this.schedule.state(task)?.paused ?? false,
       timezone,
       hostId: () => this.membership.hostId,
-      cgroups: () => (this.#cgroups ??= { found: runCgroups(options.cgroups) }).found,
+      cgroups: () => runCgroups(options.cgroups),
     })
     this.schedule = new TaskSchedule({
       executor: this.executor,
