@@ -28,6 +28,24 @@ describe('validateParams', () => {
     expect(validateParams(task(params), given)).toStrictEqual(expected)
   })
 
+  // Issue #12, item 1: names that Object.prototype has answered 500 (or set the prototype).
+  it('reads names that Object.prototype has as any other name', () => {
+    const names = ['constructor', 'toString', '__proto__', 'hasOwnProperty']
+    const odd = task(names.map((name) => ({ name, required: true })))
+    expect(() => validateParams(odd, {})).toThrow(
+      'parameter "constructor" of task "report" is required',
+    )
+    const given = JSON.parse(
+      '{"constructor": "a", "toString": "b", "__proto__": "c", "hasOwnProperty": "d"}',
+    )
+    const params = validateParams(odd, given)
+    expect(Object.keys(params)).toEqual(names)
+    expect(params.__proto__).toBe('c')
+    expect(Object.getPrototypeOf(params)).toBe(Object.prototype)
+    const optional = task([{ name: 'toString', required: false }])
+    expect(validateParams(optional, {})).toStrictEqual({})
+  })
+
   it.each([
     [
       'an unknown name',

@@ -30,9 +30,12 @@ export function validateParams(
     }
     if (typeof value !== 'string') throw new InvalidParamError(name, `${of(name)} must be text`)
   }
-  const params: Record<string, string> = {}
+  // Own keys only, kept as own properties: a parameter named `constructor` or `toString` read
+  // Object.prototype's (a 500 on every trigger), and `__proto__` was assigned as the prototype.
+  const params: [string, string][] = []
   for (const param of task.params) {
-    const value = given[param.name] ?? param.default
+    const value =
+      (Object.hasOwn(given, param.name) ? given[param.name] : undefined) ?? param.default
     const refuse = (problem: string) => new InvalidParamError(param.name, problem)
     if (value === undefined) {
       const about = param.description ? ` (${param.description})` : ''
@@ -49,9 +52,9 @@ export function validateParams(
       throw refuse(
         `${of(param.name)} must match ${param.pattern} (the whole value), got ${JSON.stringify(value)}`,
       )
-    params[param.name] = value
+    params.push([param.name, value])
   }
-  return params
+  return Object.fromEntries(params)
 }
 
 /** `--<name>=<value>` for each parameter with `arg: true` that has a value, in `params:` order. */
@@ -61,8 +64,27 @@ export function paramArgs(
 ): string[] {
   const args: string[] = []
   for (const param of task.params) {
-    const value = params[param.name]
+    const value = Object.hasOwn(params, param.name) ? params[param.name] : undefined
     if (param.arg && value !== undefined) args.push(`--${param.name}=${value}`)
   }
   return args
+}
+
+/**
+ * Why a scheduled task can never run from its schedule (a fire gives no parameter, so a
+ * required one without a default refuses every fire), or `null`. `tasse validate` reports it;
+ * a fire refused so is recorded `failed` with the same reason.
+ *
+ * @example
+ * declare const task: TaskDefinition // scheduled, params: date (required, no default)
+ * unschedulableParams(task) // 'it is scheduled, but its parameter "date" is required …'
+ */
+export function unschedulableParams(
+  task: Pick<TaskDefinition, 'trigger' | 'params'>,
+): string | null {
+  if (!task.trigger) return null
+  const needed = task.params.filter((param) => param.required && param.default === undefined)
+  if (!needed.length) return null
+  const names = needed.map((param) => `"${param.name}"`).join(', ')
+  return `it is scheduled, but its parameter${needed.length > 1 ? 's' : ''} ${names} ${needed.length > 1 ? 'are' : 'is'} required with no default, and a scheduled fire gives none: give ${needed.length > 1 ? 'them' : 'it'} a default, or drop required`
 }

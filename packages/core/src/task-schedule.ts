@@ -303,8 +303,14 @@ export class TaskSchedule {
     )
   }
 
-  /** Runs a fire this host claims; nothing it meets may escape into the timer. */
+  /**
+   * Runs a fire this host claims; nothing it meets may escape into the timer. A fire the task's own definition
+   * refuses (a required parameter without a default: a schedule gives none) is in history as
+   * `failed`, with the reason, rather than gone without a trace.
+   */
   private async fire(task: TaskDefinition, scheduledAt: EpochMicros, catchUp: boolean) {
+    const { executor, logger } = this.options
+    const request = { reason: catchUp ? ('catch-up' as const) : ('schedule' as const), scheduledAt }
     try {
       if (!(await this.claim(task, scheduledAt))) return
       // The claim waited for the store: a fire time past its misfire grace is missed instead.
@@ -315,13 +321,15 @@ export class TaskSchedule {
         await this.recordClaimed(task, [scheduledAt], 0, why)
         return
       }
-      const reason = catchUp ? 'catch-up' : 'schedule'
-      await this.whileStoreDown(`task "${task.name}"`, () =>
-        this.options.executor.submit(task, { reason, scheduledAt }),
-      )
+      await this.whileStoreDown(`task "${task.name}"`, () => executor.submit(task, request))
     } catch (cause) {
-      // Such as a required parameter without a default: the schedule cannot give it.
-      this.options.logger.error(`task "${task.name}": a scheduled run did not start`, cause)
+      const why = `the scheduled run could not start: ${cause instanceof Error ? cause.message : String(cause)}`
+      logger.error(`task "${task.name}": ${why}`)
+      try {
+        await executor.recordNotRun(task, request, 'failed', why)
+      } catch (unrecorded) {
+        logger.error(`task "${task.name}": could not record its refused fire`, unrecorded)
+      }
     }
   }
 

@@ -3,7 +3,7 @@
  * refused with the flag or variable that gave it and what is expected.
  */
 import { resolve } from 'node:path'
-import { DEFAULT_CONCURRENCY, TasseError, timeZoneProblem } from '@tasse/core'
+import { type CgroupChoice, DEFAULT_CONCURRENCY, TasseError, timeZoneProblem } from '@tasse/core'
 import { DEFAULT_FILE_MODE, MAX_DURATION_MS, redactUrl } from '@tasse/core/plugin-kit'
 import { type HelpRow, helpTable } from './cli/help-table.js'
 import { type PluginSpec, readPluginSpecs } from './plugin-specs.js'
@@ -60,10 +60,16 @@ export interface HostConfig {
    * `TASSE_PLUGINS` (comma-separated), then `--plugin` (repeatable). @default []
    */
   plugins: readonly PluginSpec[]
+  /**
+   * `--cgroups` / `TASSE_CGROUPS`: a control group per run, so that daemons a task starts end
+   * with it: `auto` (v2, else v1's freezer, where writable), `v2`, `v1` or `off`. @default auto
+   */
+  cgroups: CgroupChoice
 }
 
 export const LOG_FORMATS = ['text', 'json'] as const
 export type LogFormat = (typeof LOG_FORMATS)[number]
+export const CGROUP_CHOICES = ['auto', 'v2', 'v1', 'off'] as const satisfies readonly CgroupChoice[]
 
 /** One setting: its flag, its environment variable, and how to read it. */
 interface Setting<K extends Exclude<keyof HostConfig, 'token' | 'plugins'>> {
@@ -135,6 +141,13 @@ const SETTINGS = [
     env: 'TASSE_LOG_FORMAT',
     fallback: 'text',
     read: readLogFormat,
+  },
+  {
+    key: 'cgroups',
+    flag: 'cgroups',
+    env: 'TASSE_CGROUPS',
+    fallback: 'auto',
+    read: (text: string, source: string) => readChoice(CGROUP_CHOICES, text, source),
   },
   ...(
     [
@@ -209,6 +222,11 @@ export const CONFIG_ROWS: readonly HelpRow[] = [
     'TASSE_LOG_FORMAT, default text',
   ],
   PLUGIN_ROW,
+  [
+    '--cgroups KIND',
+    'a control group per run, so daemons end with it:\nauto (v2, else v1 freezer, where writable), v2, v1, off',
+    'TASSE_CGROUPS, default auto',
+  ],
 ]
 
 /** Help of the settings that only the environment gives. */
@@ -308,10 +326,14 @@ function readHostList(text: string, source: string): string[] {
 }
 
 function readLogFormat(text: string, source: string): LogFormat {
-  if ((LOG_FORMATS as readonly string[]).includes(text)) return text as LogFormat
+  return readChoice(LOG_FORMATS, text, source)
+}
+
+function readChoice<T extends string>(choices: readonly T[], text: string, source: string): T {
+  if ((choices as readonly string[]).includes(text)) return text as T
   throw new TasseError(
     'config',
-    `${source} must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(text)}`,
+    `${source} must be one of ${choices.join(', ')}, got ${JSON.stringify(text)}`,
   )
 }
 

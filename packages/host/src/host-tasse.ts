@@ -47,6 +47,7 @@ export function createHostTasse(config: HostConfig, options: HostOptions = {}): 
     timezone: config.timezone,
     concurrency: config.concurrency,
     shutdownGraceMs: config.shutdownGraceMs,
+    cgroups: config.cgroups,
     retention: { maxAgeMs: config.retentionDays * DAY_MS, keepPerTask: config.retentionRuns },
     logRotation: {
       rotateBytes: config.logRotateMb * 1024 * 1024,

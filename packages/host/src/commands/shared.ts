@@ -41,15 +41,16 @@ export function clientFrom(
 
 /** `--param k=v`, repeated, as a record; the last of a repeated name wins. */
 export function paramsFrom(values: CommandInput['values']): Record<string, string> {
-  const params: Record<string, string> = {}
+  // As entries: `params.__proto__ = v` would set a prototype, not a parameter.
+  const params = new Map<string, string>()
   const given = values.param
   for (const item of Array.isArray(given) ? given : given === undefined ? [] : [given]) {
     const text = String(item)
     const equals = text.indexOf('=')
     if (equals <= 0) throw new UsageError(`--param takes NAME=VALUE, got ${JSON.stringify(text)}`)
-    params[text.slice(0, equals)] = text.slice(equals + 1)
+    params.set(text.slice(0, equals), text.slice(equals + 1))
   }
-  return params
+  return Object.fromEntries(params)
 }
 
 /** The one positional a command needs, checked. */

@@ -11,6 +11,7 @@ import {
   pickRunner,
   registerPlugins,
   TasseConfigError,
+  unschedulableParams,
 } from '@tasse/core'
 import { taskBaseEnv } from '@tasse/core/plugin-kit'
 import { CliError, EXIT } from '../cli/exit-codes.js'
@@ -132,6 +133,9 @@ export async function validateFolder(
     } catch (cause) {
       problems.push(`the schedule cannot compute a fire time: ${(cause as Error).message}`)
     }
+    // Issue #12, item 1: such a task crashed the host at its first fire.
+    const unschedulable = unschedulableParams(task)
+    if (unschedulable) problems.push(unschedulable)
     if (problems.length) {
       const file = displayPath(task.file)
       report.invalid.push({

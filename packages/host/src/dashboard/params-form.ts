@@ -84,10 +84,11 @@ export function readParams(
   task: TaskDefinition,
   form: Readonly<Record<string, unknown>>,
 ): Record<string, string> {
-  const params: Record<string, string> = {}
+  // Own fields only, as entries: `constructor` and `__proto__` are parameter names too.
+  const params: [string, string][] = []
   for (const param of task.params) {
-    const value = form[param.name]
-    if (typeof value === 'string' && value !== '') params[param.name] = value
+    const value = Object.hasOwn(form, param.name) ? form[param.name] : undefined
+    if (typeof value === 'string' && value !== '') params.push([param.name, value])
   }
-  return params
+  return Object.fromEntries(params)
 }
