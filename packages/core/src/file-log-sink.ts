@@ -188,8 +188,9 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
     },
     output(run, _task, batch: OutputBatch) {
       const files = runs.get(run.id)
-      // A run whose files failed loses its output here, not its run: other sinks still get it.
-      if (!files || files.error) return undefined
+      // Each file still writable gets the output; a broken one loses it (other sinks still get
+      // it), and the run is told at its end.
+      if (!files) return undefined
       const prefix = `${stamp(batch.time)} | `
       const pending: Promise<void>[] = []
       let log = taskLogs.get(run.task)
@@ -209,7 +210,6 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
     },
     async runEnded(run, task) {
       const files = runs.get(run.id)
-      runs.delete(run.id)
       const code = run.exitCode ?? (run.signal ? -signalNumber(run.signal) : -1)
       // Resolved once the line is in the file, not merely buffered: the run is announced
       // ended after this, and whoever reads log.txt then expects to find it.
@@ -222,6 +222,8 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
       })
       const runLog = files?.log
       if (runLog && !runLog.destroyed) await new Promise<void>((resolve) => runLog.end(resolve))
+      // Until its files are closed, their errors are the run's (the first open can fail late).
+      runs.delete(run.id)
       if (files?.error) throw files.error
     },
     problem() {

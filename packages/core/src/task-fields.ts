@@ -67,6 +67,12 @@ export function readParams(value: unknown, at: ConfigLocation): ParamDefinition[
         here('name'),
         `must be a name of letters, digits and "_" (it becomes TASSE_PARAM_<NAME>), got ${show(name)}`,
       )
+    // JSON readers drop or misread the key `__proto__`: no request could ever give it.
+    if (name === '__proto__')
+      throw new TasseConfigError(
+        here('name'),
+        'must not be "__proto__" (JavaScript reserves that key: no request could give it)',
+      )
     if (seen.has(name.toUpperCase()))
       throw new TasseConfigError(here('name'), `repeats the parameter ${show(name)}`)
     seen.add(name.toUpperCase())

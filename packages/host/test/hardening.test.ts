@@ -32,6 +32,9 @@ import {
 } from './host-process.js'
 
 const MARKER = `TASSE_HARDENING_TEST_${process.pid}`
+/** The hosts' TASSE_* variables do not reach tasks: tasks carry this one, from their env:. */
+const TASK_MARKER = `HARDENING_TASK_${process.pid}`
+const TASK_ENV = `env: {${TASK_MARKER}: '1'}\n`
 const isRoot = process.getuid?.() === 0
 /** The user a host runs as when the test is root, so that file modes apply to it. */
 const NOBODY = { uid: 65534, gid: 65534 }
@@ -335,6 +338,283 @@ describe('issue #12: the host goes on', () => {
   })
 })
 
+describe('issue #12: stage 2, every run ends and keeps its promises', () => {
+  it('1: a scheduled fire its own params refuse is recorded failed; validate flags it; Object.prototype names are names', async () => {
+    data = dataWith({
+      needy: {
+        'task.yaml':
+          'scheduler: {trigger: interval, seconds: 1}\nparams:\n  - {name: date, required: true}\n',
+        'task.sh': 'echo "$TASSE_PARAM_DATE"\n',
+      },
+      odd: {
+        'task.yaml': [
+          'params:',
+          '  - {name: constructor}',
+          '  - {name: toString, arg: true}',
+          '  - {name: hasOwnProperty}',
+          '',
+        ].join('\n'),
+        'task.sh': 'echo "[$TASSE_PARAM_CONSTRUCTOR] [$TASSE_PARAM_HASOWNPROPERTY] [$*]"\n',
+      },
+      proto: {
+        'task.yaml': 'params:\n  - {name: __proto__}\n',
+        'task.sh': 'echo\n',
+      },
+    })
+    const validate = await runCli(['validate', data])
+    expect(validate.code).toBe(1)
+    expect(validate.output).toMatch(
+      /invalid {2}needy: it is scheduled, but its parameter "date" is required with no default/,
+    )
+    expect(validate.output).toMatch(/ok {7}odd/)
+
+    // Before: the first fire threw out of the timer and the host died, at every restart.
+    const host = await start()
+    const failed = await until(
+      async () => {
+        const { runs } = (await (await fetch(`${host.url}/api/v1/runs?task=needy`)).json()) as {
+          runs: { status: string; reason: string; error: string }[]
+        }
+        return runs.length >= 2 ? runs : null
+      },
+      30_000,
+      'two refused fires on record',
+    )
+    for (const run of failed)
+      expect(run).toMatchObject({
+        status: 'failed',
+        reason: 'schedule',
+        error: expect.stringContaining('parameter "date" of task "needy" is required'),
+      })
+    expect(host.output()).toContain('task "needy": the scheduled run could not start')
+
+    const post = (params: unknown) =>
+      fetch(`${host.url}/api/v1/tasks/odd/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ params }),
+      })
+    // Before: `constructor` read Object.prototype's function: 500 on every trigger.
+    expect((await fetch(`${host.url}/trigger/odd`)).status).toBe(200)
+    await until(
+      async () =>
+        (await runsOf(host, 'odd')).every((r) => r.status !== 'running' && r.status !== 'queued'),
+      20_000,
+      'the first odd run',
+    )
+    const given = await post(
+      JSON.parse('{"constructor": "c", "hasOwnProperty": "p", "toString": "t"}'),
+    )
+    expect(given.status).toBe(202)
+    const { id } = (await given.json()) as { id: string }
+    const runLog = join(data, 'logs', 'odd', 'runs', `${id}.log`)
+    await until(
+      () => existsSync(runLog) && readFileSync(runLog, 'utf8').includes(']'),
+      20_000,
+      'the run',
+    )
+    expect(readFileSync(runLog, 'utf8')).toBe('[c] [p] [--toString=t]\n')
+    expect((await post({ valueOf: 'x' })).status).toBe(400)
+    const proto = (await (await fetch(`${host.url}/api/v1/tasks/proto`)).json()) as {
+      error: string
+    }
+    expect(proto.error).toContain('params[0].name must not be "__proto__"')
+    await expectSameHost(host)
+  })
+
+  it('3: a log.txt or logs/ that cannot be written ends runs with their status, frees their slot, and /readyz says why', async () => {
+    data = dataWith({
+      hello: { 'task.yaml': TASK_ENV, 'task.sh': 'echo hello\n' },
+      other: { 'task.yaml': TASK_ENV, 'task.sh': 'echo other\n' },
+      slow: { 'task.yaml': TASK_ENV, 'task.sh': 'echo started\nsleep 60\n' },
+    })
+    // chmod stops no root: as root, the host runs as nobody, over a data folder of its own.
+    const as = isRoot ? NOBODY : null
+    mkdirSync(join(data, 'logs', 'hello'), { recursive: true })
+    writeFileSync(join(data, 'logs', 'hello', 'log.txt'), '')
+    if (as) chownTree(data, as)
+    chmodSync(join(data, 'logs', 'hello', 'log.txt'), 0o400)
+    const host = await start({ TASSE_CONCURRENCY: '1' }, as)
+
+    const first = await triggerRun(host, 'hello')
+    // Before: the run stayed `running` for ever, holding the host's only slot.
+    const ended = await untilEnded(host, first)
+    expect(ended.status).toBe('succeeded')
+    expect(ended.error).toMatch(
+      /its output was not all written: log sink file: cannot write .*log\.txt: EACCES/,
+    )
+    expect(readFileSync(join(data, 'logs', 'hello', 'runs', `${first}.log`), 'utf8')).toBe(
+      'hello\n',
+    )
+    const broken = await readyz(host)
+    expect(broken.status).toBe(503)
+    expect(broken.body.problems).toEqual([
+      expect.stringMatching(/log sink file: cannot write .*hello\/log\.txt: EACCES/),
+    ])
+    // The slot is free: another task runs, with --concurrency 1.
+    expect((await untilEnded(host, await triggerRun(host, 'other'))).status).toBe('succeeded')
+
+    chmodSync(join(data, 'logs', 'hello', 'log.txt'), 0o600)
+    const again = await triggerRun(host, 'hello')
+    expect((await untilEnded(host, again)).error).toBeNull()
+    expect((await readyz(host)).status).toBe(200)
+    expect(readFileSync(join(data, 'logs', 'hello', 'log.txt'), 'utf8')).toContain('| hello')
+
+    // logs/ not writable at all: the runs end, and /readyz says so.
+    chmodSync(join(data, 'logs'), 0o500)
+    const started = await triggerRun(host, 'slow')
+    await until(
+      async () => (await getRun(host, started)).status === 'running',
+      20_000,
+      'slow running',
+    )
+    const cancel = await fetch(`${host.url}/api/v1/runs/${started}/cancel`, { method: 'POST' })
+    expect(cancel.status).toBe(202)
+    const cancelled = await untilEnded(host, started)
+    expect(cancelled.status).toBe('cancelled')
+    expect(cancelled.error).toMatch(/its output was not all written: .*EACCES/)
+    expect((await readyz(host)).body.problems).toEqual([
+      expect.stringMatching(/log sink file: cannot write .*slow\/log\.txt: EACCES/),
+    ])
+    // Before: cancel recorded `cancelled` but the task still answered 409.
+    const next = await triggerRun(host, 'slow')
+    await fetch(`${host.url}/api/v1/runs/${next}/cancel`, { method: 'POST' })
+    expect((await untilEnded(host, next)).status).toBe('cancelled')
+    chmodSync(join(data, 'logs'), 0o700)
+    await expectSameHost(host)
+  })
+
+  it.skipIf(!isRoot)(
+    '3: disk full (a 1 MiB tmpfs under logs/): the run fails with the reason, the next succeeds, /readyz 503 then 200 (skipped: needs root to mount)',
+    async () => {
+      data = dataWith({
+        filler: {
+          'task.yaml': `${TASK_ENV}params:\n  - {name: fill, default: 'no', enum: ['yes', 'no']}\n`,
+          'task.sh': [
+            'echo starting',
+            // A task that needs the disk fails when it is full.
+            'if [ "$TASSE_PARAM_FILL" = yes ]; then dd if=/dev/zero of=../../logs/ballast bs=64k || { seq 3000; exit 1; }; fi',
+            'echo "a line after the disk filled up"',
+            '',
+          ].join('\n'),
+        },
+        scheduled: {
+          'task.yaml': `${TASK_ENV}scheduler: {trigger: interval, seconds: 1}\n`,
+          'task.sh': 'echo tick\n',
+        },
+      })
+      const logs = join(data, 'logs')
+      mkdirSync(logs)
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'tmpfs', logs])
+      try {
+        const host = await start()
+        const full = await fetch(`${host.url}/api/v1/tasks/filler/runs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ params: { fill: 'yes' } }),
+        })
+        const { id } = (await full.json()) as { id: string }
+        const failed = await untilEnded(host, id)
+        expect(failed.status).toBe('failed')
+        expect(failed.error).toMatch(/exited with code 1; its output was not all written: .*ENOSPC/)
+        const during = await until(
+          async () => ((await readyz(host)).status === 503 ? readyz(host) : null),
+          20_000,
+          '/readyz 503',
+        )
+        expect(String(during.body.problems)).toMatch(/ENOSPC/)
+        // While the disk is full, the scheduled task's fires still end and are on record.
+        const ticks = await until(
+          async () => {
+            const runs = await runsOf(host, 'scheduled')
+            return runs.filter((r) => r.status !== 'running' && r.status !== 'queued').length >= 2
+              ? runs
+              : null
+          },
+          30_000,
+          'scheduled runs while the disk is full',
+        )
+        expect(ticks.length).toBeGreaterThanOrEqual(2)
+
+        rmSync(join(logs, 'ballast'))
+        const next = await triggerRun(host, 'filler')
+        const succeeded = await untilEnded(host, next)
+        expect(succeeded).toMatchObject({ status: 'succeeded', error: null })
+        await until(async () => (await readyz(host)).status === 200, 20_000, '/readyz 200 again')
+        const all = (await (await fetch(`${host.url}/api/v1/runs?limit=500`)).json()) as {
+          runs: { status: string }[]
+        }
+        expect(
+          all.runs.filter((r) => r.status === 'running' || r.status === 'queued').length,
+        ).toBeLessThanOrEqual(1)
+        expect(readFileSync(join(logs, 'filler', 'runs', `${next}.log`), 'utf8')).toContain(
+          'a line after',
+        )
+        await expectSameHost(host)
+        host.child.kill('SIGTERM')
+        await host.exited
+      } finally {
+        execFileSync('umount', ['-l', logs])
+      }
+    },
+  )
+
+  it('4: timeouts, retry delays and grace past 24.86 days are chained, not 1 ms; past a year they are refused', async () => {
+    data = dataWith({
+      patient: { 'task.yaml': `${TASK_ENV}timeout: 30d\n`, 'task.sh': 'sleep 1\necho done\n' },
+      again: {
+        'task.yaml': `${TASK_ENV}retries: {max: 3, delay: 25d}\n`,
+        'task.sh': 'exit 1\n',
+      },
+      monthly: {
+        'task.yaml': `${TASK_ENV}scheduler: {trigger: interval, days: 30}\n`,
+        'task.sh': 'echo tick\n',
+      },
+      forever: { 'task.yaml': `${TASK_ENV}timeout: 400d\n`, 'task.sh': 'echo\n' },
+    })
+    const refused = await runCli([
+      'serve',
+      '--data',
+      data,
+      '--port',
+      '0',
+      '--shutdown-grace',
+      '99999999',
+    ])
+    expect(refused.code).not.toBe(0)
+    expect(refused.output).toContain(
+      '--shutdown-grace must be a whole number from 0 to 31622400, got "99999999"',
+    )
+
+    const host = await start({ TASSE_SHUTDOWN_GRACE: String(30 * 86_400) })
+    const info = (await (await fetch(`${host.url}/api/v1/tasks/forever`)).json()) as {
+      state: string
+      error: string
+    }
+    expect(info).toMatchObject({
+      state: 'invalid',
+      error: expect.stringContaining(
+        'forever/task.yaml: timeout must be at most 366d (a year), got "400d"',
+      ),
+    })
+    // Before: killed after a few ms as timed_out.
+    const patient = await untilEnded(host, await triggerRun(host, 'patient'))
+    expect(patient).toMatchObject({ status: 'succeeded', error: null })
+    // Before: retried at once, three times.
+    const failed = await untilEnded(host, await triggerRun(host, 'again'))
+    expect(failed.status).toBe('failed')
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(await runsOf(host, 'again')).toHaveLength(1)
+    const monthly = (await (await fetch(`${host.url}/api/v1/tasks/monthly`)).json()) as {
+      nextFireTimes: string[]
+    }
+    const next = Date.parse(monthly.nextFireTimes[0] as string)
+    expect(next - Date.now()).toBeGreaterThan(29 * 86_400_000)
+    expect(await runsOf(host, 'monthly')).toEqual([])
+    await expectSameHost(host)
+  })
+})
+
 describe('issue #12: the smaller ones', () => {
   it('an interval under a second is refused, naming the file and the key (validate and serve)', async () => {
     data = dataWith({
@@ -508,6 +788,43 @@ describe('issue #12: the smaller ones', () => {
   })
 })
 
+interface RunView {
+  id: string
+  status: string
+  error: string | null
+  reason: string
+}
+
+async function getRun(host: HostProcess, id: string): Promise<RunView> {
+  return (await (await fetch(`${host.url}/api/v1/runs/${id}`)).json()) as RunView
+}
+
+async function runsOf(host: HostProcess, task: string): Promise<RunView[]> {
+  const response = await fetch(`${host.url}/api/v1/runs?task=${task}&limit=500`)
+  return ((await response.json()) as { runs: RunView[] }).runs
+}
+
+/** Asks for a run of `task` (202), and gives its id. */
+async function triggerRun(host: HostProcess, task: string): Promise<string> {
+  const response = await fetch(`${host.url}/api/v1/tasks/${task}/runs`, { method: 'POST' })
+  expect(response.status, await response.clone().text()).toBe(202)
+  return ((await response.json()) as { id: string }).id
+}
+
+const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted', 'skipped', 'missed']
+
+/** The run once final (up to 30 s). */
+function untilEnded(host: HostProcess, id: string): Promise<RunView> {
+  return until(
+    async () => {
+      const run = await getRun(host, id)
+      return FINAL.includes(run.status) ? run : null
+    },
+    30_000,
+    `run ${id} to end`,
+  )
+}
+
 /** `tasse ARGS…` to its end, with this suite's marker. */
 async function runCli(args: string[]): Promise<{ code: number | null; output: string }> {
   const cli = spawnTasse(args, { [MARKER]: '1' })
@@ -538,7 +855,8 @@ function markedProcesses(): number[] {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
     try {
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').includes(`${MARKER}=`))
+      const environ = readFileSync(`/proc/${name}/environ`, 'latin1')
+      if (environ.includes(`${MARKER}=`) || environ.includes(`${TASK_MARKER}=`))
         found.push(Number(name))
     } catch {}
   }
