@@ -615,6 +615,141 @@ describe('issue #12: stage 2, every run ends and keeps its promises', () => {
   })
 })
 
+/**
+ * A task as hard to end as a task can be: it ignores SIGTERM (and so do its children, which
+ * inherit that), forks a grandchild, a double-forked orphan and a `setsid` daemon that leaves
+ * the process group with a child of its own. `mode=exit` leaves them all behind and exits 0.
+ */
+const ESCAPER = [
+  "trap '' TERM",
+  'sleep 300 &',
+  '( sh -c "sleep 300" & )',
+  'setsid sh -c "sleep 300 & sleep 300" &',
+  'echo ready',
+  'if [ "$TASSE_PARAM_MODE" = exit ]; then exit 0; fi',
+  'while :; do sleep 1; done',
+  '',
+].join('\n')
+const ESCAPER_YAML = `${TASK_ENV}params:\n  - {name: mode, default: wait, enum: [wait, exit]}\n`
+const hasV1Freezer = isRoot && existsSync('/sys/fs/cgroup/freezer/cgroup.procs')
+
+describe('issue #12, item 5: no process of a run outlives it', () => {
+  for (const [cgroups, skip] of [
+    ['auto', false],
+    ['v1', !hasV1Freezer],
+    ['off', false],
+  ] as const)
+    it.skipIf(skip)(
+      `5 (--cgroups ${cgroups}): timeout, cancel, success and shutdown leave nothing, setsid daemons included${skip ? ' (skipped: no writable v1 freezer, needs root)' : ''}`,
+      async () => {
+        data = dataWith({
+          escaper: { 'task.yaml': ESCAPER_YAML, 'task.sh': ESCAPER },
+          'escaper-timeout': { 'task.yaml': `${ESCAPER_YAML}timeout: 1s\n`, 'task.sh': ESCAPER },
+          'escaper-exit': { 'task.yaml': ESCAPER_YAML, 'task.sh': ESCAPER },
+        })
+        const host = await start({ TASSE_CGROUPS: cgroups, TASSE_SHUTDOWN_GRACE: '1' })
+        const post = async (task: string, mode: string) => {
+          const response = await fetch(`${host.url}/api/v1/tasks/${task}/runs`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ params: { mode } }),
+          })
+          expect(response.status).toBe(202)
+          return ((await response.json()) as { id: string }).id
+        }
+        // Every process of a run: 1 leader, 1 grandchild, 2 orphan (sh, sleep), 3 daemon.
+        const all = async (id: string) =>
+          until(
+            () => (runProcesses(id).length >= 7 ? runProcesses(id) : null),
+            20_000,
+            `run ${id}'s processes`,
+          )
+
+        const cancelled = await post('escaper', 'wait')
+        const timedOut = await post('escaper-timeout', 'wait')
+        const succeeded = await post('escaper-exit', 'exit')
+        const pids = await all(cancelled)
+        expect(new Set(pids.map(sessionOf)).size, 'the daemon is in a session of its own').toBe(2)
+        if (cgroups !== 'off') {
+          // Each process of the run is in the run's own control group, the daemon included.
+          for (const pid of pids)
+            expect(cgroupOf(pid), `pid ${pid}`).toContain(`/tasse/${cancelled}`)
+        }
+        await fetch(`${host.url}/api/v1/runs/${cancelled}/cancel`, { method: 'POST' })
+        const ended = {
+          cancelled: await untilEnded(host, cancelled),
+          timedOut: await untilEnded(host, timedOut),
+          succeeded: await untilEnded(host, succeeded),
+        }
+        expect(ended.cancelled.status).toBe('cancelled')
+        expect(ended.timedOut.status).toBe('timed_out')
+        expect(ended.succeeded.status).toBe('succeeded')
+        // Recorded ended once every process of it is gone: nothing left to wait for.
+        for (const id of [cancelled, timedOut, succeeded]) expect(runProcesses(id), id).toEqual([])
+        await expectSameHost(host)
+
+        // Shutdown: the host ends a run that ignores SIGTERM, and everything it started.
+        const interrupted = await post('escaper', 'wait')
+        await all(interrupted)
+        host.child.kill('SIGTERM')
+        expect((await host.exited).code).toBe(0)
+        expect(runProcesses(interrupted)).toEqual([])
+        expect(leftCgroups([cancelled, timedOut, succeeded, interrupted])).toEqual([])
+      },
+    )
+})
+
+describe('issue #12, item 6: overlap replace', () => {
+  it('6: replace cancels every instance in the way; never two at once with max_instances 1, however slow one is to die', async () => {
+    data = dataWith({
+      replaced: {
+        'task.yaml': `${TASK_ENV}overlap: replace\n`,
+        // Slow to die: 2 s between SIGTERM and its exit.
+        'task.sh': "trap 'sleep 2; exit 143' TERM\necho started\nwhile :; do sleep 0.2; done\n",
+      },
+    })
+    const host = await start()
+    const first = await triggerRun(host, 'replaced')
+    await until(
+      async () => (await getRun(host, first)).status === 'running',
+      20_000,
+      'the first run',
+    )
+    let most = 0
+    let sampling = true
+    const sampler = (async () => {
+      while (sampling) {
+        const running = (await runsOf(host, 'replaced')).filter((r) => r.status === 'running')
+        most = Math.max(most, running.length)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    })()
+    // Before: the second trigger cancelled the first, the third cancelled nothing (it picked
+    // the first again), and they ran at once.
+    const second = await triggerRun(host, 'replaced')
+    const third = await triggerRun(host, 'replaced')
+    await until(
+      async () => (await getRun(host, third)).status === 'running',
+      30_000,
+      'the third run',
+    )
+    sampling = false
+    await sampler
+    expect(most).toBe(1)
+    expect(await getRun(host, first)).toMatchObject({
+      status: 'cancelled',
+      error: `replaced by run ${second}`,
+    })
+    expect(await getRun(host, second)).toMatchObject({
+      status: 'cancelled',
+      error: `replaced by run ${third}`,
+    })
+    await fetch(`${host.url}/api/v1/runs/${third}/cancel`, { method: 'POST' })
+    expect((await untilEnded(host, third)).status).toBe('cancelled')
+    await expectSameHost(host)
+  })
+})
+
 describe('issue #12: the smaller ones', () => {
   it('an interval under a second is refused, naming the file and the key (validate and serve)', async () => {
     data = dataWith({
@@ -847,6 +982,39 @@ function chownTree(path: string, to: { uid: number; gid: number }): void {
   chownSync(path, to.uid, to.gid)
   if (statSync(path).isDirectory())
     for (const name of readdirSync(path)) chownTree(join(path, name), to)
+}
+
+/** The live processes of run `id`: those whose environment holds its TASSE_RUN_ID. */
+function runProcesses(id: string): number[] {
+  const found: number[] = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').includes(`\0TASSE_RUN_ID=${id}\0`))
+        if (processAlive(Number(name))) found.push(Number(name))
+    } catch {}
+  }
+  return found
+}
+
+/** The session id of `pid` (`/proc/<pid>/stat`, field 6). */
+function sessionOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3])
+}
+
+function cgroupOf(pid: number): string {
+  return readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+}
+
+/** The control groups of these runs still there (each run's is removed at its end). */
+function leftCgroups(ids: readonly string[]): string[] {
+  const roots = [
+    '/sys/fs/cgroup/tasse',
+    '/sys/fs/cgroup/unified/tasse',
+    '/sys/fs/cgroup/freezer/tasse',
+  ]
+  return roots.flatMap((root) => ids.map((id) => join(root, id))).filter((path) => existsSync(path))
 }
 
 /** Processes whose environment holds this suite's marker (readable: ours, or any as root). */
