@@ -262,6 +262,26 @@ export function processStartTime(pid: number): number | null {
 }
 
 /**
+ * Ends what is left of run `runId` after a host crash, outside its process group too: every
+ * process in its control group when it has one (then removed), else every process whose
+ * environment carries its `TASSE_RUN_ID`. True when there was something to end.
+ */
+export async function endLeftovers(runId: string, cgroup: RunCgroup | null): Promise<boolean> {
+  if (cgroup) {
+    const had = cgroup.pids().length > 0
+    if (had) {
+      await cgroup.kill()
+      await gone(() => cgroup.pids().length > 0, KILL_WAIT_MS)
+    }
+    cgroup.remove()
+    return had
+  }
+  const pids = pidsWithEnv('TASSE_RUN_ID', runId)
+  for (const pid of pids) signalPid(pid, 'SIGKILL')
+  return pids.length > 0
+}
+
+/**
  * Ends what is left of a run's process group after a host crash: only when the group leader
  * still has the start time recorded for it (otherwise the pid was reused), or when the leader is
  * gone but members of its group remain (a pgid is not reused while any member lives).

@@ -7,7 +7,7 @@
  */
 import { type ActiveRun, activeRun, outcome } from './active-run.js'
 import { type Admission, admit } from './admission.js'
-import { startChild } from './child-process.js'
+import { endLeftovers, startChild } from './child-process.js'
 import { clusterView, retryClaimAt } from './cluster-admission.js'
 import { formatDuration } from './duration.js'
 import type { TasseEvents } from './events.js'
@@ -174,6 +174,15 @@ export class Executor {
   /** Why the log sinks cannot write now (empty when they can), for the host's readiness. */
   problems(): string[] {
     return this.fanout.problems()
+  }
+
+  /** Ends what is left of a run a previous host did not end (a crash); true if anything. */
+  endLeftovers(run: Run): Promise<boolean> {
+    let cgroup: RunCgroup | null = null
+    try {
+      cgroup = this.runCgroups()?.open(run.id) ?? null
+    } catch {}
+    return endLeftovers(run.id, cgroup)
   }
 
   /** Tells the sinks that a run this host did not end here has ended (recovered after a crash). */
@@ -446,10 +455,15 @@ export class Executor {
     return this.options.killGraceMs ?? 5000
   }
 
+  /** Where runs get control groups here, looked for once. */
+  private runCgroups(): RunCgroups | null {
+    this.cgroups ??= { found: this.options.cgroups?.() ?? null }
+    return this.cgroups.found
+  }
+
   /** The run's own control group, or `null` (none here, or it could not be made: logged). */
   private cgroupOf(run: Run): RunCgroup | null {
-    this.cgroups ??= { found: this.options.cgroups?.() ?? null }
-    const cgroups = this.cgroups.found
+    const cgroups = this.runCgroups()
     if (!cgroups) return null
     try {
       return cgroups.create(run.id)

@@ -16,6 +16,8 @@ export interface TakeOver {
   closeLog: (run: Run) => Promise<void>
   /** Applies the task's retries to a run taken over (recorded `interrupted`). */
   retry?: (run: Run) => void
+  /** Ends the processes of a run that left its group (its cgroup, or by its TASSE_RUN_ID). */
+  endLeftovers?: (run: Run) => Promise<boolean>
 }
 
 const stoppedWhy = (run: Run) =>
@@ -77,12 +79,15 @@ async function endTakenOver(
   runs: readonly Run[],
 ): Promise<void> {
   const { store, logger, host } = takeOver
+  const endLeftovers = takeOver.endLeftovers ?? (async () => false)
   const here = new Set(hosts.filter((h) => h.name === host.name).map((h) => h.id))
   for (const run of runs) {
     let error = run.error ?? stoppedWhy(run)
     // A pid means nothing on another machine; ours, or a run of no host, may be ended here.
     const local = run.hostId === null || here.has(run.hostId)
-    if (run.pid !== null && local && killOrphanedGroup(run.pid, run.pidStartedAt)) {
+    const group = run.pid !== null && local && killOrphanedGroup(run.pid, run.pidStartedAt)
+    // A daemon that left the group (setsid) ends too, though nobody remembers its pid.
+    if ((local && (await endLeftovers(run))) || group) {
       error = `${error}; its remaining processes were ended`
       await store.updateRun(run.id, { error })
     }

@@ -157,6 +157,7 @@ export class Tasse {
         const delay = task && retryDelay(task.retries, { ...run, status: 'failed' })
         if (task && delay !== null && delay !== undefined) this.executor.retry(task, run, delay)
       },
+      endLeftovers: (run) => this.executor.endLeftovers(run),
     }
   }
 

@@ -699,6 +699,33 @@ describe('issue #12, item 5: no process of a run outlives it', () => {
     )
 })
 
+describe('issue #12, item 5: after a crash', () => {
+  for (const cgroups of ['auto', 'off'] as const)
+    it(`5 (--cgroups ${cgroups}): the next host ends what a crashed host's run left, its setsid daemon included`, async () => {
+      data = dataWith({ escaper: { 'task.yaml': ESCAPER_YAML, 'task.sh': ESCAPER } })
+      const first = await start({ TASSE_CGROUPS: cgroups })
+      const id = await triggerRun(first, 'escaper')
+      await until(() => runProcesses(id).length >= 7, 20_000, 'every process of the run')
+      await until(
+        async () => (await getRun(first, id)).status === 'running',
+        20_000,
+        'the run on record',
+      )
+      // Before: nobody remembered them after a restart.
+      first.child.kill('SIGKILL')
+      await first.exited
+      expect(runProcesses(id).length).toBeGreaterThanOrEqual(7)
+      const second = await start({ TASSE_CGROUPS: cgroups })
+      await until(() => runProcesses(id).length === 0, 20_000, 'no process of the run')
+      expect(await getRun(second, id)).toMatchObject({
+        status: 'interrupted',
+        error: expect.stringContaining('its remaining processes were ended'),
+      })
+      expect(leftCgroups([id])).toEqual([])
+      await expectSameHost(second)
+    })
+})
+
 describe('issue #12, item 6: overlap replace', () => {
   it('6: replace cancels every instance in the way; never two at once with max_instances 1, however slow one is to die', async () => {
     data = dataWith({
