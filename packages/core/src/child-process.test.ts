@@ -143,6 +143,31 @@ describe.each(['posix_spawn', 'child_process'] as const)('startChild through %s'
     expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' })
   })
 
+  // Issue #12, item 5: the SIGKILL was dropped once the leader had exited.
+  it('terminate goes on to SIGKILL the group after its leader exited, and sweeps a leader that exited on its own', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tasse-child-'))
+    const child = await startChild(
+      {
+        command: 'bash',
+        args: ['-c', "trap '' TERM; sleep 300 & echo $! > left.pid; exit 0"],
+      },
+      { cwd: dir, env },
+    )
+    expect(await child.exited).toEqual({ code: 0, signal: null })
+    await until(() => {
+      try {
+        return readFileSync(join(dir, 'left.pid'), 'utf8').endsWith('\n')
+      } catch {
+        return false
+      }
+    }, 'the child left behind')
+    expect(groupAlive(child.pid)).toBe(true)
+    const ending = child.terminate(300)
+    expect(child.terminate(300)).toBe(ending) // one sequence, however often asked
+    await ending
+    expect(groupAlive(child.pid)).toBe(false)
+  })
+
   it('closeOutput lets go of pipes a grandchild keeps open', async () => {
     const child = await startChild(
       { command: 'bash', args: ['-c', 'sleep 30 & echo started'] },
