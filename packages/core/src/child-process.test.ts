@@ -27,6 +27,15 @@ const text = (stream: NodeJS.ReadableStream) =>
     stream.on('close', () => resolve(out))
   })
 
+/** Whether `path` holds a whole line yet (a pid the task writes). */
+function hasLine(path: string): boolean {
+  try {
+    return readFileSync(path, 'utf8').endsWith('\n')
+  } catch {
+    return false
+  }
+}
+
 /** Polls `check` for up to 20 s (a loaded machine is slow to reap). */
 async function until(check: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 20_000
@@ -119,13 +128,7 @@ describe.each(['posix_spawn', 'child_process'] as const)('startChild through %s'
       { command: 'bash', args: ['-c', 'sleep 30 & echo $! > grandchild.pid; wait'] },
       { cwd: dir, env },
     )
-    await until(() => {
-      try {
-        return readFileSync(join(dir, 'grandchild.pid'), 'utf8').endsWith('\n')
-      } catch {
-        return false
-      }
-    }, 'the grandchild')
+    await until(() => hasLine(join(dir, 'grandchild.pid')), 'the grandchild')
     const grandchild = Number(readFileSync(join(dir, 'grandchild.pid'), 'utf8'))
     child.terminate(5000)
     expect((await child.exited).signal).toBe('SIGTERM')
@@ -154,13 +157,7 @@ describe.each(['posix_spawn', 'child_process'] as const)('startChild through %s'
       { cwd: dir, env },
     )
     expect(await child.exited).toEqual({ code: 0, signal: null })
-    await until(() => {
-      try {
-        return readFileSync(join(dir, 'left.pid'), 'utf8').endsWith('\n')
-      } catch {
-        return false
-      }
-    }, 'the child left behind')
+    await until(() => hasLine(join(dir, 'left.pid')), 'the child left behind')
     expect(groupAlive(child.pid)).toBe(true)
     const ending = child.terminate(300)
     expect(child.terminate(300)).toBe(ending) // one sequence, however often asked
