@@ -222,9 +222,15 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
       })
       const runLog = files?.log
       if (runLog && !runLog.destroyed) await new Promise<void>((resolve) => runLog.end(resolve))
-      // Until its files are closed, their errors are the run's (the first open can fail late).
+      // Until its files are closed, their errors are the run's (the first open can fail late);
+      // a stream's `errored` has its error before the 'error' event is out.
       runs.delete(run.id)
       if (files?.error) throw files.error
+      for (const stream of [runLog, taskLogs.get(run.task)?.stream])
+        if (stream?.errored)
+          throw new Error(`cannot write ${stream.path}: ${stream.errored.message}`, {
+            cause: stream.errored,
+          })
     },
     problem() {
       for (const log of taskLogs.values()) if (log.broken) return log.broken.message

@@ -11,7 +11,8 @@ import { readdirSync, readFileSync } from 'node:fs'
  * not readable, and not ours to end anyway). Empty where there is no /proc.
  *
  * @example
- * for (const pid of pidsWithEnv('TASSE_RUN_ID', run.id)) process.kill(pid, 'SIGKILL')
+ * const runId = '01m8g4dva07sk09q'
+ * for (const pid of pidsWithEnv('TASSE_RUN_ID', runId)) process.kill(pid, 'SIGKILL')
  */
 export function pidsWithEnv(name: string, value: string, proc = '/proc'): number[] {
   const entry = Buffer.from(`${name}=${value}\0`)
