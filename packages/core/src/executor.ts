@@ -124,10 +124,15 @@ export class Executor {
     let admission: Admission = { kind: 'start' }
     await this.options.store().admitRun(task.name, (active) => {
       // A run this host is already ending is not ended again by `replace`.
-      const view = clusterView(active, task).map((seen) => ({
-        ...seen,
-        ending: (this.active.get(seen.id)?.endedBy ?? null) !== null,
-      }))
+      // A run of this host waiting for the runs it replaces to die holds its place already.
+      const view = clusterView(active, task).map((seen) => {
+        const here = this.active.get(seen.id)
+        return {
+          ...seen,
+          behind: seen.behind && !(here && this.replacing.has(here)),
+          ending: (here?.endedBy ?? null) !== null,
+        }
+      })
       admission = admit(view, task, {
         scheduled,
         paused: this.options.paused?.(task.name) ?? false,
