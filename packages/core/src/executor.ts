@@ -437,14 +437,18 @@ export class Executor {
     const { status, error } = outcome(entry.endedBy, exitCode, signal)
     // Its output is in the store before its end: a follower on another host reads it all.
     await this.output.end(run.id)
-    this.recorder.update(run, { status, exitCode, signal, error, endedAt: Date.now() })
+    const ended = { status, exitCode, signal, error, endedAt: Date.now() }
+    // The sinks close its logs first (the `<<<` line needs its code): whoever then reads the
+    // run as ended finds its logs complete, and its error already says whether they are not.
+    Object.assign(run, ended)
     await this.fanout.ended(run, task)
     // Its output did not all reach the logs (a full disk): its status stays its own.
     const lost = this.fanout.takeFailure(run.id)
     if (lost) {
       const note = `its output was not all written: ${lost}`
-      this.recorder.update(run, { error: run.error ? `${run.error}; ${note}` : note })
+      ended.error = error ? `${error}; ${note}` : note
     }
+    this.recorder.update(run, ended)
     this.active.delete(run.id)
     this.slots.release()
     this.options.events.emit('run:ended', { ...run })
