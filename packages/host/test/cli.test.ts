@@ -551,11 +551,19 @@ describe('runs, pause, resume, rescan, list --url and --version against a runnin
 })
 
 describe('tasse serve refuses what it cannot serve', () => {
-  it('--port abc is a usage error (2); a missing data folder is refused (3) unless --init', async () => {
+  it('--port abc and a bare folder are usage errors (2); a missing data folder is refused (3) unless --init', async () => {
     const dir = data()
     const port = await run(['serve', '--data', dir, '--port', 'abc'])
     expect(port.code).toBe(2)
     expect(port.stderr).toContain('--port must be a port number 0-65535, got "abc"')
+    // `tasse serve /srv/data` once served ./data, silently.
+    for (const command of ['serve', 'list']) {
+      const bare = await run([command, dir])
+      expect(bare.code, bare.stderr).toBe(2)
+      expect(bare.stderr).toContain(
+        `unexpected ${JSON.stringify(dir)} (a data folder is given with --data DIR`,
+      )
+    }
     const missing = join(dir, 'typo')
     const refused = await run(['serve', '--data', missing, '--port', '0'])
     expect(refused.code).toBe(3)

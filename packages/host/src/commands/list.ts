@@ -13,7 +13,9 @@ import type { Command, CommandInput } from './command.js'
 import {
   CLIENT_FLAGS,
   clientFrom,
+  DATA_HINT,
   JSON_FLAG,
+  noPositional,
   printJson,
   printTable,
   requireDataDir,
@@ -49,6 +51,7 @@ export const list: Command = {
     ...PLUGIN_FLAG,
   },
   async run(input) {
+    noPositional(input, usage, DATA_HINT)
     const next = wholeNumberFlag(input.values, 'next', { min: 0, max: 100, fallback: 1 })
     const views =
       typeof input.values.url === 'string'

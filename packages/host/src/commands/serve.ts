@@ -18,7 +18,7 @@ import {
 import { hostLogger } from '../host-log.js'
 import { serveUntilSignal } from '../server.js'
 import type { Command } from './command.js'
-import { requireDataDir } from './shared.js'
+import { DATA_HINT, noPositional, requireDataDir } from './shared.js'
 
 const usage = `tasse serve [options]
 
@@ -35,7 +35,8 @@ ${ENV_ONLY_HELP}`
 export const serve: Command = {
   usage,
   options: { ...CONFIG_FLAGS, init: { type: 'boolean' } },
-  async run({ values }) {
+  async run({ values, positionals }) {
+    noPositional({ values, positionals }, usage, DATA_HINT)
     // Chosen before the rest is read: a refused setting is logged in the format asked for.
     const logger = hostLogger({ format: requestedFormat(values) })
     try {

@@ -61,11 +61,15 @@ export function onePositional(input: CommandInput, what: string, usage: string):
   return value
 }
 
-/** No positional at all, for commands that take none. */
-export function noPositional(input: CommandInput, usage: string): void {
+/** No positional at all, for commands that take none; `hint` says what the user may have meant. */
+export function noPositional(input: CommandInput, usage: string, hint = ''): void {
   const [extra] = input.positionals
-  if (extra !== undefined) throw new UsageError(`unexpected ${JSON.stringify(extra)}\n\n${usage}`)
+  if (extra !== undefined)
+    throw new UsageError(`unexpected ${JSON.stringify(extra)}${hint}\n\n${usage}`)
 }
+
+/** For the commands that read a data folder: a folder given bare was meant for `--data`. */
+export const DATA_HINT = ' (a data folder is given with --data DIR or TASSE_DATA)'
 
 /** A task name from the command line, refused before anything uses it. */
 export function taskNameArgument(input: CommandInput, usage: string): string {
