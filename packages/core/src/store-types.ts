@@ -88,6 +88,15 @@ export interface AdmissionWrites {
   cancel?: readonly { runId: string; reason: string }[]
 }
 
+/** A fire time to claim with an admission (`admitRun`'s `claim`); see `claimFire`. */
+export interface FireClaim {
+  /** µs. */
+  scheduledAt: EpochMicros
+  hostId: string
+  /** @default 1 */
+  attempt?: number
+}
+
 /** A request to end a run, kept until the host that owns the run ends it. */
 export interface CancelRequest {
   runId: string
@@ -217,6 +226,18 @@ export interface RunStore {
     task: string,
     decide: (active: readonly Run[]) => D,
   ): Promise<D>
+  /**
+   * The same, with fire time `claim` claimed (as `claimFire` claims it) in the same step: the
+   * claim, the decision's reading and its writes are one transaction. Resolves `null` when
+   * another caller holds the claim: `decide` is not called and nothing is written. A host that
+   * dies at any moment leaves the claim with its run (or `missed` record), or neither: a fire
+   * time is never claimed without the record another host would look for.
+   */
+  admitRun<D extends AdmissionWrites>(
+    task: string,
+    decide: (active: readonly Run[]) => D,
+    options: { claim: FireClaim },
+  ): Promise<D | null>
 
   /**
    * Registers a host (a new id each time a host starts). A store that serves one host at a time
