@@ -26,6 +26,7 @@ import { runEnv } from './task-env.js'
 import { type TimeZone, timeZone } from './time/zone.js'
 import type {
   AdmissionWrites,
+  EpochMicros,
   LogSink,
   OutputBatch,
   Refusal,
@@ -116,13 +117,36 @@ export class Executor {
    * recording nothing.
    */
   async submit(task: TaskDefinition, request: RunRequest): Promise<Submission> {
+    return (await this.#submit(task, request, null)) as Submission
+  }
+
+  /**
+   * `submit`, for a fire time (`claimAt`, µs, with the request's attempt) that this host runs
+   * only if it wins its claim: the claim and the run's record are one store step, so a host
+   * that dies between the two cannot leave a fire time claimed and never recorded. Resolves
+   * `null` when another host holds the claim (nothing recorded). Without a host id (no store
+   * shared), nothing is claimed.
+   */
+  submitClaimed(
+    task: TaskDefinition,
+    request: RunRequest,
+    claimAt: EpochMicros,
+  ): Promise<Submission | null> {
+    return this.#submit(task, request, claimAt)
+  }
+
+  async #submit(
+    task: TaskDefinition,
+    request: RunRequest,
+    claimAt: EpochMicros | null,
+  ): Promise<Submission | null> {
     const run = newRun(task, request, validateParams(task, request.params ?? {}), this.hostId())
     traceFire('submit', run.id)
     const scheduled = request.reason === 'schedule' || request.reason === 'catch-up'
     // The store decides over every host's active runs of the task, and records the run in the
     // same step: two hosts (or two requests here) can never both take the task's last slot.
     let admission: Admission = { kind: 'start' }
-    await this.options.store().admitRun(task.name, (active) => {
+    const claimed = await this.#admitRun(task.name, run, claimAt, (active) => {
       // A run this host is already ending is not ended again by `replace`.
       // A run of this host waiting for the runs it replaces to die holds its place already.
       const view = clusterView(active, task).map((seen) => {
@@ -141,6 +165,7 @@ export class Executor {
       traceFire('admitted', run.id)
       return this.writesFor(admission, run)
     })
+    if (!claimed) return null
     traceFire('recorded', run.id)
     const decided = admission as Admission
     if (decided.kind === 'refuse') {
@@ -165,15 +190,46 @@ export class Executor {
     return { run: { ...run }, refusal: null }
   }
 
-  /** Records a fire that did not run (`missed`) with the reason, in history. */
-  recordNotRun(
+  /**
+   * Records a fire that did not run (`missed`) with the reason, in history. With `claimAt`
+   * (µs), only if this host wins that fire time's claim, in the same store step (`null`: another
+   * host holds it, nothing recorded); a failure of the store then rejects, for the caller to
+   * try again.
+   */
+  async recordNotRun(
     task: TaskDefinition,
     request: RunRequest,
     status: RunStatus,
     error: string,
-  ): Promise<Run> {
+    claimAt: EpochMicros | null = null,
+  ): Promise<Run | null> {
     const run = newRun(task, request, { ...request.params }, this.hostId())
-    return this.recorder.final(run, status, error)
+    if (claimAt === null || this.hostId() === null) return this.recorder.final(run, status, error)
+    Object.assign(run, { status, error, endedAt: Date.now() })
+    if (!(await this.#admitRun(task.name, run, claimAt, () => ({ insert: { ...run } }))))
+      return null
+    this.recorder.admitted(run)
+    return { ...run }
+  }
+
+  /**
+   * `admitRun` of `run`'s task, claiming fire time `claimAt` (with the run's attempt) for this
+   * host in the same step when there is one and a host id: false when the claim was lost.
+   */
+  async #admitRun(
+    task: string,
+    run: Run,
+    claimAt: EpochMicros | null,
+    decide: (active: readonly Run[]) => AdmissionWrites,
+  ): Promise<boolean> {
+    const hostId = this.hostId()
+    const store = this.options.store()
+    if (claimAt === null || hostId === null) {
+      await store.admitRun(task, decide)
+      return true
+    }
+    const claim = { scheduledAt: claimAt, hostId, attempt: run.attempt }
+    return (await store.admitRun(task, decide, { claim })) !== null
   }
 
   /** Why the log sinks cannot write now (empty when they can), for the host's readiness. */
@@ -278,8 +334,8 @@ export class Executor {
   }
 
   /**
-   * Retries `run` (which ended as `run.status`) after `delayMs`, once this host won the claim
-   * of that attempt: a host that was paused, not dead, cannot retry what another host took over.
+   * Retries `run` (which ended as `run.status`) after `delayMs`, if this host wins the claim of
+   * that attempt: a host that was paused, not dead, cannot retry what another host took over.
    */
   retry(task: TaskDefinition, run: Run, delayMs: number): void {
     const timer = setLongTimeout(() => {
@@ -291,16 +347,11 @@ export class Executor {
 
   async #retryNow(task: TaskDefinition, run: Run): Promise<void> {
     try {
-      const hostId = this.hostId()
       const attempt = run.attempt + 1
-      if (
-        hostId !== null &&
-        !(await this.options.store().claimFire(task.name, retryClaimAt(run), { hostId, attempt }))
-      )
-        return
       const retryOf = run.retryOf ?? run.id
       const request = { reason: 'retry' as const, params: run.params, attempt }
-      await this.submit(task, { ...request, scheduledAt: run.scheduledAt, retryOf })
+      const retry = { ...request, scheduledAt: run.scheduledAt, retryOf }
+      await this.submitClaimed(task, retry, retryClaimAt(run))
     } catch (cause) {
       this.options.logger.error(`could not retry run ${run.id}`, cause)
     }
