@@ -48,6 +48,7 @@ import {
   type RunStore,
   type StoreChange,
   type TaskState,
+  type TaskStateWrite,
 } from './types.js'
 
 const STORE_NAME = 'memory'
@@ -186,9 +187,10 @@ export class MemoryRunStore implements RunStore {
     return state && { ...state }
   }
 
-  async setTaskState(state: TaskState): Promise<void> {
+  async setTaskState(state: TaskStateWrite): Promise<void> {
     this.#assertOpen()
-    this.#states.set(state.task, { ...state })
+    const paused = state.paused ?? this.#states.get(state.task)?.paused ?? false
+    this.#states.set(state.task, { ...state, paused })
     this.#feed.emit({ type: 'task-state', task: state.task })
   }
 

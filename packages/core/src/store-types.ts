@@ -14,6 +14,13 @@ export interface TaskState {
   paused: boolean
 }
 
+/**
+ * What `setTaskState` writes. Without `paused`, only the fire times: the stored `paused` stays
+ * (`false` for a task not stored yet), so that a host writing the fire times of a schedule that
+ * several hosts share never undoes another host's pause or resume.
+ */
+export type TaskStateWrite = Omit<TaskState, 'paused'> & { paused?: boolean }
+
 export interface RunQuery {
   task?: string
   status?: readonly RunStatus[]
@@ -182,7 +189,8 @@ export interface RunStore {
   /** Runs in a state that is not final (queued, running): for crash recovery. */
   unfinishedRuns(): Promise<Run[]>
   getTaskState(task: string): Promise<TaskState | undefined>
-  setTaskState(state: TaskState): Promise<void>
+  /** Writes a task's state; one without `paused` keeps the stored one (`TaskStateWrite`). */
+  setTaskState(state: TaskStateWrite): Promise<void>
   listTaskStates(): Promise<TaskState[]>
   /**
    * Retention: deletes runs in a final state that were queued more than `olderThanMs` before

@@ -234,11 +234,11 @@ export class TaskSchedule {
     const store = this.options.store
     const unsaved = this.unsavedPauses
     if (decidesPaused) unsaved.set(state.task, (unsaved.get(state.task) ?? 0) + 1)
+    // Fire times alone leave the store's `paused` as it is, in the same statement.
+    const { paused, ...fireTimes } = state
+    const write = decidesPaused ? state : fireTimes
     const written: Promise<void> = (this.writes.get(state.task) ?? Promise.resolve())
-      .then(async () => {
-        const stored = decidesPaused ? undefined : await store().getTaskState(state.task)
-        await store().setTaskState(stored ? { ...state, paused: stored.paused } : state)
-      })
+      .then(() => store().setTaskState(write))
       .catch((cause) =>
         this.options.logger.error(`could not save the schedule of ${state.task}`, cause),
       )

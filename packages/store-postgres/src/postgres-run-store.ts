@@ -26,6 +26,7 @@ import {
   type RunStore,
   type StoreChange,
   type TaskState,
+  type TaskStateWrite,
   TasseError,
 } from '@tasse/core'
 import {
@@ -203,12 +204,16 @@ export class PostgresRunStore implements RunStore {
     return row && toTaskState(row)
   }
 
-  async setTaskState(state: TaskState): Promise<void> {
+  async setTaskState(state: TaskStateWrite): Promise<void> {
+    // Without `paused`, one statement keeps the stored one: another host's pause between a
+    // read and a write cannot be undone.
     await this.#all(
-      `INSERT INTO task_state (task, last_fire_time, next_fire_time, paused) VALUES ($1, $2, $3, $4)
+      `INSERT INTO task_state (task, last_fire_time, next_fire_time, paused)
+       VALUES ($1, $2, $3, coalesce($4::boolean, false))
        ON CONFLICT (task) DO UPDATE SET last_fire_time = excluded.last_fire_time,
-         next_fire_time = excluded.next_fire_time, paused = excluded.paused`,
-      [state.task, state.lastFireTime, state.nextFireTime, state.paused],
+         next_fire_time = excluded.next_fire_time,
+         paused = coalesce($4::boolean, task_state.paused)`,
+      [state.task, state.lastFireTime, state.nextFireTime, state.paused ?? null],
     )
   }
 

@@ -28,6 +28,7 @@ import {
   type RunStore,
   type StoreChange,
   type TaskState,
+  type TaskStateWrite,
   TasseError,
 } from '@tasse/core'
 import {
@@ -277,12 +278,19 @@ export class SqliteRunStore implements RunStore {
     return row && toTaskState(row)
   }
 
-  async setTaskState(state: TaskState): Promise<void> {
+  async setTaskState(state: TaskStateWrite): Promise<void> {
+    // Without `paused`, one statement keeps the stored one: no read before the write.
     this.#statement(
-      `INSERT INTO task_state (task, last_fire_time, next_fire_time, paused) VALUES (?, ?, ?, ?)
+      `INSERT INTO task_state (task, last_fire_time, next_fire_time, paused)
+       VALUES (@task, @last, @next, coalesce(@paused, 0))
        ON CONFLICT (task) DO UPDATE SET last_fire_time = excluded.last_fire_time,
-         next_fire_time = excluded.next_fire_time, paused = excluded.paused`,
-    ).run(state.task, state.lastFireTime, state.nextFireTime, state.paused ? 1 : 0)
+         next_fire_time = excluded.next_fire_time, paused = coalesce(@paused, task_state.paused)`,
+    ).run({
+      task: state.task,
+      last: state.lastFireTime,
+      next: state.nextFireTime,
+      paused: state.paused === undefined ? null : state.paused ? 1 : 0,
+    })
     this.#emit({ type: 'task-state', task: state.task })
   }
 
