@@ -9,6 +9,7 @@ import { type ActiveRun, activeRun, outcome } from './active-run.js'
 import { type Admission, admit } from './admission.js'
 import { endLeftovers, startChild } from './child-process.js'
 import { clusterView, retryClaimAt } from './cluster-admission.js'
+import { CLUSTER_POLL_MS } from './cluster-sync.js'
 import { formatDuration } from './duration.js'
 import type { TasseEvents } from './events.js'
 import { traceFire } from './fire-trace.js'
@@ -37,11 +38,14 @@ import type {
   TaskDefinition,
   TasseLogger,
 } from './types.js'
+import { FINAL_RUN_STATUSES } from './types.js'
 
 export type { RunRequest } from './run-recorder.js'
 
 /** How long the output of a run whose process has exited may take to close. */
 const DRAIN_MS = 2000
+/** How often a run replacing runs of other hosts looks whether they have ended. */
+const REPLACED_POLL_MS = 100
 
 export interface ExecutorOptions {
   /** The run store, asked for when a run is first recorded. */
@@ -182,7 +186,11 @@ export class Executor {
       }
     const entry = this.track(run, task)
     if (decided.kind === 'queue') this.behind.push(task.name, entry)
-    else if (decided.kind === 'replace') this.afterReplaced(entry)
+    else if (decided.kind === 'replace')
+      this.afterReplaced(
+        entry,
+        decided.runIds.filter((id) => !this.active.has(id)),
+      )
     else this.slots.add(entry)
     // Started only once recorded (it is): whoever hears `run:started` finds the run in the store.
     this.recorder.admitted(run)
@@ -382,20 +390,54 @@ export class Executor {
 
   /**
    * `overlap: replace`: the new run takes its slot once every run of its task being ended is
-   * gone, so that `max_instances` holds while a replaced run is slow to die.
+   * gone, here and on other hosts (`elsewhere`, asked through the store), so that
+   * `max_instances` holds while a replaced run is slow to die.
    */
-  private afterReplaced(entry: ActiveRun): void {
-    const dying: Promise<Run>[] = []
+  private afterReplaced(entry: ActiveRun, elsewhere: readonly string[]): void {
+    const dying: Promise<unknown>[] = []
     for (const other of this.active.values())
       if (other !== entry && other.task.name === entry.task.name && other.endedBy)
         dying.push(other.done)
     this.replacing.add(entry)
+    if (elsewhere.length > 0) dying.push(this.endedElsewhere(entry, elsewhere))
     void Promise.all(dying).then(() => {
       // Replaced in turn, or the host shut down, while it waited: already recorded.
       if (!this.replacing.delete(entry)) return
       this.slots.add(entry)
       this.slots.pump()
     })
+  }
+
+  /**
+   * Resolves once the runs `ids` of other hosts, asked to end, are final in the store: at most
+   * the kill grace after their hosts hear of it, which is at once through the change feed or
+   * at their next poll (`CLUSTER_POLL_MS`). Past that, a host that does not answer is dead or
+   * cut off, its runs left to its lease: `entry` starts, and says so.
+   */
+  private async endedElsewhere(entry: ActiveRun, ids: readonly string[]): Promise<void> {
+    const waitMs = this.killGraceMs() + CLUSTER_POLL_MS
+    const deadline = Date.now() + waitMs
+    let left = [...ids]
+    while (left.length > 0 && Date.now() < deadline && this.replacing.has(entry)) {
+      await new Promise((resolve) => setTimeout(resolve, REPLACED_POLL_MS))
+      const runs = await Promise.all(
+        left.map((id) =>
+          this.options
+            .store()
+            .getRun(id)
+            .catch(() => null),
+        ),
+      )
+      // A run deleted by retention is gone; one the store could not read is still waited for.
+      left = left.filter((_, i) => {
+        const run = runs[i]
+        return run === null || (run !== undefined && !FINAL_RUN_STATUSES.has(run.status))
+      })
+    }
+    if (left.length > 0 && this.replacing.has(entry))
+      this.options.logger.warn(
+        `run ${entry.run.id} of task "${entry.task.name}" starts though run(s) ${left.join(', ')} it replaces, on other hosts, still read unfinished after ${formatDuration(waitMs)}`,
+      )
   }
 
   private track(run: Run, task: TaskDefinition): ActiveRun {

@@ -20,11 +20,15 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) removeData(dir)
 })
 
-/** A host on its own data folder holding the `slow` task with `yaml` as its task.yaml. */
-async function host(store: MemoryRunStore, yaml = '', leaseMs?: number) {
+/**
+ * A host on its own data folder holding the `slow` task with `yaml` as its task.yaml (and
+ * `script` as its task.sh, if given).
+ */
+async function host(store: MemoryRunStore, yaml = '', leaseMs?: number, script?: string) {
   const dir = tempData('slow')
   dirs.push(dir)
   writeFileSync(join(dir, 'tasks', 'slow', 'task.yaml'), yaml)
+  if (script) writeFileSync(join(dir, 'tasks', 'slow', 'task.sh'), script)
   const tasse = await startTasse(dir, {
     store,
     env: { SLOW_SECONDS: '2' },
@@ -80,6 +84,23 @@ describe('hosts sharing one store', () => {
     const next = await b.trigger('slow')
     expect(next.hostId).toBe(b.membership.hostId)
     await b.waitForRun(next.id)
+  }, 30_000)
+
+  it('start a run that replaces a run of another host once that run has ended there', async () => {
+    const store = new MemoryRunStore()
+    // Slow to die: a second after its SIGTERM.
+    const script = `trap 'sleep 1; echo ended; exit 0' TERM\necho started\nsleep "\${SLOW_SECONDS:-3}" & wait\n`
+    const a = await host(store, 'overlap: replace\n', undefined, script)
+    const b = await host(store, 'overlap: replace\n', undefined, script)
+    const old = await a.trigger('slow')
+    await waitFor(async () => (await a.readRunLog(old.id)).includes('started'), 20_000, 'output')
+    const replacing = await b.trigger('slow')
+    const [ended, next] = [await a.waitForRun(old.id), await b.waitForRun(replacing.id)]
+    expect(ended).toMatchObject({ status: 'cancelled', error: `replaced by run ${replacing.id}` })
+    expect(await a.readRunLog(old.id)).toContain('ended')
+    expect(next.status).toBe('succeeded')
+    // Never two at once (max_instances 1), across the hosts.
+    expect(next.startedAt as number).toBeGreaterThanOrEqual(ended.endedAt as number)
   }, 30_000)
 
   it('cancel, read and follow a run from another host', async () => {
