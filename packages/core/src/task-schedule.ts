@@ -100,8 +100,8 @@ export class TaskSchedule {
 
   /**
    * Resolves once every fire under way is run or recorded (a host that stops waits for them
-   * before it closes the store: a fire time it claimed and left unrecorded would be lost) and
-   * every state so far is saved.
+   * before it closes the store, rather than cut a store call short) and every state so far is
+   * saved.
    */
   async flush(): Promise<void> {
     await Promise.all(this.fires)
