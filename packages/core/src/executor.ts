@@ -9,6 +9,7 @@ import { type ActiveRun, activeRun, outcome } from './active-run.js'
 import { type Admission, admit } from './admission.js'
 import { endLeftovers, startChild } from './child-process.js'
 import { clusterView, retryClaimAt } from './cluster-admission.js'
+import { CLUSTER_POLL_MS } from './cluster-sync.js'
 import { formatDuration } from './duration.js'
 import type { TasseEvents } from './events.js'
 import { traceFire } from './fire-trace.js'
@@ -26,6 +27,7 @@ import { runEnv } from './task-env.js'
 import { type TimeZone, timeZone } from './time/zone.js'
 import type {
   AdmissionWrites,
+  EpochMicros,
   LogSink,
   OutputBatch,
   Refusal,
@@ -36,11 +38,14 @@ import type {
   TaskDefinition,
   TasseLogger,
 } from './types.js'
+import { FINAL_RUN_STATUSES } from './types.js'
 
 export type { RunRequest } from './run-recorder.js'
 
 /** How long the output of a run whose process has exited may take to close. */
 const DRAIN_MS = 2000
+/** How often a run replacing runs of other hosts looks whether they have ended. */
+const REPLACED_POLL_MS = 100
 
 export interface ExecutorOptions {
   /** The run store, asked for when a run is first recorded. */
@@ -116,13 +121,36 @@ export class Executor {
    * recording nothing.
    */
   async submit(task: TaskDefinition, request: RunRequest): Promise<Submission> {
+    return (await this.#submit(task, request, null)) as Submission
+  }
+
+  /**
+   * `submit`, for a fire time (`claimAt`, µs, with the request's attempt) that this host runs
+   * only if it wins its claim: the claim and the run's record are one store step, so a host
+   * that dies between the two cannot leave a fire time claimed and never recorded. Resolves
+   * `null` when another host holds the claim (nothing recorded). Without a host id (no store
+   * shared), nothing is claimed.
+   */
+  submitClaimed(
+    task: TaskDefinition,
+    request: RunRequest,
+    claimAt: EpochMicros,
+  ): Promise<Submission | null> {
+    return this.#submit(task, request, claimAt)
+  }
+
+  async #submit(
+    task: TaskDefinition,
+    request: RunRequest,
+    claimAt: EpochMicros | null,
+  ): Promise<Submission | null> {
     const run = newRun(task, request, validateParams(task, request.params ?? {}), this.hostId())
     traceFire('submit', run.id)
     const scheduled = request.reason === 'schedule' || request.reason === 'catch-up'
     // The store decides over every host's active runs of the task, and records the run in the
     // same step: two hosts (or two requests here) can never both take the task's last slot.
     let admission: Admission = { kind: 'start' }
-    await this.options.store().admitRun(task.name, (active) => {
+    const claimed = await this.#admitRun(task.name, run, claimAt, (active) => {
       // A run this host is already ending is not ended again by `replace`.
       // A run of this host waiting for the runs it replaces to die holds its place already.
       const view = clusterView(active, task).map((seen) => {
@@ -141,6 +169,7 @@ export class Executor {
       traceFire('admitted', run.id)
       return this.writesFor(admission, run)
     })
+    if (!claimed) return null
     traceFire('recorded', run.id)
     const decided = admission as Admission
     if (decided.kind === 'refuse') {
@@ -157,7 +186,11 @@ export class Executor {
       }
     const entry = this.track(run, task)
     if (decided.kind === 'queue') this.behind.push(task.name, entry)
-    else if (decided.kind === 'replace') this.afterReplaced(entry)
+    else if (decided.kind === 'replace')
+      this.afterReplaced(
+        entry,
+        decided.runIds.filter((id) => !this.active.has(id)),
+      )
     else this.slots.add(entry)
     // Started only once recorded (it is): whoever hears `run:started` finds the run in the store.
     this.recorder.admitted(run)
@@ -165,15 +198,46 @@ export class Executor {
     return { run: { ...run }, refusal: null }
   }
 
-  /** Records a fire that did not run (`missed`) with the reason, in history. */
-  recordNotRun(
+  /**
+   * Records a fire that did not run (`missed`) with the reason, in history. With `claimAt`
+   * (µs), only if this host wins that fire time's claim, in the same store step (`null`: another
+   * host holds it, nothing recorded); a failure of the store then rejects, for the caller to
+   * try again.
+   */
+  async recordNotRun(
     task: TaskDefinition,
     request: RunRequest,
     status: RunStatus,
     error: string,
-  ): Promise<Run> {
+    claimAt: EpochMicros | null = null,
+  ): Promise<Run | null> {
     const run = newRun(task, request, { ...request.params }, this.hostId())
-    return this.recorder.final(run, status, error)
+    if (claimAt === null || this.hostId() === null) return this.recorder.final(run, status, error)
+    Object.assign(run, { status, error, endedAt: Date.now() })
+    if (!(await this.#admitRun(task.name, run, claimAt, () => ({ insert: { ...run } }))))
+      return null
+    this.recorder.admitted(run)
+    return { ...run }
+  }
+
+  /**
+   * `admitRun` of `run`'s task, claiming fire time `claimAt` (with the run's attempt) for this
+   * host in the same step when there is one and a host id: false when the claim was lost.
+   */
+  async #admitRun(
+    task: string,
+    run: Run,
+    claimAt: EpochMicros | null,
+    decide: (active: readonly Run[]) => AdmissionWrites,
+  ): Promise<boolean> {
+    const hostId = this.hostId()
+    const store = this.options.store()
+    if (claimAt === null || hostId === null) {
+      await store.admitRun(task, decide)
+      return true
+    }
+    const claim = { scheduledAt: claimAt, hostId, attempt: run.attempt }
+    return (await store.admitRun(task, decide, { claim })) !== null
   }
 
   /** Why the log sinks cannot write now (empty when they can), for the host's readiness. */
@@ -278,8 +342,8 @@ export class Executor {
   }
 
   /**
-   * Retries `run` (which ended as `run.status`) after `delayMs`, once this host won the claim
-   * of that attempt: a host that was paused, not dead, cannot retry what another host took over.
+   * Retries `run` (which ended as `run.status`) after `delayMs`, if this host wins the claim of
+   * that attempt: a host that was paused, not dead, cannot retry what another host took over.
    */
   retry(task: TaskDefinition, run: Run, delayMs: number): void {
     const timer = setLongTimeout(() => {
@@ -291,16 +355,11 @@ export class Executor {
 
   async #retryNow(task: TaskDefinition, run: Run): Promise<void> {
     try {
-      const hostId = this.hostId()
       const attempt = run.attempt + 1
-      if (
-        hostId !== null &&
-        !(await this.options.store().claimFire(task.name, retryClaimAt(run), { hostId, attempt }))
-      )
-        return
       const retryOf = run.retryOf ?? run.id
       const request = { reason: 'retry' as const, params: run.params, attempt }
-      await this.submit(task, { ...request, scheduledAt: run.scheduledAt, retryOf })
+      const retry = { ...request, scheduledAt: run.scheduledAt, retryOf }
+      await this.submitClaimed(task, retry, retryClaimAt(run))
     } catch (cause) {
       this.options.logger.error(`could not retry run ${run.id}`, cause)
     }
@@ -331,20 +390,54 @@ export class Executor {
 
   /**
    * `overlap: replace`: the new run takes its slot once every run of its task being ended is
-   * gone, so that `max_instances` holds while a replaced run is slow to die.
+   * gone, here and on other hosts (`elsewhere`, asked through the store), so that
+   * `max_instances` holds while a replaced run is slow to die.
    */
-  private afterReplaced(entry: ActiveRun): void {
-    const dying: Promise<Run>[] = []
+  private afterReplaced(entry: ActiveRun, elsewhere: readonly string[]): void {
+    const dying: Promise<unknown>[] = []
     for (const other of this.active.values())
       if (other !== entry && other.task.name === entry.task.name && other.endedBy)
         dying.push(other.done)
     this.replacing.add(entry)
+    if (elsewhere.length > 0) dying.push(this.endedElsewhere(entry, elsewhere))
     void Promise.all(dying).then(() => {
       // Replaced in turn, or the host shut down, while it waited: already recorded.
       if (!this.replacing.delete(entry)) return
       this.slots.add(entry)
       this.slots.pump()
     })
+  }
+
+  /**
+   * Resolves once the runs `ids` of other hosts, asked to end, are final in the store: at most
+   * the kill grace after their hosts hear of it, which is at once through the change feed or
+   * at their next poll (`CLUSTER_POLL_MS`). Past that, a host that does not answer is dead or
+   * cut off, its runs left to its lease: `entry` starts, and says so.
+   */
+  private async endedElsewhere(entry: ActiveRun, ids: readonly string[]): Promise<void> {
+    const waitMs = this.killGraceMs() + CLUSTER_POLL_MS
+    const deadline = Date.now() + waitMs
+    let left = [...ids]
+    while (left.length > 0 && Date.now() < deadline && this.replacing.has(entry)) {
+      await new Promise((resolve) => setTimeout(resolve, REPLACED_POLL_MS))
+      const runs = await Promise.all(
+        left.map((id) =>
+          this.options
+            .store()
+            .getRun(id)
+            .catch(() => null),
+        ),
+      )
+      // A run deleted by retention is gone; one the store could not read is still waited for.
+      left = left.filter((_, i) => {
+        const run = runs[i]
+        return run === null || (run !== undefined && !FINAL_RUN_STATUSES.has(run.status))
+      })
+    }
+    if (left.length > 0 && this.replacing.has(entry))
+      this.options.logger.warn(
+        `run ${entry.run.id} of task "${entry.task.name}" starts though run(s) ${left.join(', ')} it replaces, on other hosts, still read unfinished after ${formatDuration(waitMs)}`,
+      )
   }
 
   private track(run: Run, task: TaskDefinition): ActiveRun {

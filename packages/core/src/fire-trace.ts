@@ -9,6 +9,7 @@ const enabled = process.env.TASSE_TRACE === '1'
 
 /** The steps, in the order a fire passes them. */
 export type FireStep =
+  | 'fire' // the scheduler fires a fire time (subject `<task>@<fire time, µs>`)
   | 'request' // the HTTP app has the request (host)
   | 'submit' // the executor has the run request
   | 'admitted' // admission decided, inside the store's admitRun (the run is written with it)

@@ -34,6 +34,7 @@ import {
   type ExpiredHosts,
   type ExpireHostsOptions,
   FINAL_RUN_STATUSES,
+  type FireClaim,
   type HostRecord,
   type HostRegistration,
   type OutputAppend,
@@ -47,6 +48,7 @@ import {
   type RunStore,
   type StoreChange,
   type TaskState,
+  type TaskStateWrite,
 } from './types.js'
 
 const STORE_NAME = 'memory'
@@ -185,9 +187,10 @@ export class MemoryRunStore implements RunStore {
     return state && { ...state }
   }
 
-  async setTaskState(state: TaskState): Promise<void> {
+  async setTaskState(state: TaskStateWrite): Promise<void> {
     this.#assertOpen()
-    this.#states.set(state.task, { ...state })
+    const paused = state.paused ?? this.#states.get(state.task)?.paused ?? false
+    this.#states.set(state.task, { ...state, paused })
     this.#feed.emit({ type: 'task-state', task: state.task })
   }
 
@@ -253,12 +256,29 @@ export class MemoryRunStore implements RunStore {
     return true
   }
 
+  admitRun<D extends AdmissionWrites>(
+    task: string,
+    decide: (active: readonly Run[]) => D,
+  ): Promise<D>
+  admitRun<D extends AdmissionWrites>(
+    task: string,
+    decide: (active: readonly Run[]) => D,
+    options: { claim: FireClaim },
+  ): Promise<D | null>
   async admitRun<D extends AdmissionWrites>(
     task: string,
     decide: (active: readonly Run[]) => D,
-  ): Promise<D> {
+    options?: { claim?: FireClaim },
+  ): Promise<D | null> {
     this.#assertOpen()
-    // Nothing awaits between the read and the writes: no other call can come in between.
+    // Nothing awaits between the claim, the read and the writes: no other call comes in between.
+    const claim = options?.claim
+    let key: string | null = null
+    if (claim) {
+      const attempt = checkClaim(task, claim.scheduledAt, claim, STORE_NAME, 'admitRun')
+      key = JSON.stringify([task, claim.scheduledAt, attempt])
+      if (this.#claims.has(key)) return null
+    }
     const active = this.#unfinished(this.#idsByTask.get(task) ?? [])
     const writes = decide(active.map(copyRun))
     checkAdmissionWrites(task, active, writes, STORE_NAME)
@@ -266,6 +286,7 @@ export class MemoryRunStore implements RunStore {
       throw new TasseError('store', `a run with id "${writes.insert.id}" already exists`, {
         tag: STORE_NAME,
       })
+    if (claim && key) this.#claims.set(key, claim.scheduledAt)
     if (writes.insert) this.#insert(writes.insert)
     for (const { id, patch } of writes.update ?? []) this.#update(id, patch)
     for (const { runId, reason } of writes.cancel ?? [])

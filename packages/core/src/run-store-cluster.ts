@@ -89,6 +89,7 @@ export function checkClaim(
   scheduledAt: number,
   by: { hostId: string; attempt?: number },
   store: string,
+  call = 'claimFire',
 ): number {
   const attempt = by?.attempt ?? 1
   const problem =
@@ -101,7 +102,7 @@ export function checkClaim(
           : !Number.isInteger(attempt) || attempt < 1
             ? `attempt must be a whole number ≥ 1, got ${attempt}`
             : null
-  if (problem) throw new TasseError('invalid_argument', `claimFire: ${problem}`, { tag: store })
+  if (problem) throw new TasseError('invalid_argument', `${call}: ${problem}`, { tag: store })
   return attempt
 }
 

@@ -14,6 +14,13 @@ export interface TaskState {
   paused: boolean
 }
 
+/**
+ * What `setTaskState` writes. Without `paused`, only the fire times: the stored `paused` stays
+ * (`false` for a task not stored yet), so that a host writing the fire times of a schedule that
+ * several hosts share never undoes another host's pause or resume.
+ */
+export type TaskStateWrite = Omit<TaskState, 'paused'> & { paused?: boolean }
+
 export interface RunQuery {
   task?: string
   status?: readonly RunStatus[]
@@ -86,6 +93,15 @@ export interface AdmissionWrites {
   update?: readonly { id: string; patch: RunPatch }[]
   /** Active runs of the task to end (`overlap: replace`), each recorded as a cancel request. */
   cancel?: readonly { runId: string; reason: string }[]
+}
+
+/** A fire time to claim with an admission (`admitRun`'s `claim`); see `claimFire`. */
+export interface FireClaim {
+  /** µs. */
+  scheduledAt: EpochMicros
+  hostId: string
+  /** @default 1 */
+  attempt?: number
 }
 
 /** A request to end a run, kept until the host that owns the run ends it. */
@@ -173,7 +189,8 @@ export interface RunStore {
   /** Runs in a state that is not final (queued, running): for crash recovery. */
   unfinishedRuns(): Promise<Run[]>
   getTaskState(task: string): Promise<TaskState | undefined>
-  setTaskState(state: TaskState): Promise<void>
+  /** Writes a task's state; one without `paused` keeps the stored one (`TaskStateWrite`). */
+  setTaskState(state: TaskStateWrite): Promise<void>
   listTaskStates(): Promise<TaskState[]>
   /**
    * Retention: deletes runs in a final state that were queued more than `olderThanMs` before
@@ -217,6 +234,18 @@ export interface RunStore {
     task: string,
     decide: (active: readonly Run[]) => D,
   ): Promise<D>
+  /**
+   * The same, with fire time `claim` claimed (as `claimFire` claims it) in the same step: the
+   * claim, the decision's reading and its writes are one transaction. Resolves `null` when
+   * another caller holds the claim: `decide` is not called and nothing is written. A host that
+   * dies at any moment leaves the claim with its run (or `missed` record), or neither: a fire
+   * time is never claimed without the record another host would look for.
+   */
+  admitRun<D extends AdmissionWrites>(
+    task: string,
+    decide: (active: readonly Run[]) => D,
+    options: { claim: FireClaim },
+  ): Promise<D | null>
 
   /**
    * Registers a host (a new id each time a host starts). A store that serves one host at a time

@@ -8,6 +8,7 @@
 import type { CatalogChanges } from './catalog.js'
 import { TasseError } from './errors.js'
 import type { Executor } from './executor.js'
+import { traceFire } from './fire-trace.js'
 import { Scheduler } from './scheduler.js'
 import type { EpochMicros, RunStore, TaskDefinition, TaskState, TasseLogger } from './types.js'
 
@@ -99,8 +100,8 @@ export class TaskSchedule {
 
   /**
    * Resolves once every fire under way is run or recorded (a host that stops waits for them
-   * before it closes the store: a fire time it claimed and left unrecorded would be lost) and
-   * every state so far is saved.
+   * before it closes the store, rather than cut a store call short) and every state so far is
+   * saved.
    */
   async flush(): Promise<void> {
     await Promise.all(this.fires)
@@ -233,11 +234,11 @@ export class TaskSchedule {
     const store = this.options.store
     const unsaved = this.unsavedPauses
     if (decidesPaused) unsaved.set(state.task, (unsaved.get(state.task) ?? 0) + 1)
+    // Fire times alone leave the store's `paused` as it is, in the same statement.
+    const { paused, ...fireTimes } = state
+    const write = decidesPaused ? state : fireTimes
     const written: Promise<void> = (this.writes.get(state.task) ?? Promise.resolve())
-      .then(async () => {
-        const stored = decidesPaused ? undefined : await store().getTaskState(state.task)
-        await store().setTaskState(stored ? { ...state, paused: stored.paused } : state)
-      })
+      .then(() => store().setTaskState(write))
       .catch((cause) =>
         this.options.logger.error(`could not save the schedule of ${state.task}`, cause),
       )
@@ -291,79 +292,82 @@ export class TaskSchedule {
     }
   }
 
-  /** Claims a fire time for this host: true when it won (or claims are not needed). */
-  private claim(task: TaskDefinition, scheduledAt: EpochMicros): Promise<boolean | undefined> {
-    // A fire that comes due as the host stops (it has left the store: no id to claim with)
-    // is another host's to run or record.
-    if (!this.started) return Promise.resolve(false)
-    const hostId = this.options.hostId?.() ?? null
-    if (hostId === null) return Promise.resolve(true)
-    return this.whileStoreDown(`task "${task.name}"`, () =>
-      this.options.store().claimFire(task.name, scheduledAt, { hostId }),
-    )
-  }
-
   /**
-   * Runs a fire this host claims; nothing it meets may escape into the timer. A fire the task's own definition
-   * refuses (a required parameter without a default: a schedule gives none) is in history as
-   * `failed`, with the reason, rather than gone without a trace.
+   * Runs a fire time if this host wins its claim, or records it `missed` if it is already past
+   * its misfire grace (the store did not answer); nothing it meets may escape into the timer.
+   * The claim and the run's record are one store step (`submitClaimed`): a host killed at any
+   * moment leaves the fire time unclaimed (another host runs it) or claimed with its record. A
+   * fire the task's own definition refuses (a required parameter without a default: a schedule
+   * gives none) is in history as `failed`, with the reason, rather than gone without a trace.
    */
   private async fire(task: TaskDefinition, scheduledAt: EpochMicros, catchUp: boolean) {
     const { executor, logger } = this.options
     const request = { reason: catchUp ? ('catch-up' as const) : ('schedule' as const), scheduledAt }
+    // A fire that comes due as the host stops (it has left the store: no id to claim with)
+    // is another host's to run or record.
+    if (!this.started) return
+    traceFire('fire', `${task.name}@${scheduledAt}`)
     try {
-      if (!(await this.claim(task, scheduledAt))) return
-      // The claim waited for the store: a fire time past its misfire grace is missed instead.
-      const grace = task.job.misfireGraceTime
-      const lateS = (Date.now() * 1000 - scheduledAt) / 1e6
-      if (grace !== null && lateS > grace + STORE_RETRY_MS / 1000) {
-        const why = `more than ${grace}s late (misfire_grace_time: ${grace}): the run store did not answer`
-        await this.recordClaimed(task, [scheduledAt], 0, why)
-        return
-      }
-      await this.whileStoreDown(`task "${task.name}"`, () => executor.submit(task, request))
+      const missed = await this.whileStoreDown(`task "${task.name}"`, async () => {
+        // Each try looks again: a try that waited for the store past the misfire grace records
+        // the fire time missed instead of running it.
+        const why = tooLate(task, scheduledAt)
+        if (why === null) {
+          await executor.submitClaimed(task, request, scheduledAt)
+          return null
+        }
+        const recorded = await executor.recordNotRun(task, request, 'missed', why, scheduledAt)
+        return recorded && why
+      })
+      if (missed) logger.warn(`task "${task.name}": 1 fire time(s) missed: ${missed}`)
     } catch (cause) {
       const why = `the scheduled run could not start: ${cause instanceof Error ? cause.message : String(cause)}`
       logger.error(`task "${task.name}": ${why}`)
       try {
-        await executor.recordNotRun(task, request, 'failed', why)
+        // Refused before its claim (its parameters): claimed with this record instead.
+        await executor.recordNotRun(task, request, 'failed', why, scheduledAt)
       } catch (unrecorded) {
         logger.error(`task "${task.name}": could not record its refused fire`, unrecorded)
       }
     }
   }
 
-  /** Records the missed fire times this host claims. */
+  /** Records the missed fire times this host claims, each claimed with its record. */
   private async recordMissed(
     task: TaskDefinition,
     times: readonly EpochMicros[],
     more: number,
     why: string,
   ) {
+    const { executor, logger } = this.options
     try {
-      const claimed: EpochMicros[] = []
-      for (const scheduledAt of times)
-        if (await this.claim(task, scheduledAt)) claimed.push(scheduledAt)
+      let claimed = 0
+      for (const scheduledAt of times) {
+        const request = { reason: 'schedule' as const, scheduledAt }
+        const recorded = await this.whileStoreDown(`task "${task.name}"`, () =>
+          executor.recordNotRun(task, request, 'missed', why, scheduledAt),
+        )
+        if (recorded) claimed++
+      }
       // Fire times not listed are counted by whichever host records the listed ones.
-      if (claimed.length || !times.length) await this.recordClaimed(task, claimed, more, why)
+      if (claimed === 0 && times.length) return
+      const unlisted = more ? ` (${more} not listed in history)` : ''
+      logger.warn(`task "${task.name}": ${claimed + more} fire time(s) missed: ${why}${unlisted}`)
     } catch (cause) {
-      this.options.logger.error(`task "${task.name}": missed fire times not recorded`, cause)
+      logger.error(`task "${task.name}": missed fire times not recorded`, cause)
     }
   }
+}
 
-  private async recordClaimed(
-    task: TaskDefinition,
-    times: readonly EpochMicros[],
-    more: number,
-    why: string,
-  ) {
-    const { executor, logger } = this.options
-    for (const scheduledAt of times)
-      await executor.recordNotRun(task, { reason: 'schedule', scheduledAt }, 'missed', why)
-    const count = times.length + more
-    const unlisted = more ? ` (${more} not listed in history)` : ''
-    logger.warn(`task "${task.name}": ${count} fire time(s) missed: ${why}${unlisted}`)
-  }
+/**
+ * Why fire time `scheduledAt` of `task` is past its misfire grace now (by more than one wait
+ * for the store), or `null`.
+ */
+function tooLate(task: TaskDefinition, scheduledAt: EpochMicros): string | null {
+  const grace = task.job.misfireGraceTime
+  const lateS = (Date.now() * 1000 - scheduledAt) / 1e6
+  if (grace === null || lateS <= grace + STORE_RETRY_MS / 1000) return null
+  return `more than ${grace}s late (misfire_grace_time: ${grace}): the run store did not answer`
 }
 
 /** A failure of the store (down, unreachable: the driver's errors), not of the request itself. */

@@ -20,11 +20,15 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) removeData(dir)
 })
 
-/** A host on its own data folder holding the `slow` task with `yaml` as its task.yaml. */
-async function host(store: MemoryRunStore, yaml = '', leaseMs?: number) {
+/**
+ * A host on its own data folder holding the `slow` task with `yaml` as its task.yaml (and
+ * `script` as its task.sh, if given).
+ */
+async function host(store: MemoryRunStore, yaml = '', leaseMs?: number, script?: string) {
   const dir = tempData('slow')
   dirs.push(dir)
   writeFileSync(join(dir, 'tasks', 'slow', 'task.yaml'), yaml)
+  if (script) writeFileSync(join(dir, 'tasks', 'slow', 'task.sh'), script)
   const tasse = await startTasse(dir, {
     store,
     env: { SLOW_SECONDS: '2' },
@@ -54,6 +58,42 @@ describe('hosts sharing one store', () => {
       expect((sorted[i] as number) - (sorted[i - 1] as number)).toBe(300_000)
   })
 
+  it('leave no fire time claimed by a host stopped short of recording its run', async () => {
+    const store = new MemoryRunStore()
+    const yaml = 'scheduler:\n  trigger: every\n  ms: 300\noverlap: allow\nmax_instances: 100\n'
+    const b = await host(store, yaml)
+    // `a` shares the store, but its admissions never reach it: a host SIGKILLed, or frozen, at
+    // the moment it records a run. Whatever it did before (a claim) must not take the fire time.
+    const hung: (() => void)[] = []
+    let frozen = true
+    const freezing = new Proxy(store, {
+      get(target, key) {
+        const value = Reflect.get(target, key)
+        if (typeof value !== 'function') return value
+        if (key !== 'admitRun') return value.bind(target)
+        return (...args: unknown[]) =>
+          frozen
+            ? new Promise((_, reject) => hung.push(() => reject(new Error('thawed'))))
+            : value.apply(target, args)
+      },
+    })
+    await host(freezing, yaml)
+    try {
+      await waitFor(() => hung.length >= 6, 20_000, 'the frozen host to try 6 fire times')
+    } finally {
+      frozen = false
+      for (const thaw of hung) thaw()
+    }
+    b.pause('slow')
+    const { runs } = await store.listRuns({ task: 'slow', limit: 1000 })
+    const times = runs.map((run) => run.scheduledAt as number).sort((x, y) => x - y)
+    expect(new Set(times).size).toBe(times.length)
+    // Every fire time since `b` started is recorded: `b` won those `a` tried.
+    expect(times.length).toBeGreaterThanOrEqual(6)
+    for (let i = 1; i < times.length; i++)
+      expect((times[i] as number) - (times[i - 1] as number)).toBe(300_000)
+  }, 30_000)
+
   it('count every host’s runs for overlap, and start a queued run when one ends elsewhere', async () => {
     const store = new MemoryRunStore()
     const a = await host(store, 'overlap: queue\nqueue_size: 1\n')
@@ -80,6 +120,23 @@ describe('hosts sharing one store', () => {
     const next = await b.trigger('slow')
     expect(next.hostId).toBe(b.membership.hostId)
     await b.waitForRun(next.id)
+  }, 30_000)
+
+  it('start a run that replaces a run of another host once that run has ended there', async () => {
+    const store = new MemoryRunStore()
+    // Slow to die: a second after its SIGTERM.
+    const script = `trap 'sleep 1; echo ended; exit 0' TERM\necho started\nsleep "\${SLOW_SECONDS:-3}" & wait\n`
+    const a = await host(store, 'overlap: replace\n', undefined, script)
+    const b = await host(store, 'overlap: replace\n', undefined, script)
+    const old = await a.trigger('slow')
+    await waitFor(async () => (await a.readRunLog(old.id)).includes('started'), 20_000, 'output')
+    const replacing = await b.trigger('slow')
+    const [ended, next] = [await a.waitForRun(old.id), await b.waitForRun(replacing.id)]
+    expect(ended).toMatchObject({ status: 'cancelled', error: `replaced by run ${replacing.id}` })
+    expect(await a.readRunLog(old.id)).toContain('ended')
+    expect(next.status).toBe('succeeded')
+    // Never two at once (max_instances 1), across the hosts.
+    expect(next.startedAt as number).toBeGreaterThanOrEqual(ended.endedAt as number)
   }, 30_000)
 
   it('cancel, read and follow a run from another host', async () => {

@@ -4,6 +4,7 @@
  * count into each other. Counters and histograms follow the run events; gauges are read from
  * core when Prometheus scrapes.
  */
+import { hostname } from 'node:os'
 import { FINAL_RUN_STATUSES, type Run, type Tasse } from '@tasse/core'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
@@ -87,6 +88,20 @@ export function createMetrics(tasse: Tasse, options: TasseMetricsOptions = {}): 
       const counts = { ok: 0, paused: 0, invalid: 0 }
       for (const task of tasse.listTasks()) counts[task.state]++
       for (const [state, count] of Object.entries(counts)) this.set({ state }, count)
+    },
+  })
+  // Each host of a cluster serves its own metrics, and Prometheus' `instance` label already
+  // tells the series of one from another's: an info gauge names the host once (to join on
+  // `instance`), rather than a label on every series.
+  new Gauge({
+    name: 'tasse_host_info',
+    help: 'This host, always 1: host_id (the id it registered with the run store, new at each start; runs name it as hostId), hostname and pid.',
+    labelNames: ['host_id', 'hostname', 'pid'] as const,
+    registers,
+    collect() {
+      this.reset()
+      const id = tasse.membership.hostId ?? ''
+      this.set({ host_id: id, hostname: hostname(), pid: String(process.pid) }, 1)
     },
   })
   // The event-loop lag is sampled once a second, not every 10 ms (prom-client's default): the

@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { FINAL_RUN_STATUSES } from '@tasse/core'
 import { type RunningHost, readConfig, serverSentEvents, startHost } from '@tasse/host'
@@ -122,6 +123,19 @@ describe('a host on a real port', () => {
     expect(value('tasse_tasks', { state: 'invalid' })).toBe(1)
     expect(value('tasse_fire_lateness_seconds_count')).toBe(0) // no scheduled fire yet
     expect(value('process_cpu_user_seconds_total')).toBeGreaterThan(0)
+    // The host names itself as GET /api/v1/hosts and its runs do.
+    const hosts = (await (await fetch(`${url}/api/v1/hosts`, { headers: auth })).json()) as {
+      hosts: { id: string }[]
+    }
+    const info = samples.filter((s) => s.name === 'tasse_host_info')
+    expect(info).toMatchObject([
+      {
+        value: 1,
+        labels: { host_id: hosts.hosts[0]?.id, hostname: hostname(), pid: String(process.pid) },
+      },
+    ])
+    expect(info[0]?.labels.host_id).toMatch(/^\w{16}$/)
+    expect((await tasse.getRun(gate.id))?.hostId).toBe(info[0]?.labels.host_id)
     openGate(data)
     await tasse.waitForRun(gate.id)
   })

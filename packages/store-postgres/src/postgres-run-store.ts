@@ -11,6 +11,7 @@ import {
   type ExpiredHosts,
   type ExpireHostsOptions,
   FINAL_RUN_STATUSES,
+  type FireClaim,
   type HostRecord,
   type HostRegistration,
   type OutputAppend,
@@ -25,6 +26,7 @@ import {
   type RunStore,
   type StoreChange,
   type TaskState,
+  type TaskStateWrite,
   TasseError,
 } from '@tasse/core'
 import {
@@ -202,12 +204,16 @@ export class PostgresRunStore implements RunStore {
     return row && toTaskState(row)
   }
 
-  async setTaskState(state: TaskState): Promise<void> {
+  async setTaskState(state: TaskStateWrite): Promise<void> {
+    // Without `paused`, one statement keeps the stored one: another host's pause between a
+    // read and a write cannot be undone.
     await this.#all(
-      `INSERT INTO task_state (task, last_fire_time, next_fire_time, paused) VALUES ($1, $2, $3, $4)
+      `INSERT INTO task_state (task, last_fire_time, next_fire_time, paused)
+       VALUES ($1, $2, $3, coalesce($4::boolean, false))
        ON CONFLICT (task) DO UPDATE SET last_fire_time = excluded.last_fire_time,
-         next_fire_time = excluded.next_fire_time, paused = excluded.paused`,
-      [state.task, state.lastFireTime, state.nextFireTime, state.paused],
+         next_fire_time = excluded.next_fire_time,
+         paused = coalesce($4::boolean, task_state.paused)`,
+      [state.task, state.lastFireTime, state.nextFireTime, state.paused ?? null],
     )
   }
 
@@ -257,24 +263,49 @@ export class PostgresRunStore implements RunStore {
     by: { hostId: string; attempt?: number },
   ): Promise<boolean> {
     const attempt = checkClaim(task, scheduledAt, by, STORE_TAG)
-    const client = await this.#client()
+    return this.#claim(await this.#client(), task, scheduledAt, attempt, by.hostId)
+  }
+
+  /**
+   * Inserts a claim unless one is there: true when this call made it. A claim another
+   * transaction inserted and has not committed yet waits for it (the unique key's lock).
+   */
+  async #claim(
+    client: pg.Pool | pg.PoolClient,
+    task: string,
+    scheduledAt: EpochMicros,
+    attempt: number,
+    hostId: string,
+  ): Promise<boolean> {
     const { rowCount } = await client.query(
       `INSERT INTO fire_claims (task, scheduled_at, attempt, host_id) VALUES ($1, $2, $3, $4)
        ON CONFLICT DO NOTHING`,
-      [task, scheduledAt, attempt, by.hostId],
+      [task, scheduledAt, attempt, hostId],
     )
     return rowCount === 1
   }
 
+  admitRun<D extends AdmissionWrites>(
+    task: string,
+    decide: (active: readonly Run[]) => D,
+  ): Promise<D>
+  admitRun<D extends AdmissionWrites>(
+    task: string,
+    decide: (active: readonly Run[]) => D,
+    options: { claim: FireClaim },
+  ): Promise<D | null>
   async admitRun<D extends AdmissionWrites>(
     task: string,
     decide: (active: readonly Run[]) => D,
-  ): Promise<D> {
+    options?: { claim?: FireClaim },
+  ): Promise<D | null> {
+    const claim = options?.claim
+    const attempt = claim ? checkClaim(task, claim.scheduledAt, claim, STORE_TAG, 'admitRun') : 1
     // Admissions of one task wait for each other here first, without a connection: a burst of
     // requests to one task would otherwise hold every connection of the pool waiting for the
     // lock below, and the other calls (and the burst's last requests) time out.
     const before = this.#admissions.get(task) ?? Promise.resolve()
-    const admitted = before.then(() => this.#admit(task, decide))
+    const admitted = before.then(() => this.#admit(task, decide, claim && { ...claim, attempt }))
     const settled = admitted.then(
       () => {},
       () => {},
@@ -289,8 +320,15 @@ export class PostgresRunStore implements RunStore {
   #admit<D extends AdmissionWrites>(
     task: string,
     decide: (active: readonly Run[]) => D,
-  ): Promise<D> {
+    claim: Required<FireClaim> | undefined,
+  ): Promise<D | null> {
     return this.#transaction(async (client) => {
+      // The claim first: a transaction that holds the task's lock below never waits for a claim.
+      if (
+        claim &&
+        !(await this.#claim(client, task, claim.scheduledAt, claim.attempt, claim.hostId))
+      )
+        return null
       // Every admission of the task waits here for the one before to commit: the decision is
       // made over what every host has admitted so far.
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ADMISSION_LOCK, task])

@@ -12,6 +12,7 @@ import {
   type ExpiredHosts,
   type ExpireHostsOptions,
   FINAL_RUN_STATUSES,
+  type FireClaim,
   type HostConflictError,
   type HostRecord,
   type HostRegistration,
@@ -27,6 +28,7 @@ import {
   type RunStore,
   type StoreChange,
   type TaskState,
+  type TaskStateWrite,
   TasseError,
 } from '@tasse/core'
 import {
@@ -276,12 +278,19 @@ export class SqliteRunStore implements RunStore {
     return row && toTaskState(row)
   }
 
-  async setTaskState(state: TaskState): Promise<void> {
+  async setTaskState(state: TaskStateWrite): Promise<void> {
+    // Without `paused`, one statement keeps the stored one: no read before the write.
     this.#statement(
-      `INSERT INTO task_state (task, last_fire_time, next_fire_time, paused) VALUES (?, ?, ?, ?)
+      `INSERT INTO task_state (task, last_fire_time, next_fire_time, paused)
+       VALUES (@task, @last, @next, coalesce(@paused, 0))
        ON CONFLICT (task) DO UPDATE SET last_fire_time = excluded.last_fire_time,
-         next_fire_time = excluded.next_fire_time, paused = excluded.paused`,
-    ).run(state.task, state.lastFireTime, state.nextFireTime, state.paused ? 1 : 0)
+         next_fire_time = excluded.next_fire_time, paused = coalesce(@paused, task_state.paused)`,
+    ).run({
+      task: state.task,
+      last: state.lastFireTime,
+      next: state.nextFireTime,
+      paused: state.paused === undefined ? null : state.paused ? 1 : 0,
+    })
     this.#emit({ type: 'task-state', task: state.task })
   }
 
@@ -338,19 +347,37 @@ export class SqliteRunStore implements RunStore {
     by: { hostId: string; attempt?: number },
   ): Promise<boolean> {
     const attempt = checkClaim(task, scheduledAt, by, STORE_TAG)
+    return this.#claim(task, scheduledAt, attempt, by.hostId)
+  }
+
+  /** Inserts a claim unless one is there: true when this call made it. */
+  #claim(task: string, scheduledAt: EpochMicros, attempt: number, hostId: string): boolean {
     const { changes } = this.#statement(
       `INSERT INTO fire_claims (task, scheduled_at, attempt, host_id, claimed_at)
        VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-    ).run(task, scheduledAt, attempt, by.hostId, Date.now())
+    ).run(task, scheduledAt, attempt, hostId, Date.now())
     return changes === 1
   }
 
+  admitRun<D extends AdmissionWrites>(
+    task: string,
+    decide: (active: readonly Run[]) => D,
+  ): Promise<D>
+  admitRun<D extends AdmissionWrites>(
+    task: string,
+    decide: (active: readonly Run[]) => D,
+    options: { claim: FireClaim },
+  ): Promise<D | null>
   async admitRun<D extends AdmissionWrites>(
     task: string,
     decide: (active: readonly Run[]) => D,
-  ): Promise<D> {
+    options?: { claim?: FireClaim },
+  ): Promise<D | null> {
+    const claim = options?.claim
+    const attempt = claim ? checkClaim(task, claim.scheduledAt, claim, STORE_TAG, 'admitRun') : 1
     const changes: StoreChange[] = []
-    const admit = this.#db.transaction((): D => {
+    const admit = this.#db.transaction((): D | null => {
+      if (claim && !this.#claim(task, claim.scheduledAt, attempt, claim.hostId)) return null
       const active = (
         this.#statement(`SELECT * FROM runs WHERE task = ? AND ${IN_UNFINISHED} ORDER BY id`).all(
           task,

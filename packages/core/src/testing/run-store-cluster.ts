@@ -261,6 +261,110 @@ export function describeRunStoreCluster(
       expect((await store().listRuns({ task: 'single', limit: 100 })).runs).toHaveLength(30)
     })
 
+    it('claims a fire time with the run it records: the first caller writes, the others nothing', async () => {
+      const claim = { scheduledAt: FIRE, hostId: 'a' }
+      const first = makeRun({ task: 'job', scheduledAt: FIRE, hostId: 'a' })
+      expect(await store().admitRun('job', () => ({ insert: first }), { claim })).toStrictEqual({
+        insert: first,
+      })
+      let called = false
+      const second = makeRun({ task: 'job', scheduledAt: FIRE, hostId: 'b' })
+      const lost = await store().admitRun(
+        'job',
+        () => {
+          called = true
+          return { insert: second }
+        },
+        { claim: { ...claim, hostId: 'b' } },
+      )
+      expect({ lost, called }).toStrictEqual({ lost: null, called: false })
+      expect(await store().getRun(second.id)).toBeUndefined()
+      expect(await store().getRun(first.id)).toStrictEqual(first)
+      // One claim, whichever call makes it: claimFire sees it taken, and the other way round.
+      expect(await store().claimFire('job', FIRE, { hostId: 'c' })).toBe(false)
+      expect(await store().claimFire('job', FIRE + 1, { hostId: 'c' })).toBe(true)
+      const third = makeRun({ task: 'job', scheduledAt: FIRE + 1, hostId: 'a' })
+      const claimed = { claim: { scheduledAt: FIRE + 1, hostId: 'a' } }
+      expect(await store().admitRun('job', () => ({ insert: third }), claimed)).toBeNull()
+      // Another attempt of the same fire time is a claim of its own (a retry).
+      const retry = makeRun({ task: 'job', scheduledAt: FIRE, attempt: 2, hostId: 'b' })
+      const attempt2 = { claim: { scheduledAt: FIRE, hostId: 'b', attempt: 2 } }
+      expect(await store().admitRun('job', () => ({ insert: retry }), attempt2)).not.toBeNull()
+      expect(await store().getRun(retry.id)).toStrictEqual(retry)
+    })
+
+    it('takes no claim when the decision or its writes fail: the fire time stays free', async () => {
+      const claim = { claim: { scheduledAt: FIRE, hostId: 'a' } }
+      const failing = () => {
+        throw new Error('the decision failed')
+      }
+      await expect(store().admitRun('job', failing, claim)).rejects.toThrow('the decision failed')
+      const elsewhere = makeRun({ task: 'other' })
+      await expect(store().admitRun('job', () => ({ insert: elsewhere }), claim)).rejects.toThrow(
+        /task "other"/,
+      )
+      const run = makeRun({ task: 'job', scheduledAt: FIRE })
+      expect(await store().admitRun('job', () => ({ insert: run }), claim)).not.toBeNull()
+      expect(await store().listRuns()).toMatchObject({ runs: [{ id: run.id }] })
+    })
+
+    it('rejects a claim that is not one, naming admitRun and the field', async () => {
+      const cases: [unknown, RegExp][] = [
+        [{ scheduledAt: 1.5, hostId: 'h' }, /admitRun: scheduledAt must be whole microseconds/],
+        [{ scheduledAt: FIRE, hostId: '' }, /admitRun: hostId must be a non-empty string/],
+        [{ scheduledAt: FIRE, hostId: 'h', attempt: 0 }, /admitRun: attempt must be a whole/],
+      ]
+      for (const [claim, message] of cases)
+        await expect(
+          store().admitRun('job', () => ({}), {
+            claim: claim as { scheduledAt: number; hostId: string },
+          }),
+        ).rejects.toThrow(message)
+      expect(await store().claimFire('job', FIRE, { hostId: 'h' })).toBe(true)
+    })
+
+    it('records exactly one run for many simultaneous claims of one fire time', async () => {
+      for (let round = 0; round < 3; round++) {
+        const scheduledAt = FIRE + round
+        const results = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            store().admitRun(
+              'burst',
+              () => ({ insert: makeRun({ task: 'burst', scheduledAt, hostId: `host-${i}` }) }),
+              { claim: { scheduledAt, hostId: `host-${i}` } },
+            ),
+          ),
+        )
+        expect(results.filter((result) => result !== null)).toHaveLength(1)
+      }
+      expect((await store().listRuns({ task: 'burst', limit: 100 })).runs).toHaveLength(3)
+    })
+
+    it.skipIf(noReopen)(
+      `records exactly one run for simultaneous claims through several store objects ${noReopen ? noReopenReason : ''}`.trim(),
+      async () => {
+        try {
+          const stores = [store(), await reopen(), await reopen()]
+          for (let round = 0; round < 3; round++) {
+            const scheduledAt = FIRE + round
+            const results = await Promise.all(
+              Array.from({ length: 30 }, (_, i) =>
+                (stores[i % 3] as RunStore).admitRun(
+                  'burst',
+                  () => ({ insert: makeRun({ task: 'burst', scheduledAt, hostId: `host-${i}` }) }),
+                  { claim: { scheduledAt, hostId: `host-${i}` } },
+                ),
+              ),
+            )
+            expect(results.filter((result) => result !== null)).toHaveLength(1)
+          }
+          expect((await store().listRuns({ task: 'burst', limit: 100 })).runs).toHaveLength(3)
+        } finally {
+          await closeReopened()
+        }
+      },
+    )
+
     it.skipIf(noReopen)(
       `admits one of simultaneous requests through several store objects ${noReopen ? noReopenReason : ''}`.trim(),
       async () => {

@@ -505,6 +505,29 @@ export function testRunStore(options: TestRunStoreOptions): void {
         expect(await store.listTaskStates()).toHaveLength(1)
       })
 
+      it('keeps the stored paused flag when a write gives the fire times only', async () => {
+        // Another host paused the task; this host's fire-time write must not resume it.
+        await store.setTaskState({ task: 'a', lastFireTime: 1, nextFireTime: 2, paused: true })
+        await store.setTaskState({ task: 'a', lastFireTime: 2, nextFireTime: 3 })
+        expect(await store.getTaskState('a')).toStrictEqual({
+          task: 'a',
+          lastFireTime: 2,
+          nextFireTime: 3,
+          paused: true,
+        })
+        await store.setTaskState({ task: 'a', lastFireTime: 3, nextFireTime: 4, paused: false })
+        await store.setTaskState({ task: 'a', lastFireTime: 4, nextFireTime: 5 })
+        expect((await store.getTaskState('a'))?.paused).toBe(false)
+        // A task not stored yet is not paused.
+        await store.setTaskState({ task: 'new', lastFireTime: null, nextFireTime: 7 })
+        expect(await store.getTaskState('new')).toStrictEqual({
+          task: 'new',
+          lastFireTime: null,
+          nextFireTime: 7,
+          paused: false,
+        })
+      })
+
       it('keeps tasks apart and lists them by name', async () => {
         const names = ['report', 'Report', 'report2', 'a.b', 'a-b', 'a_b', 'zeta', 'alpha']
         for (const [i, task] of names.entries()) {
