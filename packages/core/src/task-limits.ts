@@ -46,7 +46,10 @@ export function readLimits(value: unknown, at: ConfigLocation): RunLimits {
       `must be a mapping such as "{memory: 512M, cpu: 0.5, pids: 256}", got ${show(value)}`,
     )
   const limits = value as Record<string, unknown>
-  const here = (key: string): ConfigLocation => ({ ...at, field: `${at.field}.${key}` })
+  const here = (key: string): ConfigLocation => ({
+    ...at,
+    field: at.field ? `${at.field}.${key}` : key,
+  })
   for (const key of Object.keys(limits))
     if (!(LIMIT_KEYS as readonly string[]).includes(key))
       throw new TasseConfigError(here(key), unknownKeyProblem(key, LIMIT_KEYS))
