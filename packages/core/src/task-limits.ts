@@ -23,7 +23,7 @@ export type LimitKey = (typeof LIMIT_KEYS)[number]
 export const NO_LIMITS: RunLimits = Object.freeze({ memoryBytes: null, cpu: null, pids: null })
 
 /** A size such as `512M`, `1.5G`, `65536K` or a number of bytes: binary units, `B`/`iB` allowed. */
-export const MEMORY_TEXT = /^\s*(\d+(?:\.\d+)?)\s*(?:([KMGTkmgt])(?:[iI]?[bB])?|[bB])?\s*$/
+export const MEMORY_TEXT = /^\s*(\d+(?:\.\d+)?)\s*(?:([KMGTkmgt])(?:[iI]?[bB]|[iI])?|[bB])?\s*$/
 /** Less than this cannot even start a shell: a typo such as `memory: 512` (bytes) is refused. */
 export const MIN_MEMORY_BYTES = 4 * 1024 * 1024
 /** cpu.max's quota is at least 1 ms a period: 0.01 of a 100 ms period. */
