@@ -13,6 +13,7 @@ import type { ChildUsage } from './child-process.js'
 import type { RunCgroup, RunCgroups } from './run-cgroup.js'
 import {
   effectiveLimits,
+  LIMIT_KEYS,
   type LimitKey,
   NO_LIMITS,
   type RunLimits,
@@ -42,14 +43,13 @@ export class RunLimiter {
     const suffix = defaults.length ? ` (host defaults: ${describeLimits(this.defaults)})` : ''
     if (!cgroups)
       return `limits: not enforced, ${this.noCgroupReason}; runs are still accounted (wait4)${suffix}`
-    const missing = Object.entries(cgroups.places.missing).map(([key, why]) => `${key}: ${why}`)
-    const where = cgroups.kind === 'v2' ? 'cgroup v2' : 'cgroup v1'
-    const enforced = (['memory', 'cpu', 'pids'] as const).filter((k) => !cgroups.places.missing[k])
+    const { places } = cgroups
+    const enforced = LIMIT_KEYS.filter((key) => !places.missing[key]).map(
+      (key) => `${key} (cgroup ${places.v2.includes(key) ? 'v2' : 'v1'})`,
+    )
     return [
-      `limits: ${enforced.length ? enforced.join(', ') : 'none'} enforced through ${where}${
-        Object.keys(cgroups.places.v1).length ? ' (and cgroup v1 hierarchies)' : ''
-      }${suffix}`,
-      ...missing.map((line) => `limits: ${line}`),
+      `limits enforced: ${enforced.length ? enforced.join(', ') : 'none'}${suffix}`,
+      ...Object.entries(places.missing).map(([key, why]) => `limits: ${key} not enforced, ${why}`),
     ].join('\n')
   }
 

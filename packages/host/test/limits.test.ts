@@ -47,7 +47,9 @@ describe('issue #20: limits per run', () => {
         },
       })
       const host = await start()
-      expect(host.output()).toMatch(/limits: memory, cpu, pids enforced/)
+      expect(host.output()).toMatch(
+        /limits enforced: memory \(cgroup v[12]\), cpu \(cgroup v[12]\), pids \(cgroup v[12]\)/,
+      )
       const hostRss = rssOf(host.child.pid as number)
       const began = Date.now()
       const id = await triggerRun(host, 'hog')
