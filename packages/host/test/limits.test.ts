@@ -5,7 +5,18 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { dataWith, type HostProcess, killHosts, startHostProcess, until } from './host-process.js'
+import {
+  dataWith,
+  type HostProcess,
+  killHosts,
+  startHostProcess,
+  triggerRun,
+  until,
+  untilEnded as untilEndedIn,
+} from './host-process.js'
+
+/** Generous: a run under a CPU limit on a loaded machine. */
+const untilEnded = (host: HostProcess, id: string) => untilEndedIn(host, id, 60_000)
 
 const isRoot = process.getuid?.() === 0
 /** What this machine offers for the runs' limits (cgroup v2 controllers, or v1 hierarchies). */
@@ -182,39 +193,6 @@ describe('issue #20: accounting per run', () => {
 })
 
 // ---------------------------------------------------------------------------------------------
-
-interface RunView {
-  id: string
-  status: string
-  error: string | null
-  peakMemoryBytes: number | null
-  cpuUserSeconds: number | null
-  cpuSystemSeconds: number | null
-  outputBytes: number | null
-}
-
-async function getRun(host: HostProcess, id: string): Promise<RunView> {
-  return (await (await fetch(`${host.url}/api/v1/runs/${id}`)).json()) as RunView
-}
-
-async function triggerRun(host: HostProcess, task: string): Promise<string> {
-  const response = await fetch(`${host.url}/api/v1/tasks/${task}/runs`, { method: 'POST' })
-  expect(response.status, await response.clone().text()).toBe(202)
-  return ((await response.json()) as { id: string }).id
-}
-
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted']
-
-function untilEnded(host: HostProcess, id: string): Promise<RunView> {
-  return until(
-    async () => {
-      const run = await getRun(host, id)
-      return FINAL.includes(run.status) ? run : null
-    },
-    60_000,
-    `run ${id} to end`,
-  )
-}
 
 /** The processes whose environment carries the run's TASSE_RUN_ID. */
 function runPids(id: string): number[] {
