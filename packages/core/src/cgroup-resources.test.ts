@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { resourcePlaces, runResources } from './cgroup-resources.js'
+import { type CgroupWriter, HOST_LEAF, resourcePlaces, runResources } from './cgroup-resources.js'
 
 const MIB = 2 ** 20
 let dir = ''
@@ -67,6 +67,45 @@ describe.skipIf(realV2)(
       expect(resources.oomKilled()).toBe(false)
       writeFileSync(join(run, 'memory.events'), 'low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\n')
       expect(resources.oomKilled()).toBe(true)
+    })
+
+    it("moves the host into its leaf group where the kernel refuses controllers to a group with processes (a container's, systemd's Delegate=yes)", () => {
+      const { root, own } = fakeV2('memory cpu pids')
+      // The kernel's rule, played by the writer: no controller passes down while processes are in `own`.
+      let hostInOwn = true
+      const writes: string[] = []
+      const kernel: CgroupWriter = {
+        write(file, text) {
+          writes.push(`${file.slice(own.length)} ${text}`)
+          if (file === join(own, 'cgroup.subtree_control') && hostInOwn)
+            throw Object.assign(new Error('EBUSY: resource busy'), { code: 'EBUSY' })
+          if (file === join(own, HOST_LEAF, 'cgroup.procs')) hostInOwn = false
+          else writeFileSync(file, text)
+        },
+      }
+      const places = resourcePlaces(root, {}, kernel)
+      expect(places.missing).toEqual({})
+      expect(places.v2).toEqual(['memory', 'cpu', 'pids'])
+      expect(writes.slice(0, 3)).toEqual([
+        '/cgroup.subtree_control +memory',
+        `/${HOST_LEAF}/cgroup.procs ${process.pid}`,
+        '/cgroup.subtree_control +memory',
+      ])
+    })
+
+    it("says why where other processes keep the host's group busy", () => {
+      const { root } = fakeV2('memory cpu pids')
+      const busy: CgroupWriter = {
+        write(file) {
+          if (file.endsWith('cgroup.subtree_control'))
+            throw Object.assign(new Error('EBUSY: resource busy'), { code: 'EBUSY' })
+        },
+      }
+      const places = resourcePlaces(root, {}, busy)
+      expect(places.v2).toEqual([])
+      expect(places.missing.memory).toMatch(
+        /while other processes are in it \(the host moved itself into tasse-host\/\)/,
+      )
     })
 
     it('says why a limit cannot be enforced when the controller is not given to the host', () => {

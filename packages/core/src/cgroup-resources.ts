@@ -6,8 +6,11 @@
  * - cgroup v2: `memory.max` (and `memory.swap.max` 0, so that swap is no way around it),
  *   `cpu.max`, `pids.max`; `memory.peak` (Linux 5.19+), `cpu.stat`, `memory.events`' oom_kill.
  *   The controllers must be enabled in `tasse/cgroup.subtree_control`, which the kernel allows
- *   only where the host's own group passes them down (it refuses while that group has processes
- *   of its own and is not the root: the reason is kept and said at start).
+ *   only where the host's own group passes them down, and it refuses that while the group has
+ *   processes of its own (cgroup v2 has no processes in inner groups but the root): a container
+ *   or a systemd service with `Delegate=yes` puts the host in such a group. So the host moves
+ *   itself into a leaf of its group, `tasse-host/`, beside `tasse/` (as systemd's delegation
+ *   guide asks); where other processes share its group the reason is kept and said at start.
  * - cgroup v1: a group per run in each of the memory, cpu, cpuacct and pids hierarchies
  *   (`memory.limit_in_bytes`, `cpu.cfs_quota_us`, `pids.max`; `memory.max_usage_in_bytes`,
  *   `cpuacct.usage_user`/`usage_sys`, `memory.oom_control`'s oom_kill).
@@ -19,6 +22,15 @@ import type { LimitKey, RunLimits } from './task-limits.js'
 export type ResourceController = 'memory' | 'cpu' | 'cpuacct' | 'pids'
 const V1_CONTROLLERS: readonly ResourceController[] = ['memory', 'cpu', 'cpuacct', 'pids']
 const V2_CONTROLLERS = ['memory', 'cpu', 'pids'] as const
+/** The leaf group the host moves itself into, beside `tasse/`, to pass controllers down. */
+export const HOST_LEAF = 'tasse-host'
+
+/** The file writes that `enableV2` makes (a test gives a kernel of its own). */
+export interface CgroupWriter {
+  write(file: string, text: string): void
+}
+const FS_WRITER: CgroupWriter = { write: (file, text) => writeFileSync(file, text) }
+
 /** cpu.max's period: 100 ms, the kernel's default, so a quota is CPUs × 100 000 µs. */
 const CPU_PERIOD_US = 100_000
 
@@ -62,9 +74,10 @@ export interface RunResources {
 export function resourcePlaces(
   v2Root: string | null,
   v1Roots: Partial<Record<ResourceController, string>>,
+  writer: CgroupWriter = FS_WRITER,
 ): ResourcePlaces {
   const places: ResourcePlaces = { v2: [], v2Accounting: v2Root !== null, v1: {}, missing: {} }
-  const v2Missing = v2Root ? enableV2(v2Root) : null
+  const v2Missing = v2Root ? enableV2(v2Root, writer) : null
   if (v2Root)
     for (const controller of V2_CONTROLLERS)
       if (!v2Missing?.has(controller)) (places.v2 as LimitKey[]).push(controller)
@@ -174,31 +187,45 @@ export function runResources(
 
 /**
  * Enables the memory, cpu and pids controllers for the groups in `root` (`<own>/tasse`), the
- * host's own group first: what stays missing, with the kernel's reason.
+ * host's own group first, moving the host into its leaf group when processes in its group stop
+ * that (EBUSY): what stays missing, with the kernel's reason.
  */
-function enableV2(root: string): Map<LimitKey, string> {
+function enableV2(root: string, writer: CgroupWriter): Map<LimitKey, string> {
   const missing = new Map<LimitKey, string>()
   const own = join(root, '..')
   const available = readWords(join(own, 'cgroup.controllers'))
-  for (const controller of V2_CONTROLLERS) {
-    if (!available.includes(controller)) {
-      missing.set(
-        controller,
-        `cgroup v2 does not give the ${controller} controller to the host's group ${own} (not delegated, or taken by a cgroup v1 hierarchy)`,
-      )
-      continue
+  const wanted = V2_CONTROLLERS.filter((controller) => {
+    if (available.includes(controller)) return true
+    missing.set(
+      controller,
+      `cgroup v2 does not give the ${controller} controller to the host's group ${own} (not delegated, or taken by a cgroup v1 hierarchy)`,
+    )
+    return false
+  })
+  let moved = false
+  for (const controller of wanted) {
+    const enable = (group: string) => {
+      if (!readWords(join(group, 'cgroup.subtree_control')).includes(controller))
+        writer.write(join(group, 'cgroup.subtree_control'), `+${controller}`)
     }
     try {
-      if (!readWords(join(own, 'cgroup.subtree_control')).includes(controller))
-        writeFileSync(join(own, 'cgroup.subtree_control'), `+${controller}`)
-      if (!readWords(join(root, 'cgroup.subtree_control')).includes(controller))
-        writeFileSync(join(root, 'cgroup.subtree_control'), `+${controller}`)
+      try {
+        enable(own)
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== 'EBUSY' || moved) throw cause
+        moved = true
+        const leaf = join(own, HOST_LEAF)
+        mkdirSync(leaf, { recursive: true })
+        writer.write(join(leaf, 'cgroup.procs'), String(process.pid))
+        enable(own)
+      }
+      enable(root)
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code
       missing.set(
         controller,
         code === 'EBUSY'
-          ? `cgroup v2 refuses to pass the ${controller} controller down from the host's group ${own} while processes are in it: start the host in a group of its own (a container's, or a systemd service with Delegate=yes whose processes sit in a child group)`
+          ? `cgroup v2 refuses to pass the ${controller} controller down from the host's group ${own} while other processes are in it (the host moved itself into ${HOST_LEAF}/): start the host alone in a group of its own (a container's, or a systemd service with Delegate=yes)`
           : `cannot enable the ${controller} controller in ${own}: ${(cause as Error).message}`,
       )
     }

@@ -23,6 +23,7 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import {
+  HOST_LEAF,
   type ResourceController,
   type ResourcePlaces,
   type RunResources,
@@ -105,7 +106,9 @@ export function runCgroups(choice: CgroupChoice = 'auto', sources = SELF): RunCg
     )
     const ownPath = own.get(kind === 'v2' ? '' : 'freezer')
     if (!mount || ownPath === undefined) continue
-    const root = join(mount.point, relativeTo(mount.root, ownPath), 'tasse')
+    // A host that moved itself into its leaf group (`cgroup-resources.ts`) keeps its place.
+    const hostGroup = kind === 'v2' ? outOfHostLeaf(ownPath) : ownPath
+    const root = join(mount.point, relativeTo(mount.root, hostGroup), 'tasse')
     try {
       mkdirSync(root, { recursive: true })
       accessSync(join(root, 'cgroup.procs'), constants.W_OK)
@@ -258,6 +261,11 @@ function readOwnGroups(text: string): Map<string, string> {
       own.set(controller, match[2] as string)
   }
   return own
+}
+
+/** The host's group: the parent of its leaf group, where it moved itself into one. */
+function outOfHostLeaf(path: string): string {
+  return path.endsWith(`/${HOST_LEAF}`) ? path.slice(0, -HOST_LEAF.length - 1) || '/' : path
 }
 
 /** The group's path below a mount of the hierarchy at `mountRoot` (a container sees a part). */
