@@ -7,10 +7,12 @@
  *   The child: stdin /dev/null, stdout and stderr to two pipes (read ends returned, CLOEXEC),
  *   in `cwd`, leader of a new process group, default signal dispositions, nothing blocked.
  *   Throws with errno's code (ENOENT, EACCES...) when it cannot start.
- *   onExit(code, signal) is called once on the main thread when the child has exited: code is
- *   the exit status or null, signal the number of the signal that ended it or null.
+ *   onExit(code, signal, usage) is called once on the main thread when the child has exited:
+ *   code is the exit status or null, signal the number of the signal that ended it or null,
+ *   usage [maxRssKiB, userSeconds, systemSeconds] from wait4: the child's, and that of the
+ *   descendants it waited for (a run's accounting where it has no control group).
  *
- * Only the pid is waited for (waitpid(pid)): libuv reaps its own children by pid as well, so
+ * Only the pid is waited for (wait4(pid)): libuv reaps its own children by pid as well, so
  * neither takes the other's.
  */
 #define _GNU_SOURCE
@@ -22,6 +24,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,32 +70,47 @@ typedef struct {
   napi_threadsafe_function on_exit;
 } reaper;
 
+typedef struct {
+  int status;
+  struct rusage usage;
+} exit_info;
+
 static void *reap(void *arg) {
   reaper *r = arg;
-  int status = 0;
-  while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR) {
+  exit_info *result = calloc(1, sizeof(exit_info));
+  exit_info fallback = {0};
+  exit_info *info = result ? result : &fallback;
+  while (wait4(r->pid, &info->status, 0, &info->usage) < 0 && errno == EINTR) {
   }
-  int *result = malloc(sizeof(int));
-  if (result) {
-    *result = status;
-    napi_call_threadsafe_function(r->on_exit, result, napi_tsfn_blocking);
-  }
+  if (result) napi_call_threadsafe_function(r->on_exit, result, napi_tsfn_blocking);
   napi_release_threadsafe_function(r->on_exit, napi_tsfn_release);
   free(r);
   return NULL;
 }
 
+static double seconds_of(struct timeval time) {
+  return (double)time.tv_sec + (double)time.tv_usec / 1e6;
+}
+
 static void call_on_exit(napi_env env, napi_value callback, void *context, void *data) {
-  int status = *(int *)data;
+  exit_info info = *(exit_info *)data;
   free(data);
   if (!env) return;
-  napi_value args[2], recv;
+  int status = info.status;
+  napi_value args[3], recv, item;
   napi_get_undefined(env, &recv);
   napi_get_null(env, &args[0]);
   napi_get_null(env, &args[1]);
   if (WIFEXITED(status)) napi_create_int32(env, WEXITSTATUS(status), &args[0]);
   else if (WIFSIGNALED(status)) napi_create_int32(env, WTERMSIG(status), &args[1]);
-  napi_call_function(env, recv, callback, 2, args, NULL);
+  napi_create_array_with_length(env, 3, &args[2]);
+  napi_create_double(env, (double)info.usage.ru_maxrss, &item);
+  napi_set_element(env, args[2], 0, item);
+  napi_create_double(env, seconds_of(info.usage.ru_utime), &item);
+  napi_set_element(env, args[2], 1, item);
+  napi_create_double(env, seconds_of(info.usage.ru_stime), &item);
+  napi_set_element(env, args[2], 2, item);
+  napi_call_function(env, recv, callback, 3, args, NULL);
 }
 
 static napi_value throw_errno(napi_env env, int code, const char *what) {

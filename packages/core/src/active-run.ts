@@ -23,6 +23,8 @@ export interface ActiveRun {
   /** Set when core ends the run: the status it gets whatever the exit code. */
   endedBy: EndedBy | null
   timeout: LongTimeout | null
+  /** Bytes of stdout and stderr so far. */
+  outputBytes: number
   /** Resolves with the final run. */
   done: Promise<Run>
   resolve: (run: Run) => void
@@ -34,7 +36,17 @@ export function activeRun(run: Run, task: TaskDefinition): ActiveRun {
     resolve = r
   })
   const controller = new AbortController()
-  return { run, task, child: null, controller, endedBy: null, timeout: null, done, resolve }
+  return {
+    run,
+    task,
+    child: null,
+    controller,
+    endedBy: null,
+    timeout: null,
+    outputBytes: 0,
+    done,
+    resolve,
+  }
 }
 
 /**

@@ -17,7 +17,8 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs'
 import { delimiter, isAbsolute, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import spawn from 'cross-spawn'
-import { fastSpawn, type SpawnedProcess, spawnAddon } from './fast-spawn.js'
+import type { ResourceUsage } from './cgroup-resources.js'
+import { fastSpawn, type ProcessRusage, type SpawnedProcess, spawnAddon } from './fast-spawn.js'
 import { setLongTimeout } from './long-timer.js'
 import { pidsWithEnv } from './proc-sweep.js'
 import type { RunCgroup } from './run-cgroup.js'
@@ -46,6 +47,11 @@ export interface ChildExit {
   signal: NodeJS.Signals | null
 }
 
+/** What the run's processes used, and whether the OOM killer ended one of them. */
+export interface ChildUsage extends ResourceUsage {
+  oomKilled: boolean
+}
+
 /** A started child process: the leader of its own process group. */
 export interface ChildHandle {
   /** Its pid, which is also its process group's id. */
@@ -67,6 +73,12 @@ export interface ChildHandle {
   terminate(graceMs: number): Promise<void>
   /** Stops reading the output (a grandchild that keeps the pipes open must not hold the run). */
   closeOutput(): void
+  /**
+   * What the run used: its control group's counters (read before `terminate` removes it), what
+   * they do not give from wait4's account of its first process (the spawn addon's); `null`s
+   * where neither tells. Meaningful once `terminate` resolved.
+   */
+  usage(): ChildUsage
 }
 
 /**
@@ -90,7 +102,15 @@ export async function startChild(
     cgroup && findCommand(command.command, options.cwd, options.env.PATH)
       ? {
           command: '/bin/sh',
-          args: ['-c', JOIN_CGROUP, cgroup.procsPath, command.command, ...command.args],
+          args: [
+            '-c',
+            JOIN_CGROUP,
+            'tasse-join',
+            ...cgroup.procsPaths,
+            '--',
+            command.command,
+            ...command.args,
+          ],
         }
       : command
   const addon = spawnAddon()
@@ -103,7 +123,16 @@ export async function startChild(
     const failed = cause as Error
     throw new Error(`could not start ${command.command}: ${failed.message}`, { cause: failed })
   }
-  const { pid, stdout, stderr, exited } = started
+  const { pid, stdout, stderr } = started
+  let rusage: ProcessRusage | undefined
+  const exited = started.exited.then(({ code, signal, rusage: usage }): ChildExit => {
+    rusage = usage
+    return { code, signal }
+  })
+  let counted: ChildUsage | null = null
+  /** The cgroup's counters while it exists, kept for after `terminate` removed it. */
+  const countNow = (): ChildUsage | null =>
+    cgroup ? { ...cgroup.resources.usage(), oomKilled: cgroup.resources.oomKilled() } : null
   const marker = options.marker
   const markerValue = marker === undefined ? undefined : options.env[marker]
   /** The run's processes outside its process group's reach (or all of them, in its cgroup). */
@@ -124,12 +153,24 @@ export async function startChild(
     exited,
     kill: (signal) => signalGroup(pid, signal),
     terminate(graceMs) {
-      ending ??= endAll(signalAll, left, graceMs).finally(() => cgroup?.remove())
+      ending ??= endAll(signalAll, left, graceMs).finally(() => {
+        counted = countNow()
+        cgroup?.remove()
+      })
       return ending
     },
     closeOutput() {
       stdout.destroy()
       stderr.destroy()
+    },
+    usage() {
+      const fromGroup = counted ?? countNow()
+      return {
+        peakMemoryBytes: fromGroup?.peakMemoryBytes ?? rusage?.maxRssBytes ?? null,
+        cpuUserSeconds: fromGroup?.cpuUserSeconds ?? rusage?.userSeconds ?? null,
+        cpuSystemSeconds: fromGroup?.cpuSystemSeconds ?? rusage?.systemSeconds ?? null,
+        oomKilled: fromGroup?.oomKilled ?? false,
+      }
     },
   }
 }
@@ -161,13 +202,16 @@ async function nodeSpawn(command: ChildCommand, options: ChildOptions): Promise<
 }
 
 /**
- * Moves the shell into the run's control group (`$0` is its `cgroup.procs`), then execs the
- * task's command in its place: the pid stays the same and nothing the task starts is ever
- * outside the group. If the group cannot be joined the task still runs, and says why.
+ * Moves the shell into the run's control groups (the `cgroup.procs` files before `--`: the one
+ * that holds and kills the run, then its v1 resource groups), then execs the task's command in
+ * its place: the pid stays the same and nothing the task starts is ever outside the groups, so
+ * the limits hold for all of it. If a group cannot be joined the task still runs, and says why.
  */
 const JOIN_CGROUP =
-  '{ echo $$ > "$0"; } 2>/dev/null || echo "tasse: could not join the run\'s control group $0:' +
-  ' processes that leave its process group may outlive it" >&2; exec "$@"'
+  'for f do [ "$f" = -- ] && break; { echo $$ > "$f"; } 2>/dev/null || missed="$missed $f";' +
+  ' shift; done; shift; [ -z "$missed" ] || echo "tasse: could not join the run\'s control' +
+  ' group(s)$missed: its limits may not hold, and processes that leave its process group may' +
+  ' outlive it" >&2; exec "$@"'
 
 /** How often the end of a run looks whether processes are left, and how long KILL may take. */
 const POLL_MS = 50

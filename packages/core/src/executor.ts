@@ -19,11 +19,13 @@ import { paramArgs, validateParams } from './params.js'
 import { pickRunner } from './plain-runners.js'
 import { retryDelay } from './retries.js'
 import type { RunCgroup, RunCgroups } from './run-cgroup.js'
+import { RunLimiter, withOutOfMemory } from './run-limits.js'
 import { newRun, RunRecorder, type RunRequest } from './run-recorder.js'
 import { SinkFanout } from './sink-fanout.js'
 import { Slots, TaskLines } from './slots.js'
 import { StoreOutput } from './store-output.js'
 import { runEnv } from './task-env.js'
+import type { RunLimits } from './task-limits.js'
 import { type TimeZone, timeZone } from './time/zone.js'
 import type {
   AdmissionWrites,
@@ -74,6 +76,10 @@ export interface ExecutorOptions {
    * Called once, when the first run starts.
    */
   cgroups?: () => RunCgroups | null
+  /** Why `cgroups` gave none, for the line said at start. */
+  noCgroupReason?: string
+  /** The host's default limits, for what a task's `limits:` does not set. @default none */
+  limits?: RunLimits
 }
 
 /** A run as admission left it: recorded, and refused or on its way. */
@@ -93,8 +99,15 @@ export class Executor {
   private readonly zone: TimeZone
   private accepting = true
   private cgroups: { found: RunCgroups | null } | undefined
+  private readonly limiter: RunLimiter
 
   constructor(private readonly options: ExecutorOptions) {
+    this.limiter = new RunLimiter(
+      () => this.runCgroups(),
+      options.limits,
+      options.logger,
+      options.noCgroupReason,
+    )
     this.slots = new Slots(options.concurrency, (entry) => void this.start(entry))
     this.recorder = new RunRecorder(options.store, options.events, options.logger)
     this.fanout = new SinkFanout(options.sinks, options.events, options.logger)
@@ -238,6 +251,11 @@ export class Executor {
     }
     const claim = { scheduledAt: claimAt, hostId, attempt: run.attempt }
     return (await store.admitRun(task, decide, { claim })) !== null
+  }
+
+  /** What this host enforces of runs' limits, in a line or a few (said at start). */
+  describeLimits(): string {
+    return this.limiter.describe()
   }
 
   /** Why the log sinks cannot write now (empty when they can), for the host's readiness. */
@@ -453,6 +471,9 @@ export class Executor {
     this.options.events.emit('run:started', { ...run })
     await this.fanout.started(run, task)
     const deliver = (stream: OutputBatch['stream'], lines: string[]) => {
+      // The task's own bytes, each line with its newline (Tasse's own lines are not its output).
+      if (stream !== 'tasse')
+        for (const line of lines) entry.outputBytes += Buffer.byteLength(line) + 1
       const batch = { stream, time: Date.now(), lines }
       this.output.append(run.id, batch)
       return this.fanout.output(run, task, batch)
@@ -471,6 +492,12 @@ export class Executor {
       if (entry.endedBy) return this.finish(entry, null, null)
       const args = [...command.args, ...paramArgs(task, run.params)]
       const cgroup = this.cgroupOf(run)
+      try {
+        this.limiter.apply(task, cgroup)
+      } catch (cause) {
+        cgroup?.remove()
+        throw new Error(`could not set the run's limits: ${(cause as Error).message}`, { cause })
+      }
       traceFire('spawn', run.id)
       const child = await startChild(
         { command: command.command, args },
@@ -527,10 +554,25 @@ export class Executor {
   ): Promise<void> {
     const { run, task } = entry
     entry.timeout?.clear()
-    const { status, error } = outcome(entry.endedBy, exitCode, signal)
+    const usage = entry.child?.usage() ?? null
+    const { status, error } = withOutOfMemory(
+      outcome(entry.endedBy, exitCode, signal),
+      signal,
+      usage,
+    )
     // Its output is in the store before its end: a follower on another host reads it all.
     await this.output.end(run.id)
-    const ended = { status, exitCode, signal, error, endedAt: Date.now() }
+    const ended = {
+      status,
+      exitCode,
+      signal,
+      error,
+      endedAt: Date.now(),
+      peakMemoryBytes: usage?.peakMemoryBytes ?? null,
+      cpuUserSeconds: usage?.cpuUserSeconds ?? null,
+      cpuSystemSeconds: usage?.cpuSystemSeconds ?? null,
+      outputBytes: entry.child ? entry.outputBytes : null,
+    }
     // The sinks close its logs first (the `<<<` line needs its code): whoever then reads the
     // run as ended finds its logs complete, and its error already says whether they are not.
     Object.assign(run, ended)

@@ -21,7 +21,20 @@ export interface SpawnedProcess {
   pid: number
   stdout: Readable
   stderr: Readable
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  exited: Promise<SpawnedExit>
+}
+
+export interface SpawnedExit {
+  code: number | null
+  signal: NodeJS.Signals | null
+  /** wait4's account of the process and the descendants it waited for (the addon only). */
+  rusage?: ProcessRusage
+}
+
+export interface ProcessRusage {
+  maxRssBytes: number
+  userSeconds: number
+  systemSeconds: number
 }
 
 interface Addon {
@@ -30,7 +43,11 @@ interface Addon {
     argv: string[],
     envp: string[],
     cwd: string,
-    onExit: (code: number | null, signal: number | null) => void,
+    onExit: (
+      code: number | null,
+      signal: number | null,
+      usage?: [maxRssKiB: number, user: number, system: number],
+    ) => void,
   ): [pid: number, stdout: number, stderr: number]
 }
 
@@ -65,9 +82,19 @@ export function fastSpawn(
   options: { cwd: string; env: Readonly<Record<string, string>> },
 ): SpawnedProcess {
   const file = executable(command, options.env.PATH)
-  let onExit: (code: number | null, signal: number | null) => void = () => {}
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    onExit = (code, signal) => resolve({ code, signal: signal === null ? null : name(signal) })
+  let onExit: Parameters<Addon['spawn']>[4] = () => {}
+  const exited = new Promise<SpawnedExit>((resolve) => {
+    onExit = (code, signal, usage) => {
+      const exit: SpawnedExit = { code, signal: signal === null ? null : name(signal) }
+      // An addon built before wait4 gives no usage.
+      if (usage)
+        exit.rusage = {
+          maxRssBytes: usage[0] * 1024,
+          userSeconds: usage[1],
+          systemSeconds: usage[2],
+        }
+      resolve(exit)
+    }
   })
   const envp = Object.entries(options.env).map(([key, value]) => `${key}=${value}`)
   let started: [number, number, number]

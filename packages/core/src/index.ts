@@ -35,8 +35,17 @@ export { MemoryRunStore, type MemoryRunStoreOptions } from './memory-store.js'
 export { unschedulableParams } from './params.js'
 export { type PlainRunnerOptions, pickRunner, plainRunners } from './plain-runners.js'
 export type { CgroupChoice } from './run-cgroup.js'
+export { describeLimits, formatBytes, OUT_OF_MEMORY } from './run-limits.js'
 export { openRunLog, type RunLogReader } from './run-log.js'
 export { checkTaskFile, type TaskFileCheck } from './task-files.js'
+export {
+  effectiveLimits,
+  LIMIT_KEYS,
+  type LimitKey,
+  NO_LIMITS,
+  type RunLimits,
+  readLimits,
+} from './task-limits.js'
 export {
   displayPath,
   inspectTask,

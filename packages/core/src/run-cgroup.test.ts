@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -35,6 +35,22 @@ describe('runCgroups', () => {
       '0::/\n',
     )
     expect(runCgroups('v2', unwritable)).toBeNull()
+  })
+
+  it("keeps the runs' groups beside the host's leaf group after the host moved into it (fake cgroup v2 tree)", () => {
+    const mount = mkdtempSync(join(tmpdir(), 'tasse-fake-cgroup2-mount-'))
+    try {
+      mkdirSync(join(mount, 'svc', 'tasse'), { recursive: true })
+      for (const file of ['cgroup.procs', 'cgroup.kill'])
+        writeFileSync(join(mount, 'svc', 'tasse', file), '')
+      const fake = sources(
+        `40 30 0:37 / ${mount} rw - cgroup2 cgroup2 rw\n`,
+        '0::/svc/tasse-host\n',
+      )
+      expect(runCgroups('v2', fake)?.root).toBe(join(mount, 'svc', 'tasse'))
+    } finally {
+      rmSync(mount, { recursive: true, force: true })
+    }
   })
 
   it('refuses a run id that is not one (never a path)', () => {

@@ -9,8 +9,8 @@
  *
  * The run's groups sit in `tasse/` under the host's own group, writable as root or where the
  * group is delegated to the host's user; elsewhere `runCgroups()` answers `null` and
- * `proc-sweep.ts` finds what is left by the run's environment instead. Limits (memory, CPU) can
- * be added on the group later: `RunCgroup.path` is its folder.
+ * `proc-sweep.ts` finds what is left by the run's environment instead. The run's limits and
+ * accounting (`cgroup-resources.ts`) use the same v2 group, or groups in the v1 hierarchies.
  */
 import {
   accessSync,
@@ -22,6 +22,14 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { join } from 'node:path'
+import {
+  HOST_LEAF,
+  type ResourceController,
+  type ResourcePlaces,
+  type RunResources,
+  resourcePlaces,
+  runResources,
+} from './cgroup-resources.js'
 
 export type CgroupKind = 'v2' | 'v1-freezer'
 /** Which kind to use: the best the system offers (`auto`), one kind only, or none. */
@@ -34,6 +42,10 @@ export interface RunCgroup {
   readonly path: string
   /** The file a process writes its pid into to join it (before it execs the task). */
   readonly procsPath: string
+  /** Every `cgroup.procs` the run's first process joins: `procsPath`, then its v1 resource groups'. */
+  readonly procsPaths: readonly string[]
+  /** Its limits and accounting. */
+  readonly resources: RunResources
   /** The pids in it now. */
   pids(): number[]
   /** Sends `signal` to every process in it (a SIGTERM that reaches escaped daemons too). */
@@ -49,6 +61,8 @@ export interface RunCgroups {
   readonly kind: CgroupKind
   /** The folder that holds the runs' groups. */
   readonly root: string
+  /** Where the limits and the accounting are, and which limits cannot be enforced here. */
+  readonly places: ResourcePlaces
   /** Makes the group of run `runId` (throws with the system's reason when it cannot). */
   create(runId: string): RunCgroup
   /** The group of run `runId` if it exists (a run of a host that crashed). */
@@ -92,7 +106,9 @@ export function runCgroups(choice: CgroupChoice = 'auto', sources = SELF): RunCg
     )
     const ownPath = own.get(kind === 'v2' ? '' : 'freezer')
     if (!mount || ownPath === undefined) continue
-    const root = join(mount.point, relativeTo(mount.root, ownPath), 'tasse')
+    // A host that moved itself into its leaf group (`cgroup-resources.ts`) keeps its place.
+    const hostGroup = kind === 'v2' ? outOfHostLeaf(ownPath) : ownPath
+    const root = join(mount.point, relativeTo(mount.root, hostGroup), 'tasse')
     try {
       mkdirSync(root, { recursive: true })
       accessSync(join(root, 'cgroup.procs'), constants.W_OK)
@@ -102,24 +118,51 @@ export function runCgroups(choice: CgroupChoice = 'auto', sources = SELF): RunCg
     } catch {
       continue
     }
+    const places = resourcePlaces(
+      kind === 'v2' ? root : null,
+      choice === 'v2' ? {} : v1Roots(mounts, own),
+    )
     return {
       kind,
       root,
+      places,
       create(runId) {
         const path = join(root, checkedId(runId))
         mkdirSync(path)
-        return runCgroup(kind, path)
+        try {
+          return runCgroup(kind, path, runResources(places, kind === 'v2' ? path : null, runId))
+        } catch (cause) {
+          rmdirSync(path)
+          throw cause
+        }
       },
       open(runId) {
         const path = join(root, checkedId(runId))
-        return existsSync(path) ? runCgroup(kind, path) : null
+        return existsSync(path)
+          ? runCgroup(kind, path, runResources(places, kind === 'v2' ? path : null, runId))
+          : null
       },
     }
   }
   return null
 }
 
-function runCgroup(kind: CgroupKind, path: string): RunCgroup {
+/** The folders for the runs' groups in each v1 resource hierarchy mounted here. */
+function v1Roots(
+  mounts: readonly Mount[],
+  own: ReadonlyMap<string, string>,
+): Partial<Record<ResourceController, string>> {
+  const roots: Partial<Record<ResourceController, string>> = {}
+  for (const controller of ['memory', 'cpu', 'cpuacct', 'pids'] as const) {
+    const mount = mounts.find((m) => m.type === 'cgroup' && m.options.includes(controller))
+    const ownPath = own.get(controller)
+    if (mount && ownPath !== undefined)
+      roots[controller] = join(mount.point, relativeTo(mount.root, ownPath), 'tasse')
+  }
+  return roots
+}
+
+function runCgroup(kind: CgroupKind, path: string, resources: RunResources): RunCgroup {
   const procsPath = join(path, 'cgroup.procs')
   const pids = (): number[] => {
     try {
@@ -135,6 +178,8 @@ function runCgroup(kind: CgroupKind, path: string): RunCgroup {
     kind,
     path,
     procsPath,
+    procsPaths: [procsPath, ...resources.procsPaths],
+    resources,
     pids,
     signal,
     async kill() {
@@ -160,10 +205,11 @@ function runCgroup(kind: CgroupKind, path: string): RunCgroup {
     remove() {
       try {
         rmdirSync(path)
-        return true
       } catch {
         return false
       }
+      resources.remove()
+      return true
     },
   }
 }
@@ -215,6 +261,11 @@ function readOwnGroups(text: string): Map<string, string> {
       own.set(controller, match[2] as string)
   }
   return own
+}
+
+/** The host's group: the parent of its leaf group, where it moved itself into one. */
+function outOfHostLeaf(path: string): string {
+  return path.endsWith(`/${HOST_LEAF}`) ? path.slice(0, -HOST_LEAF.length - 1) || '/' : path
 }
 
 /** The group's path below a mount of the hierarchy at `mountRoot` (a container sees a part). */

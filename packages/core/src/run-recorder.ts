@@ -53,6 +53,10 @@ export function newRun(
     pid: null,
     pidStartedAt: null,
     hostId,
+    peakMemoryBytes: null,
+    cpuUserSeconds: null,
+    cpuSystemSeconds: null,
+    outputBytes: null,
   }
 }
 

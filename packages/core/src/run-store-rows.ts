@@ -22,6 +22,10 @@ export const RUN_COLUMNS = {
   pid: 'pid',
   pidStartedAt: 'pid_started_at',
   hostId: 'host_id',
+  peakMemoryBytes: 'peak_memory_bytes',
+  cpuUserSeconds: 'cpu_user_seconds',
+  cpuSystemSeconds: 'cpu_system_seconds',
+  outputBytes: 'output_bytes',
 } as const satisfies Record<Exclude<keyof Run, 'id' | 'task'>, string>
 
 export interface RunRow {
@@ -43,6 +47,11 @@ export interface RunRow {
   pid: number | null
   pid_started_at: number | null
   host_id: string | null
+  /** Bytes as a number (SQLite) or PostgreSQL's bigint as text (read back with `Number`). */
+  peak_memory_bytes: number | string | null
+  cpu_user_seconds: number | null
+  cpu_system_seconds: number | null
+  output_bytes: number | string | null
 }
 
 export interface TaskStateRow {
@@ -81,7 +90,16 @@ export function runFromRow(row: RunRow): Run {
     pid: row.pid,
     pidStartedAt: row.pid_started_at,
     hostId: row.host_id,
+    peakMemoryBytes: numberOrNull(row.peak_memory_bytes),
+    cpuUserSeconds: numberOrNull(row.cpu_user_seconds),
+    cpuSystemSeconds: numberOrNull(row.cpu_system_seconds),
+    outputBytes: numberOrNull(row.output_bytes),
   }
+}
+
+/** A column that a row of an older schema lacks (`undefined`) or a database gives as text. */
+function numberOrNull(value: number | string | null | undefined): number | null {
+  return value === null || value === undefined ? null : Number(value)
 }
 
 /** A run's values in the order of `INSERT INTO runs (id, task, <RUN_COLUMNS>…)`, params as JSON. */

@@ -12,6 +12,7 @@ import { TasseConfigError } from './errors.js'
 import { DEFAULT_JOB_OPTIONS, readMaxInstances, readSchedulerConfig } from './scheduler-config.js'
 import { readEnv, readOverlap, readParams, readQueueSize, readRetries } from './task-fields.js'
 import { checkTaskFile, MAX_ENTRYPOINT_BYTES } from './task-files.js'
+import { type RunLimits, readLimits } from './task-limits.js'
 import { readTaskYaml, readTaskYamlDocument } from './task-yaml.js'
 import type {
   ConfigLocation,
@@ -42,6 +43,7 @@ export const TASK_KEYS = [
   'params',
   'env',
   'retries',
+  'limits',
 ] as const
 /** A description is sent with every task list: a paragraph, not a document. */
 export const MAX_DESCRIPTION_CHARS = 4096
@@ -176,6 +178,9 @@ export function inspectTask(dir: string, options: LoadTaskOptions): TaskInspecti
   const retries = problems.attemptEach(raw.retries, 'retries', (value) =>
     readRetries(value, at('retries')),
   )
+  const limits = problems.attemptEach(raw.limits, 'limits', (value) =>
+    readLimits(value, at('limits')),
+  )
 
   if (problems.list.length)
     return {
@@ -199,6 +204,7 @@ export function inspectTask(dir: string, options: LoadTaskOptions): TaskInspecti
       params: params as ParamDefinition[],
       env: env as Record<string, string>,
       retries: retries as RetryPolicy | null,
+      limits: limits as RunLimits,
       raw,
     },
     problems: [],

@@ -5,6 +5,7 @@
 import { corePlugin, Extensions } from './extensions.js'
 import { fileLogSink } from './file-log-sink.js'
 import type { CgroupChoice } from './run-cgroup.js'
+import type { RunLimits } from './task-limits.js'
 import type { LogSink, RunStore, TasseLogger, TassePlugin } from './types.js'
 
 export interface TasseOptions {
@@ -57,6 +58,11 @@ export interface TasseOptions {
    * @default 'auto'
    */
   cgroups?: CgroupChoice
+  /**
+   * The host's default limits of every run (`memory`, `cpu`, `pids`), for what a task's own
+   * `limits:` does not set; enforced through the run's control group. @default none
+   */
+  limits?: RunLimits
 }
 
 export const DEFAULT_CONCURRENCY = 5

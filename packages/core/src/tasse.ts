@@ -124,6 +124,11 @@ export class Tasse {
       timezone,
       hostId: () => this.membership.hostId,
       cgroups: () => runCgroups(options.cgroups),
+      noCgroupReason:
+        options.cgroups === 'off'
+          ? 'control groups are off (--cgroups off)'
+          : 'no writable control group for this host (cgroup v2 or v1; as root, in a container with a delegated cgroup, or under systemd with Delegate=yes)',
+      ...(options.limits ? { limits: options.limits } : {}),
     })
     this.schedule = new TaskSchedule({
       executor: this.executor,
@@ -171,6 +176,8 @@ export class Tasse {
     this.started = true
     await this.membership.join(options.url ?? null)
     const states = new Map((await this.store.listTaskStates()).map((s) => [s.task, s]))
+    // Said once: what a task's `limits:` gets here, and why not where it cannot.
+    for (const line of this.executor.describeLimits().split('\n')) this.logger.info(line)
     this.rescan()
     // After the first scan, so that a recovered run's task is known to close its log; before
     // the schedule starts, so that no new run can start meanwhile.

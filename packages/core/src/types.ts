@@ -4,6 +4,7 @@
  * implement these; core depends on nothing else.
  */
 import type { RunStore } from './store-types.js'
+import type { RunLimits } from './task-limits.js'
 
 /**
  * An instant as whole microseconds since the Unix epoch.
@@ -154,6 +155,8 @@ export interface TaskDefinition {
   params: readonly ParamDefinition[]
   env: Readonly<Record<string, string>>
   retries: RetryPolicy | null
+  /** `limits:`, each `null` where the task sets none (the host's default applies). */
+  limits: RunLimits
   /** The raw parsed YAML, for plugins that read keys of their own. */
   raw: Readonly<Record<string, unknown>>
 }
@@ -232,6 +235,16 @@ export interface Run {
    * Recovery never touches a run whose host is alive.
    */
   hostId: string | null
+  /**
+   * What the run used, recorded when it ends: the highest memory of its processes together, in
+   * bytes, and their CPU time, in seconds (from its control group, else from the kernel's
+   * accounting of its first process and the children it waited for); `null` where neither told.
+   */
+  peakMemoryBytes: number | null
+  cpuUserSeconds: number | null
+  cpuSystemSeconds: number | null
+  /** Bytes of output (stdout and stderr) the run wrote, counted as it ran. */
+  outputBytes: number | null
 }
 
 /**

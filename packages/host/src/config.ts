@@ -3,9 +3,16 @@
  * refused with the flag or variable that gave it and what is expected.
  */
 import { resolve } from 'node:path'
-import { type CgroupChoice, DEFAULT_CONCURRENCY, TasseError, timeZoneProblem } from '@tasse/core'
+import {
+  type CgroupChoice,
+  DEFAULT_CONCURRENCY,
+  type RunLimits,
+  TasseError,
+  timeZoneProblem,
+} from '@tasse/core'
 import { DEFAULT_FILE_MODE, MAX_DURATION_MS, redactUrl } from '@tasse/core/plugin-kit'
 import { type HelpRow, helpTable } from './cli/help-table.js'
+import { readHostLimits } from './host-limits.js'
 import { type PluginSpec, readPluginSpecs } from './plugin-specs.js'
 
 export interface HostConfig {
@@ -65,6 +72,12 @@ export interface HostConfig {
    * with it: `auto` (v2, else v1's freezer, where writable), `v2`, `v1` or `off`. @default auto
    */
   cgroups: CgroupChoice
+  /**
+   * `--limits` / `TASSE_LIMITS` (`memory=512M,cpu=0.5,pids=256`), else `limits:` in
+   * `<data>/tasse.yaml`: every run's limits where its task.yaml's `limits:` sets none.
+   * @default none
+   */
+  limits: RunLimits
 }
 
 export const LOG_FORMATS = ['text', 'json'] as const
@@ -72,7 +85,7 @@ export type LogFormat = (typeof LOG_FORMATS)[number]
 export const CGROUP_CHOICES = ['auto', 'v2', 'v1', 'off'] as const satisfies readonly CgroupChoice[]
 
 /** One setting: its flag, its environment variable, and how to read it. */
-interface Setting<K extends Exclude<keyof HostConfig, 'token' | 'plugins'>> {
+interface Setting<K extends Exclude<keyof HostConfig, 'token' | 'plugins' | 'limits'>> {
   key: K
   flag: string
   env: string
@@ -163,7 +176,7 @@ const SETTINGS = [
     fallback,
     read: (text: string, source: string) => readWhole(text, source, 1),
   })),
-] as const satisfies readonly Setting<Exclude<keyof HostConfig, 'token' | 'plugins'>>[]
+] as const satisfies readonly Setting<Exclude<keyof HostConfig, 'token' | 'plugins' | 'limits'>>[]
 
 /** `--plugin SPEC`, repeatable: every command that reads tasks takes it. */
 export const PLUGIN_FLAG = { plugin: { type: 'string', multiple: true } } as const
@@ -177,6 +190,7 @@ export const PLUGIN_ROW: HelpRow = [
 /** The flags `readConfig` understands, for `parseArgs`. */
 export const CONFIG_FLAGS = {
   ...Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }])),
+  limits: { type: 'string' as const },
   ...PLUGIN_FLAG,
 }
 
@@ -227,6 +241,11 @@ export const CONFIG_ROWS: readonly HelpRow[] = [
     'a control group per run, so daemons end with it:\nauto (v2, else v1 freezer, where writable), v2, v1, off',
     'TASSE_CGROUPS, default auto',
   ],
+  [
+    '--limits LIST',
+    "every run's limits where its task.yaml sets none:\nmemory=512M,cpu=0.5,pids=256 (any of them)",
+    'TASSE_LIMITS, and limits: in <data>/tasse.yaml',
+  ],
 ]
 
 /** Help of the settings that only the environment gives. */
@@ -258,6 +277,7 @@ export function readConfig(
   result.dataDir = resolve(result.dataDir)
   result.token = readToken(env.TASSE_TOKEN)
   result.plugins = readPluginSpecs(result.dataDir, flags.plugin, env)
+  result.limits = readHostLimits(result.dataDir, flags.limits, env)
   return result
 }
 

@@ -48,6 +48,7 @@ export function createHostTasse(config: HostConfig, options: HostOptions = {}): 
     concurrency: config.concurrency,
     shutdownGraceMs: config.shutdownGraceMs,
     cgroups: config.cgroups,
+    limits: config.limits,
     retention: { maxAgeMs: config.retentionDays * DAY_MS, keepPerTask: config.retentionRuns },
     logRotation: {
       rotateBytes: config.logRotateMb * 1024 * 1024,

@@ -55,6 +55,38 @@ export function createMetrics(tasse: Tasse, options: TasseMetricsOptions = {}): 
     buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14_400],
     registers,
   })
+  const peakMemory = new Histogram({
+    name: 'tasse_run_peak_memory_bytes',
+    help: "Peak memory of a run's processes together, by task (runs whose system told it).",
+    labelNames: ['task'] as const,
+    buckets: [
+      2 ** 20,
+      2 ** 23,
+      2 ** 25,
+      2 ** 27,
+      2 ** 28,
+      2 ** 29,
+      2 ** 30,
+      2 ** 31,
+      2 ** 32,
+      2 ** 34,
+    ],
+    registers,
+  })
+  const cpu = new Histogram({
+    name: 'tasse_run_cpu_seconds',
+    help: "CPU time of a run's processes (user and system), by task and mode.",
+    labelNames: ['task', 'mode'] as const,
+    buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+    registers,
+  })
+  const output = new Histogram({
+    name: 'tasse_run_output_bytes',
+    help: 'Bytes a run wrote to stdout and stderr, by task.',
+    labelNames: ['task'] as const,
+    buckets: [0, 1024, 10_240, 102_400, 2 ** 20, 10 * 2 ** 20, 100 * 2 ** 20, 2 ** 30],
+    registers,
+  })
   // NOTE: no task label. Lateness measures the host (timer, concurrency limit, environment
   // builds), and one series per task would multiply a large schedule's series for little gain.
   const lateness = new Histogram({
@@ -129,6 +161,9 @@ export function createMetrics(tasse: Tasse, options: TasseMetricsOptions = {}): 
     skipped.remove({ task })
     missed.remove({ task })
     duration.remove({ task })
+    peakMemory.remove({ task })
+    for (const mode of ['user', 'system']) cpu.remove({ task, mode })
+    output.remove({ task })
   }
   const added = (task: { name: string }) => zero(task.name)
   const removed = (task: { name: string }) => forget(task.name)
@@ -148,6 +183,12 @@ export function createMetrics(tasse: Tasse, options: TasseMetricsOptions = {}): 
     if (run.status === 'missed') missed.inc({ task: run.task })
     if (run.startedAt !== null && run.endedAt !== null)
       duration.observe({ task: run.task }, (run.endedAt - run.startedAt) / 1000)
+    if (run.peakMemoryBytes !== null) peakMemory.observe({ task: run.task }, run.peakMemoryBytes)
+    if (run.cpuUserSeconds !== null)
+      cpu.observe({ task: run.task, mode: 'user' }, run.cpuUserSeconds)
+    if (run.cpuSystemSeconds !== null)
+      cpu.observe({ task: run.task, mode: 'system' }, run.cpuSystemSeconds)
+    if (run.outputBytes !== null) output.observe({ task: run.task }, run.outputBytes)
   }
   tasse.events.on('run:started', started)
   tasse.events.on('run:ended', ended)

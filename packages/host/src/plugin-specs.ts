@@ -22,7 +22,7 @@ export interface PluginSpec {
 export const HOST_CONFIG_FILE = 'tasse.yaml'
 
 /** The keys `tasse.yaml` knows; anything else is refused (a typo would silently do nothing). */
-const FILE_KEYS = ['plugins']
+const FILE_KEYS = ['plugins', 'limits']
 const ENTRY_KEYS = ['name', 'options']
 
 /**
@@ -59,13 +59,20 @@ function absolute(spec: string, base: string): string {
   return isPathSpec(spec) ? resolve(base, spec) : spec
 }
 
-function fileSpecs(dataDir: string): PluginSpec[] {
+/**
+ * The host configuration file `<data>/tasse.yaml` as a mapping, its keys checked (`{}` where
+ * there is none); its path with it, for messages.
+ */
+export function readHostConfigFile(dataDir: string): {
+  file: string
+  config: Record<string, unknown>
+} {
   const file = join(dataDir, HOST_CONFIG_FILE)
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return []
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { file, config: {} }
     throw new TasseError('config', `${file} cannot be read: ${(cause as Error).message}`, {
       cause,
     })
@@ -74,6 +81,11 @@ function fileSpecs(dataDir: string): PluginSpec[] {
   for (const key of Object.keys(config))
     if (!FILE_KEYS.includes(key))
       throw new TasseError('config', `${file}: ${key} ${unknownKeyProblem(key, FILE_KEYS, 'key')}`)
+  return { file, config }
+}
+
+function fileSpecs(dataDir: string): PluginSpec[] {
+  const { file, config } = readHostConfigFile(dataDir)
   const list = config.plugins ?? []
   if (!Array.isArray(list))
     throw new TasseError(

@@ -454,11 +454,22 @@ describe('runs, pause, resume, rescan, list --url and --version against a runnin
     expect(runs.map((r) => r.params.who)).toEqual(['bob', 'ann'])
     const failed = JSON.parse((await run(['runs', '--status', 'failed', '--json'], env)).stdout)
     expect(failed).toMatchObject([{ task: 'fail', status: 'failed', exitCode: 3 }])
+    // What the run used (#20): every field in --json.
+    expect(failed[0]).toMatchObject({
+      peakMemoryBytes: expect.any(Number),
+      cpuUserSeconds: expect.any(Number),
+      cpuSystemSeconds: expect.any(Number),
+      outputBytes: expect.any(Number),
+    })
     expect(oneTimeFormat(runs)).toBe(true)
 
     const page = await run(['runs', '--limit', '1'], env)
-    expect(page.stdout).toMatch(/^RUN +TASK +STATUS +REASON +QUEUED +DURATION +EXIT +HOST$/m)
-    expect(page.stdout).toMatch(/^\w{16} +fail +failed +trigger +\S+ +\d+ms +3 +\w{16}$/m)
+    expect(page.stdout).toMatch(
+      /^RUN +TASK +STATUS +REASON +QUEUED +DURATION +EXIT +MEMORY +CPU +OUTPUT +HOST$/m,
+    )
+    expect(page.stdout).toMatch(
+      /^\w{16} +fail +failed +trigger +\S+ +\d+ms +3 +[\d.]+ [KMG]iB +\d+\.\d\ds +[\d.]+ (B|KiB) +\w{16}$/m,
+    )
     const cursor = (/^more runs: --cursor (\S+)$/m.exec(page.stdout) as RegExpExecArray)[1]
     const rest = JSON.parse(
       (await run(['runs', '--cursor', cursor as string, '--json'], env)).stdout,

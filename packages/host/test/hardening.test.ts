@@ -21,14 +21,18 @@ import {
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import type { RunView } from '../src/api/views.js'
 import {
   dataWith,
+  getRun,
   type HostProcess,
   processAlive,
   rawRequest,
   spawnTasse,
   startHostProcess,
+  triggerRun,
   until,
+  untilEnded,
 } from './host-process.js'
 
 const MARKER = `TASSE_HARDENING_TEST_${process.pid}`
@@ -950,41 +954,9 @@ describe('issue #12: the smaller ones', () => {
   })
 })
 
-interface RunView {
-  id: string
-  status: string
-  error: string | null
-  reason: string
-}
-
-async function getRun(host: HostProcess, id: string): Promise<RunView> {
-  return (await (await fetch(`${host.url}/api/v1/runs/${id}`)).json()) as RunView
-}
-
 async function runsOf(host: HostProcess, task: string): Promise<RunView[]> {
   const response = await fetch(`${host.url}/api/v1/runs?task=${task}&limit=500`)
   return ((await response.json()) as { runs: RunView[] }).runs
-}
-
-/** Asks for a run of `task` (202), and gives its id. */
-async function triggerRun(host: HostProcess, task: string): Promise<string> {
-  const response = await fetch(`${host.url}/api/v1/tasks/${task}/runs`, { method: 'POST' })
-  expect(response.status, await response.clone().text()).toBe(202)
-  return ((await response.json()) as { id: string }).id
-}
-
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted', 'skipped', 'missed']
-
-/** The run once final (up to 30 s). */
-function untilEnded(host: HostProcess, id: string): Promise<RunView> {
-  return until(
-    async () => {
-      const run = await getRun(host, id)
-      return FINAL.includes(run.status) ? run : null
-    },
-    30_000,
-    `run ${id} to end`,
-  )
 }
 
 /** `tasse ARGS…` to its end, with this suite's marker. */

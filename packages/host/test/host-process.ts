@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { RunView } from '../src/api/views.js'
 
 export const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js')
 
@@ -132,4 +133,35 @@ export function rawRequest(
     req.on('error', reject)
     req.end()
   })
+}
+
+/** A run as the host's API shows it. */
+export async function getRun(host: Pick<HostProcess, 'url'>, id: string): Promise<RunView> {
+  return (await (await fetch(`${host.url}/api/v1/runs/${id}`)).json()) as RunView
+}
+
+/** Asks for a run of `task` and gives its id; throws with the host's answer unless it is 202. */
+export async function triggerRun(host: Pick<HostProcess, 'url'>, task: string): Promise<string> {
+  const response = await fetch(`${host.url}/api/v1/tasks/${task}/runs`, { method: 'POST' })
+  if (response.status !== 202)
+    throw new Error(`POST runs of ${task}: ${response.status} ${await response.text()}`)
+  return ((await response.json()) as { id: string }).id
+}
+
+const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted', 'skipped', 'missed']
+
+/** The run once final (up to `timeoutMs`). */
+export function untilEnded(
+  host: Pick<HostProcess, 'url'>,
+  id: string,
+  timeoutMs = 30_000,
+): Promise<RunView> {
+  return until(
+    async () => {
+      const run = await getRun(host, id)
+      return FINAL.includes(run.status) ? run : null
+    },
+    timeoutMs,
+    `run ${id} to end`,
+  )
 }

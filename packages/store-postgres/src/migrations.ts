@@ -138,6 +138,17 @@ export const MIGRATIONS: readonly Migration[] = [
         FOR EACH ROW WHEN (NEW.bytes > 0) EXECUTE FUNCTION tasse_notify_output();
     `,
   },
+  {
+    version: 2,
+    description: "add runs' resource usage (peak memory, CPU time, output bytes)",
+    sql: `
+      ALTER TABLE runs
+        ADD COLUMN peak_memory_bytes  bigint, -- null: not measured
+        ADD COLUMN cpu_user_seconds   double precision,
+        ADD COLUMN cpu_system_seconds double precision,
+        ADD COLUMN output_bytes       bigint;
+    `,
+  },
 ]
 
 /** What `migrate` did: the database's version before and after. */

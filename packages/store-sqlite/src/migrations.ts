@@ -108,6 +108,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `)
     },
   },
+  {
+    version: 3,
+    description: "add runs' resource usage (peak memory, CPU time, output bytes)",
+    up(db) {
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN peak_memory_bytes  INTEGER; -- null: not measured
+        ALTER TABLE runs ADD COLUMN cpu_user_seconds   REAL;
+        ALTER TABLE runs ADD COLUMN cpu_system_seconds REAL;
+        ALTER TABLE runs ADD COLUMN output_bytes       INTEGER;
+      `)
+    },
+  },
 ]
 
 /** What `migrate` did: the file's version before and after. */

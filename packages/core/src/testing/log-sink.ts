@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect } from 'vitest'
 import { DEFAULT_JOB_OPTIONS } from '../scheduler-config.js'
+import { NO_LIMITS } from '../task-limits.js'
 import type { LogSink, OutputBatch, Run, TaskDefinition } from '../types.js'
 import { makeRun } from './run-store.js'
 import { contractIt, type SkippedTests } from './skip.js'
@@ -309,6 +310,7 @@ export function makeTask(name: string, overrides: Partial<TaskDefinition> = {}):
     params: [],
     env: {},
     retries: null,
+    limits: { ...NO_LIMITS },
     raw: {},
     ...overrides,
   }

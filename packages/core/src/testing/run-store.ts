@@ -98,6 +98,10 @@ export function testRunStore(options: TestRunStoreOptions): void {
           pid: 4_194_303,
           pidStartedAt: T0 + 19,
           hostId: 'host-1.example.org-4242',
+          peakMemoryBytes: 6_442_450_944, // past 2^32: PostgreSQL's bigint
+          cpuUserSeconds: 1.234567,
+          cpuSystemSeconds: 0.000001,
+          outputBytes: 3_000_000_000,
         })
         await store.insertRun(run)
         expect(await store.getRun(run.id)).toStrictEqual(run)
@@ -212,6 +216,10 @@ export function testRunStore(options: TestRunStoreOptions): void {
           pid: 12,
           pidStartedAt: T0 + 8,
           hostId: 'another-host',
+          peakMemoryBytes: 67_108_864,
+          cpuUserSeconds: 0.5,
+          cpuSystemSeconds: 12.75,
+          outputBytes: 0,
         } as const satisfies Partial<Run>
         await store.updateRun(run.id, patch)
         expect(await store.getRun(run.id)).toStrictEqual({ ...run, ...patch })
@@ -758,6 +766,10 @@ export function makeRun(overrides: Partial<Run> = {}): Run {
     pid: null,
     pidStartedAt: null,
     hostId: null,
+    peakMemoryBytes: null,
+    cpuUserSeconds: null,
+    cpuSystemSeconds: null,
+    outputBytes: null,
     ...overrides,
   }
 }

@@ -71,6 +71,19 @@ export const RunSchema = z
       description:
         'The host that owns the run (see `/hosts`); `null` for a run recorded by no registered host.',
     }),
+    peakMemoryBytes: z.number().int().nullable().openapi({
+      description:
+        "The highest memory of the run's processes together, in bytes (its control group's; without one, the largest of its first process and the children it waited for). `null` until it ends, or where the system did not tell.",
+    }),
+    cpuUserSeconds: z.number().nullable().openapi({
+      description: "CPU time of the run's processes in user mode, in seconds (`null`: not told).",
+    }),
+    cpuSystemSeconds: z.number().nullable().openapi({
+      description: "CPU time of the run's processes in the kernel, in seconds (`null`: not told).",
+    }),
+    outputBytes: z.number().int().nullable().openapi({
+      description: 'Bytes the run wrote to stdout and stderr (`null`: it never started).',
+    }),
     links: z.object({ self: z.string(), logs: z.string() }),
   })
   .openapi('Run')

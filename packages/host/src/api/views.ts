@@ -37,6 +37,10 @@ export function runView(run: Run): RunView {
     retryOf: run.retryOf,
     error: run.error,
     hostId: run.hostId,
+    peakMemoryBytes: run.peakMemoryBytes,
+    cpuUserSeconds: run.cpuUserSeconds,
+    cpuSystemSeconds: run.cpuSystemSeconds,
+    outputBytes: run.outputBytes,
     links: { self: `/api/v1/runs/${run.id}`, logs: `/api/v1/runs/${run.id}/logs` },
   }
 }

@@ -1,4 +1,6 @@
 /** `tasse runs`: the run history of a running host, with the API's filters. */
+
+import { formatBytes } from '@tasse/core'
 import { formatDuration } from '@tasse/core/plugin-kit'
 import type { RunView } from '../api/views.js'
 import { helpTable } from '../cli/help-table.js'
@@ -84,7 +86,19 @@ export const runs: Command = {
     if (!found.length) console.log('no runs')
     else
       printTable([
-        ['RUN', 'TASK', 'STATUS', 'REASON', 'QUEUED', 'DURATION', 'EXIT', 'HOST'],
+        [
+          'RUN',
+          'TASK',
+          'STATUS',
+          'REASON',
+          'QUEUED',
+          'DURATION',
+          'EXIT',
+          'MEMORY',
+          'CPU',
+          'OUTPUT',
+          'HOST',
+        ],
         ...found.map((run) => [
           run.id,
           run.task,
@@ -93,10 +107,24 @@ export const runs: Command = {
           run.queuedAt,
           run.durationMs === null ? '-' : formatDuration(run.durationMs),
           run.exitCode === null ? (run.signal ?? '-') : String(run.exitCode),
+          ...usageColumns(run),
           run.hostId ?? '-',
         ]),
       ])
     if (more) console.log(more)
     return 0
   },
+}
+
+/** Peak memory, CPU time (user + system) and output of a run, `-` where not recorded. */
+function usageColumns(run: RunView): [string, string, string] {
+  const cpu =
+    run.cpuUserSeconds === null && run.cpuSystemSeconds === null
+      ? '-'
+      : `${((run.cpuUserSeconds ?? 0) + (run.cpuSystemSeconds ?? 0)).toFixed(2)}s`
+  return [
+    run.peakMemoryBytes === null ? '-' : formatBytes(run.peakMemoryBytes),
+    cpu,
+    run.outputBytes === null ? '-' : formatBytes(run.outputBytes),
+  ]
 }

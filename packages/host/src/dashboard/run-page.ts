@@ -3,7 +3,7 @@
  * the retries linked; its output, followed live while it runs (and kept on the page when it
  * ends), cancel while it is active, and the output as a text download.
  */
-import type { Run } from '@tasse/core'
+import { formatBytes, type Run } from '@tasse/core'
 import type { Board } from './board.js'
 import { localTime, runDuration, statusBadge } from './format.js'
 import { type Html, html } from './html.js'
@@ -57,6 +57,7 @@ export async function facts(board: Board, run: Run): Promise<Html> {
 <dt>Ended</dt><dd>${run.endedAt === null ? '–' : localTime(run.endedAt)}</dd>
 <dt>Duration</dt><dd>${runDuration(run) || '–'}</dd>
 <dt>Exit</dt><dd>${run.signal ? html`signal ${run.signal}` : run.exitCode !== null ? html`code ${exitText(run)}` : '–'}</dd>
+<dt>Used</dt><dd id="run-usage">${usageText(run)}</dd>
 <dt>Host</dt><dd>${run.hostId === null ? '–' : run.hostId === board.tasse.membership.hostId ? html`<code>${run.hostId}</code> (this host)` : html`<code>${run.hostId}</code>`}</dd>
 <dt>Attempt</dt><dd>${run.attempt}${
     attempts.length > 1
@@ -93,4 +94,16 @@ export function runLive(board: Board, run: Run): LiveSpec {
       await send({ event: 'swap', data: { id: 'run-facts', html: await facts(board, ended) } })
     },
   }
+}
+
+/** `peak memory 64 MiB · CPU 1.20 s user, 0.05 s system · output 3 KiB`, or `–`. */
+function usageText(run: Run): string {
+  const parts: string[] = []
+  if (run.peakMemoryBytes !== null) parts.push(`peak memory ${formatBytes(run.peakMemoryBytes)}`)
+  if (run.cpuUserSeconds !== null || run.cpuSystemSeconds !== null)
+    parts.push(
+      `CPU ${(run.cpuUserSeconds ?? 0).toFixed(2)} s user, ${(run.cpuSystemSeconds ?? 0).toFixed(2)} s system`,
+    )
+  if (run.outputBytes !== null) parts.push(`output ${formatBytes(run.outputBytes)}`)
+  return parts.length ? parts.join(' · ') : '–'
 }
