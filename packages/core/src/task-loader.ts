@@ -6,6 +6,7 @@
  */
 import { statSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path'
+import { readExpect, readNotify, readOnFailure } from './alert-fields.js'
 import { ConfigProblems } from './config-problems.js'
 import { readDuration } from './duration.js'
 import { TasseConfigError } from './errors.js'
@@ -15,10 +16,13 @@ import { checkTaskFile, MAX_ENTRYPOINT_BYTES } from './task-files.js'
 import { readTaskYaml, readTaskYamlDocument } from './task-yaml.js'
 import type {
   ConfigLocation,
+  FailurePolicy,
+  NotifyTarget,
   OverlapPolicy,
   ParamDefinition,
   RetryPolicy,
   TaskDefinition,
+  TaskExpectation,
   Trigger,
   TriggerFactory,
 } from './types.js'
@@ -42,6 +46,9 @@ export const TASK_KEYS = [
   'params',
   'env',
   'retries',
+  'notify',
+  'expect',
+  'on_failure',
 ] as const
 /** A description is sent with every task list: a paragraph, not a document. */
 export const MAX_DESCRIPTION_CHARS = 4096
@@ -176,6 +183,15 @@ export function inspectTask(dir: string, options: LoadTaskOptions): TaskInspecti
   const retries = problems.attemptEach(raw.retries, 'retries', (value) =>
     readRetries(value, at('retries')),
   )
+  const notify = problems.attemptEach(raw.notify, 'notify', (value) =>
+    readNotify(value, at('notify')),
+  )
+  const expect = problems.attemptEach(raw.expect, 'expect', (value) =>
+    readExpect(value, at('expect')),
+  )
+  const onFailure = problems.attemptEach(raw.on_failure, 'on_failure', (value) =>
+    readOnFailure(value, at('on_failure')),
+  )
 
   if (problems.list.length)
     return {
@@ -199,6 +215,9 @@ export function inspectTask(dir: string, options: LoadTaskOptions): TaskInspecti
       params: params as ParamDefinition[],
       env: env as Record<string, string>,
       retries: retries as RetryPolicy | null,
+      notify: notify as NotifyTarget[] | null,
+      expect: expect as TaskExpectation | null,
+      onFailure: onFailure as FailurePolicy | null,
       raw,
     },
     problems: [],

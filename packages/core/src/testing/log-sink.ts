@@ -309,6 +309,9 @@ export function makeTask(name: string, overrides: Partial<TaskDefinition> = {}):
     params: [],
     env: {},
     retries: null,
+    notify: null,
+    expect: null,
+    onFailure: null,
     raw: {},
     ...overrides,
   }

@@ -1,0 +1,343 @@
+/**
+ * Each task's health, followed from the instance's run events: consecutive failures, last
+ * success and last run, whether it is overdue (`expect:`, decided by `overdue.ts`), and whether
+ * `on_failure.pause_after` paused it. What is worth telling someone is announced as a
+ * `task:alert` event; delivering it is a listener's business (the host's notifier), never the
+ * executor's, so an alert can neither delay nor fail a run.
+ */
+import { formatDuration } from './duration.js'
+import type { TasseEvents } from './events.js'
+import { overdueReason } from './overdue.js'
+import type {
+  AlertEvent,
+  EpochMicros,
+  Run,
+  RunStore,
+  TaskDefinition,
+  TaskState,
+  TasseLogger,
+} from './types.js'
+
+/** Something worth telling about a task, as `task:alert` announces it. */
+export interface TaskAlert {
+  event: AlertEvent
+  task: string
+  /** The run it is about (for `overdue` and `paused`, the last run, if any). */
+  run: Run | null
+  /** What happened, in words. */
+  reason: string
+  /** Epoch ms. */
+  time: number
+}
+
+/** A task's health as the API shows it. */
+export interface TaskHealthView {
+  task: string
+  /** Failed (or timed out) runs since the last success. */
+  consecutiveFailures: number
+  /** When the last successful run ended, epoch ms. */
+  lastSuccessAt: number | null
+  /** When the last run started, epoch ms. */
+  lastRunAt: number | null
+  /** Set while the task is overdue: why, and since when (epoch ms). Cleared by a success. */
+  overdue: { reason: string; since: number } | null
+  /** Why `on_failure.pause_after` paused the schedule; `null` when it did not. */
+  pausedReason: string | null
+  /** When `on_failure.resume_after` resumes it, epoch ms. */
+  resumesAt: number | null
+}
+
+export interface TaskHealthOptions {
+  events: TasseEvents
+  logger: TasseLogger
+  tasks: () => readonly TaskDefinition[]
+  task: (name: string) => TaskDefinition | undefined
+  schedule: (name: string) => TaskState | undefined
+  running: (name: string) => readonly Run[]
+  /** Pauses or resumes a task's schedule (announcing `task:paused`). */
+  setPaused: (name: string, paused: boolean) => void
+  store: () => RunStore
+  /** How often overdue is checked. @default 1000 */
+  checkEveryMs?: number
+}
+
+interface HealthRecord {
+  consecutiveFailures: number
+  lastSuccessAt: number | null
+  lastRunAt: number | null
+  /** See `OverdueInput.owedFire`; `undefined`: the schedule's next fire time, when next asked. */
+  owedFire: EpochMicros | null | undefined
+  overdue: { reason: string; since: number } | null
+  pausedReason: string | null
+  resumesAt: number | null
+  resumeTimer: NodeJS.Timeout | null
+  /** A run event was seen: what history says (`hydrate`) is older. */
+  live: boolean
+  lastRun: Run | null
+}
+
+const FAILED = new Set(['failed', 'timed_out'])
+
+export class TaskHealth {
+  private readonly records = new Map<string, HealthRecord>()
+  private timer: NodeJS.Timeout | null = null
+  private readonly listeners: [string, (...args: never[]) => void][]
+  private following: [string, (...args: never[]) => void][] = []
+
+  constructor(private readonly options: TaskHealthOptions) {
+    this.listeners = [
+      ['run:started', (run: Run) => this.started(run)],
+      ['run:ended', (run: Run) => this.ended(run)],
+      ['task:paused', (task: TaskDefinition, paused: boolean) => this.pausedChanged(task, paused)],
+      ['task:changed', (task: TaskDefinition) => this.changed(task)],
+      ['task:removed', (task: TaskDefinition) => this.removed(task)],
+    ]
+  }
+
+  /**
+   * Follows the run events, and checks overdue from the states a previous host left (so that
+   * its downtime is caught) at once, then every second. Last successes and failure counts are
+   * read from history meanwhile.
+   */
+  start(states: ReadonlyMap<string, TaskState>): void {
+    this.following = this.listeners.map(([event, listener]) => [
+      event,
+      guard(this.options.logger, listener),
+    ])
+    for (const [event, listener] of this.following)
+      this.options.events.on(event as 'run:ended', listener as never)
+    for (const state of states.values())
+      if (state.nextFireTime !== null && !state.paused)
+        this.record(state.task).owedFire = state.nextFireTime
+    this.check()
+    this.timer = setInterval(() => this.check(), this.options.checkEveryMs ?? 1000)
+    this.timer.unref()
+    void this.hydrate()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+    for (const record of this.records.values()) this.clearResume(record)
+    for (const [event, listener] of this.following)
+      this.options.events.off(event as 'run:ended', listener as never)
+    this.following = []
+  }
+
+  view(name: string): TaskHealthView {
+    const record = this.records.get(name)
+    return {
+      task: name,
+      consecutiveFailures: record?.consecutiveFailures ?? 0,
+      lastSuccessAt: record?.lastSuccessAt ?? null,
+      lastRunAt: record?.lastRunAt ?? null,
+      overdue: record?.overdue ? { ...record.overdue } : null,
+      pausedReason: record?.pausedReason ?? null,
+      resumesAt: record?.resumesAt ?? null,
+    }
+  }
+
+  /** Finds the tasks that turned overdue; called every second, and once at start. */
+  check(now = Date.now()): void {
+    for (const task of this.options.tasks()) {
+      if (!task.expect) continue
+      const record = this.record(task.name)
+      if (record.overdue) continue
+      const schedule = this.options.schedule(task.name)
+      // Owed from the schedule once it holds the task (a task without a trigger owes nothing).
+      if (record.owedFire === undefined && schedule) record.owedFire = schedule.nextFireTime
+      const reason = overdueReason({
+        expect: task.expect,
+        owedFire: (task.trigger && record.owedFire) ?? null,
+        paused: schedule?.paused ?? false,
+        running: this.options.running(task.name),
+        now,
+      })
+      if (!reason) continue
+      record.overdue = { reason, since: now }
+      this.options.logger.warn(`task "${task.name}" is overdue: ${reason}`)
+      this.alert('overdue', task.name, record.lastRun, reason)
+    }
+  }
+
+  private record(name: string): HealthRecord {
+    let record = this.records.get(name)
+    if (!record) {
+      record = {
+        consecutiveFailures: 0,
+        lastSuccessAt: null,
+        lastRunAt: null,
+        owedFire: undefined,
+        overdue: null,
+        pausedReason: null,
+        resumesAt: null,
+        resumeTimer: null,
+        live: false,
+        lastRun: null,
+      }
+      this.records.set(name, record)
+    }
+    return record
+  }
+
+  private started(run: Run): void {
+    const record = this.record(run.task)
+    record.live = true
+    record.lastRunAt = run.startedAt
+    // The fire this run answers is behind the schedule now: the next one is owed.
+    record.owedFire = this.options.schedule(run.task)?.nextFireTime ?? null
+  }
+
+  private ended(run: Run): void {
+    const record = this.record(run.task)
+    if (run.status === 'missed') {
+      this.alert('missed', run.task, run, run.error ?? 'a fire time was missed')
+      return
+    }
+    if (run.startedAt === null) return // skipped, or cancelled while queued: not a run's result
+    record.live = true
+    record.lastRun = { ...run }
+    if (run.status === 'succeeded') {
+      const failures = record.consecutiveFailures
+      const overdue = record.overdue
+      record.consecutiveFailures = 0
+      record.lastSuccessAt = run.endedAt
+      record.overdue = null
+      this.alert('succeeded', run.task, run, `run ${run.id} succeeded`)
+      if (failures > 0 || overdue) {
+        const after = [
+          failures > 0 ? `${failures} failed run(s)` : '',
+          overdue ? `being overdue (${overdue.reason})` : '',
+        ].filter(Boolean)
+        this.alert(
+          'recovered',
+          run.task,
+          run,
+          `run ${run.id} succeeded after ${after.join(' and ')}`,
+        )
+      }
+      return
+    }
+    if (!FAILED.has(run.status)) return
+    record.consecutiveFailures++
+    const how = run.error ?? (run.exitCode !== null ? `exit code ${run.exitCode}` : run.status)
+    this.alert('failed', run.task, run, `run ${run.id} ${run.status.replace('_', ' ')}: ${how}`)
+    this.maybePause(run, record)
+  }
+
+  private maybePause(run: Run, record: HealthRecord): void {
+    const task = this.options.task(run.task)
+    const policy = task?.onFailure
+    if (!task || !policy || record.consecutiveFailures < policy.pauseAfter) return
+    const schedule = this.options.schedule(task.name)
+    if (!schedule || schedule.paused) return
+    const resume = policy.resumeAfterMs
+    const reason =
+      `paused after ${record.consecutiveFailures} consecutive failed runs (on_failure.pause_after: ${policy.pauseAfter}); ` +
+      (resume === null
+        ? 'resume it by hand'
+        : `resumes by itself after ${formatDuration(resume)}, or resume it by hand`)
+    this.options.setPaused(task.name, true)
+    record.pausedReason = reason
+    this.options.logger.warn(`task "${task.name}" ${reason}`)
+    if (resume !== null) {
+      record.resumesAt = Date.now() + resume
+      record.resumeTimer = setTimeout(() => {
+        record.resumeTimer = null
+        if (!this.options.task(task.name)) return
+        this.options.logger.info(`task "${task.name}" resumed after ${formatDuration(resume)}`)
+        this.options.setPaused(task.name, false)
+      }, resume)
+      record.resumeTimer.unref()
+    }
+    this.alert('paused', task.name, run, reason)
+  }
+
+  private pausedChanged(task: TaskDefinition, paused: boolean): void {
+    if (paused) return
+    // Resumed (by hand or after the cooldown): the count starts again, and so does what is owed.
+    const record = this.record(task.name)
+    this.clearResume(record)
+    record.consecutiveFailures = 0
+    record.pausedReason = null
+    record.owedFire = undefined
+  }
+
+  private changed(task: TaskDefinition): void {
+    const record = this.records.get(task.name)
+    if (!record) return
+    // A new definition is a new schedule and perhaps a new expectation: owe from it, afresh.
+    record.owedFire = undefined
+    record.overdue = null
+  }
+
+  private removed(task: TaskDefinition): void {
+    const record = this.records.get(task.name)
+    if (record) this.clearResume(record)
+    this.records.delete(task.name)
+  }
+
+  private clearResume(record: HealthRecord): void {
+    if (record.resumeTimer) clearTimeout(record.resumeTimer)
+    record.resumeTimer = null
+    record.resumesAt = null
+  }
+
+  private alert(event: AlertEvent, task: string, run: Run | null, reason: string): void {
+    const alert: TaskAlert = { event, task, run: run && { ...run }, reason, time: Date.now() }
+    try {
+      this.options.events.emit('task:alert', alert)
+    } catch (cause) {
+      this.options.logger.error(`a listener of task:alert failed (task "${task}")`, cause)
+    }
+  }
+
+  /**
+   * Reads each task's last runs from history, so that a restarted host knows its failure counts
+   * and last successes. What a run event already told is newer and wins.
+   */
+  private async hydrate(): Promise<void> {
+    for (const task of this.options.tasks()) {
+      if (!this.timer) return
+      try {
+        const { runs } = await this.options.store().listRuns({ task: task.name, limit: 50 })
+        const record = this.record(task.name)
+        if (record.live) continue
+        let failures = 0
+        let streak = true
+        for (const run of runs) {
+          if (record.lastRunAt === null && run.startedAt !== null) record.lastRunAt = run.startedAt
+          if (run.status === 'succeeded') {
+            record.lastSuccessAt ??= run.endedAt
+            streak = false
+          } else if (streak && FAILED.has(run.status)) failures++
+          if (!streak && record.lastRunAt !== null) break
+        }
+        record.consecutiveFailures = failures
+        if (record.lastSuccessAt === null && runs.length === 50) {
+          const [last] = (
+            await this.options.store().listRuns({
+              task: task.name,
+              status: ['succeeded'],
+              limit: 1,
+            })
+          ).runs
+          if (last && !record.live) record.lastSuccessAt = last.endedAt
+        }
+      } catch (cause) {
+        this.options.logger.error(`could not read the history of task "${task.name}"`, cause)
+      }
+    }
+  }
+}
+
+/** A listener that logs what it throws: an event's emitter is the executor, which must go on. */
+function guard(logger: TasseLogger, listener: (...args: never[]) => void) {
+  return (...args: never[]) => {
+    try {
+      listener(...args)
+    } catch (cause) {
+      logger.error('task health: a run event could not be followed', cause)
+    }
+  }
+}
