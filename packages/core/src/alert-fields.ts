@@ -103,7 +103,10 @@ function readTarget(item: unknown, at: ConfigLocation): NotifyTarget {
   const keys = TARGET_KEYS[type as NotifyTargetType]
   for (const key of Object.keys(target))
     if (!keys.includes(key))
-      throw new TasseConfigError(here(key), `${unknownKeyProblem(key, keys)} of a ${type} target`)
+      throw new TasseConfigError(
+        here(key),
+        unknownKeyProblem(key, keys, `option of a ${type} target`),
+      )
   const secretEnv = target.secret_env
   if (secretEnv !== undefined && (typeof secretEnv !== 'string' || !ENV_NAME.test(secretEnv)))
     throw new TasseConfigError(

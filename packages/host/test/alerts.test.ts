@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} is task.yaml's own syntax here
 /**
  * Issue #17 on a real host (`startHost` on port 0) and a real receiver on 127.0.0.1: failure and
  * recovery notifications, signed; healthchecks pings; retries that never delay a run; overdue
@@ -49,6 +50,17 @@ async function trigger(task: string): Promise<{ id: string }> {
   })
   expect(status).toBe(202)
   return body
+}
+
+/** What the tests read of `GET /api/v1/tasks/{name}`. */
+interface TaskBody {
+  state: string
+  lastRun: unknown
+  health: {
+    consecutiveFailures: number
+    pausedReason: string | null
+    overdue: { reason: string } | null
+  }
 }
 
 /** Succeeds once the file `ok` exists in the task's folder, fails (exit 1) before. */
@@ -179,7 +191,7 @@ describe('notifications', () => {
     expect(notice).toMatchObject({ event: 'paused', task: { name: 'crashy' } })
     expect(notice.reason).toContain('3 consecutive failed runs')
 
-    const { body: task } = await api<Record<string, any>>('/api/v1/tasks/crashy')
+    const { body: task } = await api<TaskBody>('/api/v1/tasks/crashy')
     expect(task.state).toBe('paused')
     expect(task.health.pausedReason).toContain('on_failure.pause_after: 3')
     expect(task.health.consecutiveFailures).toBe(3)
@@ -199,7 +211,7 @@ describe('notifications', () => {
     const manual = await trigger('crashy')
     expect((await host?.tasse.waitForRun(manual.id))?.status).toBe('failed')
     expect((await api('/api/v1/tasks/crashy/resume', { method: 'POST' })).status).toBe(200)
-    const { body: resumed } = await api<Record<string, any>>('/api/v1/tasks/crashy')
+    const { body: resumed } = await api<TaskBody>('/api/v1/tasks/crashy')
     expect(resumed.health).toMatchObject({ consecutiveFailures: 0, pausedReason: null })
     expect(receiver.to('/paused')).toHaveLength(1)
   })
@@ -220,19 +232,19 @@ describe('overdue', () => {
       },
     })
     await start()
-    await until(async () => (await api<Record<string, any>>('/api/v1/tasks/tick')).body.lastRun)
+    await until(async () => (await api<TaskBody>('/api/v1/tasks/tick')).body.lastRun)
     await host?.close()
     host = undefined
     await new Promise((resolve) => setTimeout(resolve, 6000))
     expect(receiver.to('/overdue')).toHaveLength(0)
 
-    await start()
+    const again = await start()
     await until(() => receiver.to('/overdue').length === 1, 20_000)
     const notice = JSON.parse((receiver.to('/overdue')[0] as { body: string }).body)
     expect(notice).toMatchObject({ event: 'overdue', task: { name: 'tick' } })
     expect(notice.reason).toContain('no run started within 3s of its fire time')
 
-    const metrics = await (await fetch(`${host?.url}/metrics`)).text()
+    const metrics = await (await fetch(`${again.url}/metrics`)).text()
     expect(metrics).toContain('tasse_task_overdue{task="tick"} 1')
     const health = await api<{ tasks: { name: string; status: string; overdue: unknown }[] }>(
       '/api/v1/health/tasks',
@@ -241,8 +253,8 @@ describe('overdue', () => {
     expect(health.body.tasks).toEqual([
       expect.objectContaining({ name: 'tick', status: 'overdue', overdue: expect.anything() }),
     ])
-    const { body: task } = await api<Record<string, any>>('/api/v1/tasks/tick')
-    expect(task.health.overdue.reason).toBe(notice.reason)
+    const { body: task } = await api<TaskBody>('/api/v1/tasks/tick')
+    expect(task.health.overdue?.reason).toBe(notice.reason)
 
     // Still failing: still overdue, and told once only.
     await new Promise((resolve) => setTimeout(resolve, 2500))
@@ -250,7 +262,7 @@ describe('overdue', () => {
 
     writeFileSync(join(data, 'tasks', 'tick', 'ok'), '')
     await until(async () => (await api('/api/v1/health/tasks')).status === 200, 20_000)
-    const cleared = await (await fetch(`${host?.url}/metrics`)).text()
+    const cleared = await (await fetch(`${again.url}/metrics`)).text()
     expect(cleared).toContain('tasse_task_overdue{task="tick"} 0')
     expect(cleared).toMatch(/tasse_task_last_success_timestamp_seconds\{task="tick"\} \d/)
     await until(() => receiver.to('/overdue').length === 2, 20_000)

@@ -90,7 +90,7 @@ export function signature(secret: string, body: string): string {
 export function pingUrl(base: string, ping: Ping): string {
   const url = new URL(base)
   const path = url.pathname.replace(/\/+$/, '')
-  if (ping !== 'success') url.pathname = `${path}/${ping}`
+  url.pathname = ping === 'success' ? path : `${path}/${ping}`
   return url.toString()
 }
 

@@ -204,7 +204,10 @@ export const DeliverySchema = z
     runId: z.string().nullable(),
     target: z.object({
       type: z.enum(NOTIFY_TARGET_TYPES),
-      url: z.string().openapi({ description: 'As written: `${NAME}` parts are not expanded.' }),
+      url: z.string().openapi({
+        description:
+          'As written: parts read from the environment (`$' + '{NAME}`) stay unexpanded.',
+      }),
     }),
     status: z.enum(['sending', 'delivered', 'failed', 'suppressed', 'dropped']),
     error: z.string().nullable(),
