@@ -5,14 +5,18 @@
  * after downtime, with its notification, metric and health URL; pause after repeated failures;
  * and no secret read from the environment shown anywhere.
  */
+import { execFile, execFileSync } from 'node:child_process'
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { type RunningHost, readConfig, startHost } from '@tasse/host'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { dataWith, memoryLogger, until } from './api-fixtures.js'
 import { type Receiver, startReceiver } from './receiver.js'
 
+const ROOT = join(import.meta.dirname, '..', '..', '..')
+const CLI = join(ROOT, 'packages', 'host', 'dist', 'cli.js')
 const SECRET = 'hook-secret-7f3a9c'
 const HEADER_TOKEN = 'header-token-41d2e8'
 
@@ -218,6 +222,11 @@ describe('notifications', () => {
 })
 
 describe('overdue', () => {
+  beforeAll(() => {
+    // `tasse list` runs from the build; make sure it is the current source's.
+    execFileSync('npx', ['tsc', '-b', 'packages/host'], { cwd: ROOT, stdio: 'inherit' })
+  }, 120_000)
+
   it('a host stopped for 6 s finds the task overdue: one notification, the metric, 503 on /health/tasks; the next good run clears all three', async () => {
     data = dataWith({
       tick: {
@@ -255,6 +264,10 @@ describe('overdue', () => {
     ])
     const { body: task } = await api<TaskBody>('/api/v1/tasks/tick')
     expect(task.health.overdue?.reason).toBe(notice.reason)
+    // Asynchronously: the host answering it lives in this process.
+    const listed = await promisify(execFile)(process.execPath, [CLI, 'list', '--url', again.url])
+    expect(listed.stdout).toMatch(/^tick +ok, overdue /m)
+    expect(listed.stdout).toContain(`tick: overdue: ${notice.reason}`)
 
     // Still failing: still overdue, and told once only.
     await new Promise((resolve) => setTimeout(resolve, 2500))
