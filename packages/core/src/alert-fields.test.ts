@@ -12,6 +12,7 @@ import {
   readNotifyFile,
   readOnFailure,
 } from './alert-fields.js'
+import { loadTask } from './task-loader.js'
 
 const at = (field: string) => ({ file: 'tasks/x/task.yaml', field })
 
@@ -44,7 +45,7 @@ describe('readNotify', () => {
         events: [],
         headers: {},
         secretEnv: null,
-        rateLimitMs: DEFAULT_RATE_LIMIT_MS,
+        rateLimitMs: 0,
       },
     ])
   })
@@ -52,18 +53,18 @@ describe('readNotify', () => {
   it('defaults the events, reads headers, a rate limit, and a URL from the environment', () => {
     const [slack, hook] = readNotify(
       [
-        { type: 'slack', url: '${SLACK_URL}', rate_limit: '1h' },
+        { type: 'slack', url: '${TASSE_SLACK_URL}', rate_limit: '1h' },
         {
           type: 'webhook',
           url: 'https://x.test/',
-          headers: { Authorization: 'Bearer ${T}' },
+          headers: { Authorization: 'Bearer ${TASSE_T}' },
           rate_limit: 0,
         },
       ],
       at('notify'),
     ) as NonNullable<ReturnType<typeof readNotify>>
     expect(slack).toMatchObject({ events: DEFAULT_ALERT_EVENTS, rateLimitMs: 3_600_000 })
-    expect(hook).toMatchObject({ headers: { Authorization: 'Bearer ${T}' }, rateLimitMs: 0 })
+    expect(hook).toMatchObject({ headers: { Authorization: 'Bearer ${TASSE_T}' }, rateLimitMs: 0 })
     expect(readNotify(undefined, at('notify'))).toBeNull()
     expect(readNotify([], at('notify'))).toEqual([])
   })
@@ -95,6 +96,16 @@ describe('readNotify', () => {
       'events on healthchecks',
       [{ type: 'healthchecks', url: 'https://x', events: ['failed'] }],
       'notify[0].events is not a known option of a healthchecks target; expected one of: type, url, headers',
+    ],
+    [
+      'a variable tasks would get',
+      [{ type: 'webhook', url: 'https://x', secret_env: 'HOOK_SECRET' }],
+      'notify[0].secret_env names the environment variable HOOK_SECRET: use one whose name starts with TASSE_ (e.g. TASSE_HOOK_SECRET)',
+    ],
+    [
+      'a header from a variable tasks would get',
+      [{ type: 'slack', url: 'https://x/${SLACK_PATH}' }],
+      'notify[0].url names the environment variable SLACK_PATH: use one whose name starts with TASSE_',
     ],
     [
       'a secret in secret_env',
@@ -170,7 +181,7 @@ describe('readNotifyFile', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tasse-notify-'))
     try {
       const file = join(dir, 'notify.yaml')
-      writeFileSync(file, 'notify:\n  - {type: slack, url: "${SLACK_URL}"}\n')
+      writeFileSync(file, 'notify:\n  - {type: slack, url: "${TASSE_SLACK_URL}"}\n')
       expect(readNotifyFile(file, 'notify.yaml')).toMatchObject([{ type: 'slack' }])
       writeFileSync(file, 'notfy: []\n')
       expect(() => readNotifyFile(file, 'notify.yaml')).toThrow(
@@ -179,6 +190,36 @@ describe('readNotifyFile', () => {
       expect(() => readNotifyFile(join(dir, 'nope.yaml'), 'nope.yaml')).toThrow(
         'nope.yaml does not exist',
       )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe("the issue's task.yaml", () => {
+  it('loads as written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tasse-alerts-'))
+    try {
+      writeFileSync(join(dir, 'task.sh'), 'echo hi\n')
+      writeFileSync(
+        join(dir, 'task.yaml'),
+        [
+          'notify:',
+          '  - type: webhook',
+          '    url: https://example.com/hooks/tasse',
+          '    events: [failed, recovered, overdue, paused]',
+          '    secret_env: TASSE_HOOK_SECRET      # HMAC-SHA256 signature header',
+          '  - type: healthchecks',
+          '    url: https://hc-ping.com/0f4c…     # start / success / fail pings',
+          'expect: {start_within: 5m, finish_within: 2h}',
+          'on_failure: {pause_after: 5, resume_after: 1h}',
+          '',
+        ].join('\n'),
+      )
+      const task = loadTask(dir, { factories: new Map(), defaultTimezone: 'UTC' })
+      expect(task.notify?.map((target) => target.type)).toEqual(['webhook', 'healthchecks'])
+      expect(task.expect).toEqual({ startWithinMs: 300_000, finishWithinMs: 7_200_000 })
+      expect(task.onFailure).toEqual({ pauseAfter: 5, resumeAfterMs: 3_600_000 })
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -113,6 +113,7 @@ function readTarget(item: unknown, at: ConfigLocation): NotifyTarget {
       here('secret_env'),
       `must be the name of an environment variable holding the signing secret (the secret itself never goes in task.yaml), got ${show(secretEnv)}`,
     )
+  if (typeof secretEnv === 'string') checkHostVariable(secretEnv, here('secret_env'))
   return {
     type: type as NotifyTargetType,
     url: readUrl(target.url, here('url')),
@@ -122,12 +123,15 @@ function readTarget(item: unknown, at: ConfigLocation): NotifyTarget {
         : (readEvents(target.events, here('events')) ?? [...DEFAULT_ALERT_EVENTS]),
     headers: readHeaders(target.headers, here('headers')),
     secretEnv: typeof secretEnv === 'string' ? secretEnv : null,
+    // A ping is not an alert to hold back: healthchecks.io needs every start and end.
     rateLimitMs:
-      target.rate_limit === undefined
-        ? DEFAULT_RATE_LIMIT_MS
-        : target.rate_limit === 0
-          ? 0
-          : readDuration(target.rate_limit, here('rate_limit')),
+      type === 'healthchecks'
+        ? 0
+        : target.rate_limit === undefined
+          ? DEFAULT_RATE_LIMIT_MS
+          : target.rate_limit === 0
+            ? 0
+            : readDuration(target.rate_limit, here('rate_limit')),
   }
 }
 
@@ -190,12 +194,26 @@ function readHeaders(value: unknown, at: ConfigLocation): Record<string, string>
 }
 
 function checkReferences(text: string, at: ConfigLocation): void {
-  for (const [, name] of text.matchAll(ENV_REFERENCE))
+  for (const [, name] of text.matchAll(ENV_REFERENCE)) {
     if (!ENV_NAME.test(name as string))
       throw new TasseConfigError(
         at,
         `refers to \${${name}}, which is not an environment variable name (letters, digits and "_")`,
       )
+    checkHostVariable(name as string, at)
+  }
+}
+
+/**
+ * A secret is read from a `TASSE_*` variable: the host's own variables never reach a task's
+ * environment (`HOST_ONLY_ENV`), so no task can print it into its output.
+ */
+function checkHostVariable(name: string, at: ConfigLocation): void {
+  if (!name.startsWith('TASSE_'))
+    throw new TasseConfigError(
+      at,
+      `names the environment variable ${name}: use one whose name starts with TASSE_ (e.g. TASSE_${name}), which the host keeps from its tasks, so that no task can read or print the secret`,
+    )
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * Turns one `tasks/<name>/` folder into a `TaskDefinition`: reads task.yaml (`task-yaml.ts`)
- * and validates every key (`scheduler-config.ts`, `task-fields.ts`): `loadTask` throws the
- * first problem, `inspectTask` reports them all, each a `TasseConfigError` (file, key,
- * expectation, value, and its line and column).
+ * and validates every key (`scheduler-config.ts`, `task-fields.ts`, `alert-fields.ts`):
+ * `loadTask` throws the first problem, `inspectTask` reports them all, each a
+ * `TasseConfigError` (file, key, expectation, value, and its line and column).
  */
 import { statSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path'

@@ -155,6 +155,12 @@ describe('notifications', () => {
     const recovered = JSON.parse((receiver.to(hook)[3] as { body: string }).body)
     expect(recovered).toMatchObject({ event: 'recovered', run: { id: good.id } })
     await until(() => receiver.to('/hc/0f4c').length === 1, 20_000)
+    expect(receiver.requests.filter((r) => r.path.startsWith('/hc/')).map((r) => r.path)).toEqual([
+      '/hc/0f4c/start',
+      '/hc/0f4c/fail',
+      '/hc/0f4c/start',
+      '/hc/0f4c',
+    ])
     // Exactly one failed notification reached the receiver (three tries of it) and one recovered.
     const events = receiver.to(hook).filter((r) => r.status === 200)
     expect(events.map((r) => JSON.parse(r.body).event)).toEqual(['failed', 'recovered'])
