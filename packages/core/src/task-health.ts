@@ -109,8 +109,8 @@ export class TaskHealth {
     for (const state of states.values())
       if (state.nextFireTime !== null && !state.paused)
         this.record(state.task).owedFire = state.nextFireTime
-    this.check()
-    this.timer = setInterval(() => this.check(), this.options.checkEveryMs ?? 1000)
+    this.checkSafely()
+    this.timer = setInterval(() => this.checkSafely(), this.options.checkEveryMs ?? 1000)
     this.timer.unref()
     void this.hydrate()
   }
@@ -134,6 +134,15 @@ export class TaskHealth {
       overdue: record?.overdue ? { ...record.overdue } : null,
       pausedReason: record?.pausedReason ?? null,
       resumesAt: record?.resumesAt ?? null,
+    }
+  }
+
+  /** `check()` from a timer: what it meets is logged, never thrown into the event loop. */
+  private checkSafely(): void {
+    try {
+      this.check()
+    } catch (cause) {
+      this.options.logger.error('task health: the overdue check failed', cause)
     }
   }
 
@@ -244,9 +253,13 @@ export class TaskHealth {
       record.resumesAt = Date.now() + resume
       record.resumeTimer = setTimeout(() => {
         record.resumeTimer = null
-        if (!this.options.task(task.name)) return
-        this.options.logger.info(`task "${task.name}" resumed after ${formatDuration(resume)}`)
-        this.options.setPaused(task.name, false)
+        try {
+          if (!this.options.task(task.name)) return
+          this.options.logger.info(`task "${task.name}" resumed after ${formatDuration(resume)}`)
+          this.options.setPaused(task.name, false)
+        } catch (cause) {
+          this.options.logger.error(`task "${task.name}" could not be resumed`, cause)
+        }
       }, resume)
       record.resumeTimer.unref()
     }
@@ -297,7 +310,7 @@ export class TaskHealth {
    * and last successes. What a run event already told is newer and wins.
    */
   private async hydrate(): Promise<void> {
-    for (const task of this.options.tasks()) {
+    for (const task of [...this.options.tasks()]) {
       if (!this.timer) return
       try {
         const { runs } = await this.options.store().listRuns({ task: task.name, limit: 50 })

@@ -8,7 +8,8 @@ import { Gauge, type Registry } from 'prom-client'
 
 /** Adds the task health gauges of `tasse` to `registers`. */
 export function taskHealthGauges(tasse: Tasse, registers: Registry[]): void {
-  const seconds = (ms: number) => ms / 1000
+  /** Epoch ms as Prometheus' Unix time in seconds; `null` (no sample) stays `null`. */
+  const seconds = (ms: number | null) => (ms === null ? null : ms / 1000)
   const gauge = (
     name: string,
     help: string,
@@ -30,18 +31,12 @@ export function taskHealthGauges(tasse: Tasse, registers: Registry[]): void {
   gauge(
     'tasse_task_last_success_timestamp_seconds',
     'When the last successful run of the task ended (Unix time); absent until one did.',
-    (task) => {
-      const at = tasse.health(task).lastSuccessAt
-      return at === null ? null : seconds(at)
-    },
+    (task) => seconds(tasse.health(task).lastSuccessAt),
   )
   gauge(
     'tasse_task_last_run_timestamp_seconds',
     'When the last run of the task started (Unix time); absent until one did.',
-    (task) => {
-      const at = tasse.health(task).lastRunAt
-      return at === null ? null : seconds(at)
-    },
+    (task) => seconds(tasse.health(task).lastRunAt),
   )
   gauge(
     'tasse_task_next_fire_timestamp_seconds',

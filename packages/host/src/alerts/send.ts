@@ -81,8 +81,9 @@ async function sendOnce(request: OutgoingRequest, options: SendOptions): Promise
       redirect: 'manual',
       signal,
     })
-    // The body is not needed; reading it frees the connection.
-    await response.arrayBuffer().catch(() => {})
+    // The body is not needed, and is never read: a receiver answering without end must not
+    // fill the host's memory. Cancelling it frees the connection.
+    await response.body?.cancel().catch(() => {})
     const error =
       response.status < 300 ? null : `answered ${response.status} ${response.statusText}`
     return { at, status: response.status, error, durationMs: Date.now() - at }
