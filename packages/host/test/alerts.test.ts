@@ -38,8 +38,8 @@ afterEach(async () => {
   rmSync(data, { recursive: true, force: true })
 })
 
-async function start(): Promise<RunningHost> {
-  host = await startHost(readConfig({ data, port: '0' }, {}), { logger })
+async function start(flags: Record<string, string> = {}): Promise<RunningHost> {
+  host = await startHost(readConfig({ data, port: '0', ...flags }, {}), { logger })
   return host
 }
 
@@ -224,6 +224,44 @@ describe('notifications', () => {
     const { body: resumed } = await api<TaskBody>('/api/v1/tasks/crashy')
     expect(resumed.health).toMatchObject({ consecutiveFailures: 0, pausedReason: null })
     expect(receiver.to('/paused')).toHaveLength(1)
+  })
+})
+
+describe('the host default (--notify-file)', () => {
+  it('alerts the tasks without notify: (here as Slack messages), not those with notify: []', async () => {
+    data = dataWith({
+      plain: { 'task.yaml': '', 'task.sh': 'echo "plain went wrong" >&2\nexit 4\n' },
+      quiet: { 'task.yaml': 'notify: []\n', 'task.sh': 'exit 4\n' },
+    })
+    const file = join(data, 'notify.yaml')
+    writeFileSync(
+      file,
+      `notify:\n  - {type: slack, url: '${receiver.url}/\${TASSE_SLACK_PATH}', events: [failed]}\n`,
+    )
+    process.env.TASSE_SLACK_PATH = 'services/T0/B0/secret-slack-path'
+    await start({ 'notify-file': file, 'public-url': 'https://tasse.example.com/' })
+    const quiet = await trigger('quiet')
+    await host?.tasse.waitForRun(quiet.id)
+    const plain = await trigger('plain')
+    await until(() => receiver.to('/services/T0/B0/secret-slack-path').length === 1, 20_000)
+    const message = JSON.parse((receiver.requests[0] as { body: string }).body)
+    expect(message.text).toContain('*plain* failed: run')
+    expect(message.text).toContain(`<https://tasse.example.com/runs/${plain.id}|run ${plain.id}>`)
+    expect(message.text).toContain('plain went wrong')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(receiver.requests).toHaveLength(1)
+    const listed = JSON.stringify((await api('/api/v1/notifications')).body)
+    expect(listed).toContain('${TASSE_SLACK_PATH}')
+    expect(listed).not.toContain('secret-slack-path')
+  })
+
+  it('refuses to start on a mistake in it, naming the file and the key', async () => {
+    data = dataWith({})
+    const file = join(data, 'notify.yaml')
+    writeFileSync(file, 'notify:\n  - {type: webhook, url: https://x.test, events: [faild]}\n')
+    await expect(start({ 'notify-file': file })).rejects.toThrow(
+      'notify[0].events[0] is not a known event (did you mean "failed"?)',
+    )
   })
 })
 

@@ -132,7 +132,12 @@ export class Notifier {
       task,
       event,
       runId: run?.id ?? null,
-      target: { type: target.type, url: redactUrl(target.url) },
+      // As written: a secret part is a `${TASSE_…}` reference (parsing it as a URL would mangle
+      // it); a literal password, if any, is hidden.
+      target: {
+        type: target.type,
+        url: target.url.includes('${') ? target.url : redactUrl(target.url),
+      },
       status: 'sending',
       error: null,
       attempts: [],
