@@ -35,16 +35,20 @@ export const DEFAULT_ALERT_EVENTS: readonly AlertEvent[] = [
  */
 export const DEFAULT_RATE_LIMIT_MS = 10 * 60_000
 
-const TARGET_KEYS: Readonly<Record<NotifyTargetType, readonly string[]>> = {
+export const TARGET_KEYS: Readonly<Record<NotifyTargetType, readonly string[]>> = {
   webhook: ['type', 'url', 'events', 'headers', 'secret_env', 'rate_limit'],
   slack: ['type', 'url', 'events', 'rate_limit'],
   // A healthchecks check pings start, success and failure of every run: that is its protocol,
   // and the service itself finds a late or missing ping.
   healthchecks: ['type', 'url', 'headers'],
 }
-const EXPECT_KEYS = ['start_within', 'finish_within']
-const ON_FAILURE_KEYS = ['pause_after', 'resume_after']
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+export const EXPECT_KEYS = ['start_within', 'finish_within'] as const
+export const ON_FAILURE_KEYS = ['pause_after', 'resume_after'] as const
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+/** What the name of a variable holding a secret starts with (see `checkHostVariable`). */
+export const HOST_VARIABLE_PREFIX = 'TASSE_'
+/** An HTTP header name (RFC 9110's token). */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 /** `${NAME}` in a URL or a header value: read from the host's environment when sent. */
 export const ENV_REFERENCE = /\$\{([^}]*)\}/g
 
@@ -183,8 +187,7 @@ function readHeaders(value: unknown, at: ConfigLocation): Record<string, string>
   const headers: Record<string, string> = {}
   for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
     const here = { ...at, field: `${at.field}.${name}` }
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
-      throw new TasseConfigError(here, 'is not a valid HTTP header name')
+    if (!HEADER_NAME.test(name)) throw new TasseConfigError(here, 'is not a valid HTTP header name')
     if (typeof v !== 'string' && typeof v !== 'number')
       throw new TasseConfigError(here, `must be text (\${NAME} for a secret), got ${show(v)}`)
     checkReferences(String(v), here)
@@ -209,7 +212,7 @@ function checkReferences(text: string, at: ConfigLocation): void {
  * environment (`HOST_ONLY_ENV`), so no task can print it into its output.
  */
 function checkHostVariable(name: string, at: ConfigLocation): void {
-  if (!name.startsWith('TASSE_'))
+  if (!name.startsWith(HOST_VARIABLE_PREFIX))
     throw new TasseConfigError(
       at,
       `names the environment variable ${name}: use one whose name starts with TASSE_ (e.g. TASSE_${name}), which the host keeps from its tasks, so that no task can read or print the secret`,

@@ -159,6 +159,7 @@ const SETTINGS = [
     fallback: 'auto',
     read: (text: string, source: string) => readChoice(CGROUP_CHOICES, text, source),
   },
+  {
     key: 'notifyFile',
     flag: 'notify-file',
     env: 'TASSE_NOTIFY_FILE',

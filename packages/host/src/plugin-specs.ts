@@ -3,10 +3,10 @@
  * `TASSE_PLUGINS=a,b` and the `plugins:` list of the host configuration file
  * `<data>/tasse.yaml`. A spec is a package name or a path; only the file gives options.
  */
-import { readFileSync } from 'node:fs'
-import { isAbsolute, join, resolve } from 'node:path'
+import { isAbsolute, resolve } from 'node:path'
 import { TasseError } from '@tasse/core'
-import { parseYamlMapping, show, unknownKeyProblem } from '@tasse/core/plugin-kit'
+import { show, unknownKeyProblem } from '@tasse/core/plugin-kit'
+import { readHostFile } from './host-file.js'
 
 /** One plugin to load, and where it was asked for (for messages). */
 export interface PluginSpec {
@@ -18,11 +18,6 @@ export interface PluginSpec {
   options?: Record<string, unknown>
 }
 
-/** The host configuration file's name, in the data folder. */
-export const HOST_CONFIG_FILE = 'tasse.yaml'
-
-/** The keys `tasse.yaml` knows; anything else is refused (a typo would silently do nothing). */
-const FILE_KEYS = ['plugins']
 const ENTRY_KEYS = ['name', 'options']
 
 /**
@@ -60,20 +55,7 @@ function absolute(spec: string, base: string): string {
 }
 
 function fileSpecs(dataDir: string): PluginSpec[] {
-  const file = join(dataDir, HOST_CONFIG_FILE)
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw new TasseError('config', `${file} cannot be read: ${(cause as Error).message}`, {
-      cause,
-    })
-  }
-  const config = parseYamlMapping(text, file, FILE_KEYS.join(', '))
-  for (const key of Object.keys(config))
-    if (!FILE_KEYS.includes(key))
-      throw new TasseError('config', `${file}: ${key} ${unknownKeyProblem(key, FILE_KEYS, 'key')}`)
+  const { file, config } = readHostFile(dataDir)
   const list = config.plugins ?? []
   if (!Array.isArray(list))
     throw new TasseError(

@@ -4,8 +4,9 @@
  */
 import type { AddressInfo } from 'node:net'
 import { serve as serveHttp } from '@hono/node-server'
-import { displayPath, readNotifyFile, type Tasse } from '@tasse/core'
+import type { Tasse } from '@tasse/core'
 import { Notifier } from './alerts/notifier.js'
+import { notifyDefaults } from './alerts/notify-defaults.js'
 import { createApp } from './app.js'
 import type { HostConfig } from './config.js'
 import { hostLogger, logRunEnds } from './host-log.js'
@@ -39,10 +40,7 @@ export async function startHost(
 ): Promise<RunningHost> {
   const logger =
     options.logger ?? hostLogger({ format: config.logFormat, timezone: config.timezone })
-  // Read first: a mistake in it stops the host before anything starts, naming the file and key.
-  const defaults = config.notifyFile
-    ? readNotifyFile(config.notifyFile, displayPath(config.notifyFile))
-    : []
+  const defaults = notifyDefaults(config)
   const loaded = await loadPlugins(config.plugins, config.dataDir)
   for (const { label, file } of loaded) logger.info(`plugin ${label} (${file})`)
   const plugins = [...loaded.map((l) => l.plugin), ...(options.plugins ?? [])]

@@ -227,7 +227,7 @@ describe('notifications', () => {
   })
 })
 
-describe('the host default (--notify-file)', () => {
+describe('the host default (notify: in tasse.yaml, --notify-file)', () => {
   it('alerts the tasks without notify: (here as Slack messages), not those with notify: []', async () => {
     data = dataWith({
       plain: { 'task.yaml': '', 'task.sh': 'echo "plain went wrong" >&2\nexit 4\n' },
@@ -253,6 +253,34 @@ describe('the host default (--notify-file)', () => {
     const listed = JSON.stringify((await api('/api/v1/notifications')).body)
     expect(listed).toContain('${TASSE_SLACK_PATH}')
     expect(listed).not.toContain('secret-slack-path')
+  })
+
+  it('takes notify: from <data>/tasse.yaml; a --notify-file replaces it', async () => {
+    data = dataWith({ plain: { 'task.yaml': '', 'task.sh': 'exit 4\n' } })
+    const target = (path: string) =>
+      `notify:\n  - {type: webhook, url: '${receiver.url}/${path}', events: [failed]}\n`
+    writeFileSync(join(data, 'tasse.yaml'), target('from-tasse-yaml'))
+    await start()
+    const first = await trigger('plain')
+    await until(() => receiver.to('/from-tasse-yaml').length === 1, 20_000)
+    const body = JSON.parse((receiver.to('/from-tasse-yaml')[0] as { body: string }).body)
+    expect(body).toMatchObject({ event: 'failed', task: { name: 'plain' }, run: { id: first.id } })
+    await host?.close()
+    host = undefined
+    const file = join(data, 'notify.yaml')
+    writeFileSync(file, target('from-flag'))
+    await start({ 'notify-file': file })
+    await trigger('plain')
+    await until(() => receiver.to('/from-flag').length === 1, 20_000)
+    expect(receiver.to('/from-tasse-yaml')).toHaveLength(1)
+  })
+
+  it('refuses to start on a mistake in tasse.yaml’s notify:, naming the file and the key', async () => {
+    data = dataWith({})
+    writeFileSync(join(data, 'tasse.yaml'), 'notify:\n  - {type: slack}\n')
+    await expect(start()).rejects.toThrow(
+      'tasse.yaml: notify[0].url must be an http:// or https:// URL',
+    )
   })
 
   it('refuses to start on a mistake in it, naming the file and the key', async () => {

@@ -468,8 +468,8 @@ describe('operations', () => {
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/health/tasks',
-      '/notifications',
       '/hosts',
+      '/notifications',
       '/rescan',
       '/runs',
       '/runs/{id}',
