@@ -12,7 +12,12 @@ afterEach(() => {
 })
 
 /** A TaskHealth over one task, its schedule state as data, and the alerts it announces. */
-function follow(task: TaskDefinition, states: TaskState[] = [], store = new MemoryRunStore()) {
+function follow(
+  task: TaskDefinition,
+  states: TaskState[] = [],
+  store = new MemoryRunStore(),
+  hostId: string | null = null,
+) {
   const events = new TasseEvents()
   const alerts: string[] = []
   const warnings: string[] = []
@@ -33,6 +38,7 @@ function follow(task: TaskDefinition, states: TaskState[] = [], store = new Memo
       events.emit('task:paused', task, paused)
     },
     store: () => store,
+    hostId: () => hostId,
     checkEveryMs: 60_000,
   }
   const health = new TaskHealth(options)
@@ -47,6 +53,15 @@ function follow(task: TaskDefinition, states: TaskState[] = [], store = new Memo
     return run
   }
   return { health, events, alerts, warnings, end, running, schedule: () => schedule }
+}
+
+/** Polls `check` (the store is asked asynchronously) for up to 20 s. */
+async function until(check: () => unknown): Promise<void> {
+  const deadline = Date.now() + 20_000
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
 }
 
 const interval = { type: 'test', timezone: 'UTC', describe: () => 'test', nextFireTime: () => null }
@@ -86,7 +101,7 @@ describe('TaskHealth', () => {
     expect(health.view('job')).toMatchObject({ consecutiveFailures: 0, pausedReason: null })
   })
 
-  it('finds the fire time a previous host left unanswered at start: overdue, told once', () => {
+  it('finds the fire time a previous host left unanswered at start: overdue, told once', async () => {
     const task = makeTask('job', {
       trigger: interval,
       expect: { startWithinMs: 3000, finishWithinMs: null },
@@ -95,14 +110,59 @@ describe('TaskHealth', () => {
     const { health, alerts, end } = follow(task, [
       { task: 'job', lastFireTime: null, nextFireTime: owed, paused: false },
     ])
+    await until(() => health.view('job').overdue)
     expect(health.view('job').overdue?.reason).toMatch(/^no run started within 3s of its fire time/)
     health.check()
+    await new Promise((resolve) => setTimeout(resolve, 50))
     expect(alerts.filter((a) => a.startsWith('overdue'))).toHaveLength(1)
     end('failed')
     expect(health.view('job').overdue).not.toBeNull()
     end('succeeded')
     expect(health.view('job').overdue).toBeNull()
     expect(alerts.at(-1)).toContain('after 1 failed run(s) and being overdue')
+  })
+
+  it('hosts sharing a store: a fire another host answered is not overdue; one unanswered is told by one host', async () => {
+    const task = makeTask('job', {
+      trigger: interval,
+      expect: { startWithinMs: 3000, finishWithinMs: null },
+    })
+    const store = new MemoryRunStore()
+    const owed = (Date.now() - 6000) * 1000
+    const state = { task: 'job', lastFireTime: null, nextFireTime: owed, paused: false }
+    // Run by another host 1 s after the fire time: answered.
+    const answered = { ...newRun(task, { reason: 'schedule' }, {}), status: 'succeeded' as const }
+    answered.startedAt = Date.now() - 5000
+    await store.insertRun(answered)
+    const a = follow(task, [state], store, 'host-a')
+    await until(() => !a.health.view('job').overdue && a.warnings.length === 0)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(a.health.view('job').overdue).toBeNull()
+    a.health.stop()
+    // No run since the fire time: both hosts find it overdue, one of them tells it.
+    const empty = new MemoryRunStore()
+    const [b, c] = [follow(task, [state], empty, 'host-b'), follow(task, [state], empty, 'host-c')]
+    await until(() => b.health.view('job').overdue && c.health.view('job').overdue)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect([...b.alerts, ...c.alerts].filter((x) => x.startsWith('overdue'))).toHaveLength(1)
+  })
+
+  it('counts the runs of other hosts from the store’s changes: each once, a success clears', () => {
+    const task = makeTask('job', { trigger: interval })
+    const { health, alerts, end } = follow(task)
+    const change = (id: string, status: RunStatus) =>
+      health.otherHostRun({ type: 'run', id, task: 'job', status, hostId: 'other' })
+    change('r1', 'failed')
+    change('r1', 'failed') // the same end told twice
+    change('r2', 'running')
+    change('r2', 'timed_out')
+    expect(health.view('job').consecutiveFailures).toBe(2)
+    end('failed')
+    expect(health.view('job').consecutiveFailures).toBe(3)
+    change('r3', 'succeeded')
+    expect(health.view('job').consecutiveFailures).toBe(0)
+    // Its alerts are its own host's: here only the local failure was told.
+    expect(alerts.map((a) => a.split(':')[0])).toEqual(['failed'])
   })
 
   it('is overdue when a run goes on past finish_within', () => {

@@ -4,6 +4,12 @@
  * `on_failure.pause_after` paused it. What is worth telling someone is announced as a
  * `task:alert` event; delivering it is a listener's business (the host's notifier), never the
  * executor's, so an alert can neither delay nor fail a run.
+ *
+ * Hosts sharing a store: each follows its own runs' events and tells their alerts (one host per
+ * run), and counts the other hosts' runs from the store's change feed, so a failure streak, a
+ * recovery and a pause are the task's, not one host's. A fire time no run answered is checked
+ * against the store (another host may have run it), and of the hosts that find it unanswered,
+ * the one that claims it in the store tells it.
  */
 import { formatDuration } from './duration.js'
 import type { TasseEvents } from './events.js'
@@ -12,7 +18,9 @@ import type {
   AlertEvent,
   EpochMicros,
   Run,
+  RunStatus,
   RunStore,
+  StoreChange,
   TaskDefinition,
   TaskState,
   TasseLogger,
@@ -57,6 +65,8 @@ export interface TaskHealthOptions {
   /** Pauses or resumes a task's schedule (announcing `task:paused`). */
   setPaused: (name: string, paused: boolean) => void
   store: () => RunStore
+  /** This host's id in the store (`null` before it registered). */
+  hostId?: () => string | null
   /** How often overdue is checked. @default 1000 */
   checkEveryMs?: number
 }
@@ -74,9 +84,31 @@ interface HealthRecord {
   /** A run event was seen: what history says (`hydrate`) is older. */
   live: boolean
   lastRun: Run | null
+  /** An unanswered fire time is being checked against the store. */
+  confirming: boolean
+  /** The other hosts' runs counted already (a feed may tell of one run's end twice). */
+  counted: Set<string>
 }
 
 const FAILED = new Set(['failed', 'timed_out'])
+/** The statuses of runs that may have started (a cancelled one may have been queued only). */
+const STARTED: RunStatus[] = [
+  'running',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'interrupted',
+]
+/** The runs of other hosts whose end counts: a result, not a skip or an interruption. */
+const COUNTED = new Set(['succeeded', 'failed', 'timed_out'])
+/** How many of the other hosts' run ids a task remembers, to count each once. */
+const COUNTED_KEPT = 64
+/**
+ * The claim (`claimFire`'s attempt) of the overdue alert of a fire time: no run's attempt, so
+ * it never stands in a fire's or a retry's way.
+ */
+export const OVERDUE_CLAIM_ATTEMPT = 2 ** 31 - 1
 
 export class TaskHealth {
   private readonly records = new Map<string, HealthRecord>()
@@ -155,18 +187,111 @@ export class TaskHealth {
       const schedule = this.options.schedule(task.name)
       // Owed from the schedule once it holds the task (a task without a trigger owes nothing).
       if (record.owedFire === undefined && schedule) record.owedFire = schedule.nextFireTime
-      const reason = overdueReason({
-        expect: task.expect,
+      if (record.confirming) continue
+      const input = {
         owedFire: (task.trigger && record.owedFire) ?? null,
         paused: schedule?.paused ?? false,
         running: this.options.running(task.name),
         now,
+      }
+      // A run of this host going on too long: only this host knows it, and tells it.
+      const late = overdueReason({ ...input, expect: { ...task.expect, startWithinMs: null } })
+      if (late) {
+        this.turnOverdue(task.name, record, late, now)
+        this.alert('overdue', task.name, record.lastRun, late)
+        continue
+      }
+      const unanswered = overdueReason({
+        ...input,
+        expect: { ...task.expect, finishWithinMs: null },
       })
-      if (!reason) continue
-      record.overdue = { reason, since: now }
-      this.options.logger.warn(`task "${task.name}" is overdue: ${reason}`)
-      this.alert('overdue', task.name, record.lastRun, reason)
+      if (unanswered)
+        void this.confirmOverdue(task.name, record, unanswered, input.owedFire as EpochMicros, now)
     }
+  }
+
+  private turnOverdue(name: string, record: HealthRecord, reason: string, now: number): void {
+    record.overdue = { reason, since: now }
+    this.options.logger.warn(`task "${name}" is overdue: ${reason}`)
+  }
+
+  /**
+   * A fire time owed with no run started here: in the store, a run of another host may have
+   * answered it (the next one is owed then). Else the task is overdue here, and the host that
+   * claims its overdue alert in the store tells it: once, however many hosts share the store,
+   * and once across a restart.
+   */
+  private async confirmOverdue(
+    name: string,
+    record: HealthRecord,
+    reason: string,
+    owedFire: EpochMicros,
+    now: number,
+  ): Promise<void> {
+    record.confirming = true
+    try {
+      const store = this.options.store()
+      const fireMs = Math.floor(owedFire / 1000)
+      const { runs } = await store.listRuns({ task: name, status: STARTED, limit: 5 })
+      if (!this.timer || this.records.get(name) !== record || record.overdue) return
+      const lastStart = Math.max(0, ...runs.map((run) => run.startedAt ?? 0))
+      if (lastStart >= fireMs) {
+        record.owedFire = this.options.schedule(name)?.nextFireTime ?? null
+        return
+      }
+      this.turnOverdue(name, record, reason, now)
+      // Keyed by the last start, which every host reads alike (their schedules may owe
+      // different fire times by now): one alert per stretch without a run.
+      const hostId = this.options.hostId?.() ?? null
+      const told =
+        hostId === null ||
+        (await store.claimFire(name, lastStart * 1000, {
+          hostId,
+          attempt: OVERDUE_CLAIM_ATTEMPT,
+        }))
+      if (told && this.timer) this.alert('overdue', name, record.lastRun, reason)
+    } catch (cause) {
+      this.options.logger.error(
+        `could not check in the store whether task "${name}" is overdue`,
+        cause,
+      )
+    } finally {
+      record.confirming = false
+    }
+  }
+
+  /**
+   * A run of another host of the store changed: its end counts in the task's streak and clears
+   * an overdue here too. Its alerts are its own host's.
+   */
+  otherHostRun(change: Extract<StoreChange, { type: 'run' }>): void {
+    if (!COUNTED.has(change.status) || !this.options.task(change.task)) return
+    const record = this.record(change.task)
+    if (record.counted.has(change.id)) return
+    record.counted.add(change.id)
+    if (record.counted.size > COUNTED_KEPT)
+      record.counted.delete(record.counted.values().next().value as string)
+    record.live = true
+    if (change.status === 'succeeded') {
+      record.consecutiveFailures = 0
+      record.overdue = null
+    } else record.consecutiveFailures++
+    // When it ran, for the gauges; what counts is done already.
+    void this.options
+      .store()
+      .getRun(change.id)
+      .then((run) => {
+        if (!run || this.records.get(change.task) !== record) return
+        if (run.startedAt !== null && (record.lastRunAt ?? 0) < run.startedAt) {
+          record.lastRunAt = run.startedAt
+          record.lastRun = run
+        }
+        if (run.status === 'succeeded' && run.endedAt !== null)
+          record.lastSuccessAt = Math.max(record.lastSuccessAt ?? 0, run.endedAt)
+      })
+      .catch((cause) =>
+        this.options.logger.error(`could not read run ${change.id} of another host`, cause),
+      )
   }
 
   private record(name: string): HealthRecord {
@@ -183,6 +308,8 @@ export class TaskHealth {
         resumeTimer: null,
         live: false,
         lastRun: null,
+        confirming: false,
+        counted: new Set(),
       }
       this.records.set(name, record)
     }

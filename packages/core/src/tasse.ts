@@ -140,6 +140,11 @@ export class Tasse {
       logger: this.logger,
       hostId: () => this.membership.hostId,
       tasks: () => this.catalog.tasks().map((task) => task.name),
+      followed: (name, paused) => {
+        const task = this.catalog.get(name)
+        if (task) this.events.emit('task:paused', task, paused)
+      },
+      otherHostRun: (change) => this.taskHealth.otherHostRun(change),
     })
     this.taskHealth = new TaskHealth({
       events: this.events,
@@ -150,6 +155,7 @@ export class Tasse {
       running: (name) => this.executor.activeRuns(name).filter((run) => run.startedAt !== null),
       setPaused: (name, paused) => this.setPaused(name, paused),
       store: () => this.store,
+      hostId: () => this.membership.hostId,
     })
   }
 
