@@ -23,7 +23,12 @@ function follow(
   const warnings: string[] = []
   events.on('task:alert', (alert) => alerts.push(`${alert.event}: ${alert.reason}`))
   let schedule: TaskState | undefined = task.trigger
-    ? { task: task.name, lastFireTime: null, nextFireTime: Date.now() * 1000 + 60e6, paused: false }
+    ? {
+        task: task.name,
+        lastFireTime: null,
+        nextFireTime: Date.now() * 1000 + 60e6,
+        paused: states.find((state) => state.task === task.name)?.paused ?? false,
+      }
     : undefined
   const running: Run[] = []
   const options: TaskHealthOptions = {
@@ -163,6 +168,43 @@ describe('TaskHealth', () => {
     expect(health.view('job').consecutiveFailures).toBe(0)
     // Its alerts are its own host's: here only the local failure was told.
     expect(alerts.map((a) => a.split(':')[0])).toEqual(['failed'])
+  })
+
+  it('tells again why on_failure paused a task after a restart, from the stored pause and failures', async () => {
+    const task = makeTask('job', {
+      trigger: interval,
+      onFailure: { pauseAfter: 2, resumeAfterMs: 3_600_000 },
+    })
+    const store = new MemoryRunStore()
+    const ends = [30_000, 20_000, 10_000].map((ago) => Date.now() - ago)
+    for (const endedAt of ends)
+      await store.insertRun({
+        ...newRun(task, { reason: 'schedule' }, {}),
+        status: 'failed',
+        queuedAt: endedAt - 10,
+        startedAt: endedAt - 5,
+        endedAt,
+      })
+    const paused = { task: 'job', lastFireTime: null, nextFireTime: null, paused: true }
+    const { health, schedule } = follow(task, [paused], store)
+    await until(() => health.view('job').pausedReason)
+    // Paused when the second failure of the streak ended: it resumes an hour after that.
+    expect(health.view('job')).toMatchObject({
+      consecutiveFailures: 3,
+      pausedReason:
+        'paused after 2 consecutive failed runs (on_failure.pause_after: 2); resumes by itself after 1h, or resume it by hand',
+      resumesAt: (ends[1] as number) + 3_600_000,
+    })
+    expect(schedule()?.paused).toBe(true)
+    health.stop()
+    // Its cooldown over while no host ran: resumed at start.
+    const short = makeTask('job', {
+      trigger: interval,
+      onFailure: { pauseAfter: 2, resumeAfterMs: 5000 },
+    })
+    const later = follow(short, [paused], store)
+    await until(() => later.schedule()?.paused === false)
+    expect(later.health.view('job')).toMatchObject({ consecutiveFailures: 0, pausedReason: null })
   })
 
   it('is overdue when a run goes on past finish_within', () => {

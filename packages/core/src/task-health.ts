@@ -17,6 +17,7 @@ import { overdueReason } from './overdue.js'
 import type {
   AlertEvent,
   EpochMicros,
+  FailurePolicy,
   Run,
   RunStatus,
   RunStore,
@@ -367,34 +368,71 @@ export class TaskHealth {
     if (!task || !policy || record.consecutiveFailures < policy.pauseAfter) return
     const schedule = this.options.schedule(task.name)
     if (!schedule || schedule.paused) return
-    const resume = policy.resumeAfterMs
-    const reason =
-      `paused after ${record.consecutiveFailures} consecutive failed runs (on_failure.pause_after: ${policy.pauseAfter}); ` +
-      (resume === null
-        ? 'resume it by hand'
-        : `resumes by itself after ${formatDuration(resume)}, or resume it by hand`)
+    // Explained first: the pause's own task:paused finds it explained.
+    const failures = record.consecutiveFailures
+    const reason = this.explainPause(task.name, record, policy, failures, Date.now())
     this.options.setPaused(task.name, true)
-    record.pausedReason = reason
     this.options.logger.warn(`task "${task.name}" ${reason}`)
-    if (resume !== null) {
-      record.resumesAt = Date.now() + resume
-      record.resumeTimer = setTimeout(() => {
-        record.resumeTimer = null
-        try {
-          if (!this.options.task(task.name)) return
-          this.options.logger.info(`task "${task.name}" resumed after ${formatDuration(resume)}`)
-          this.options.setPaused(task.name, false)
-        } catch (cause) {
-          this.options.logger.error(`task "${task.name}" could not be resumed`, cause)
-        }
-      }, resume)
-      record.resumeTimer.unref()
-    }
     this.alert('paused', task.name, run, reason)
   }
 
+  /**
+   * Records why `on_failure` paused the task, and resumes it `resume_after` after `pausedAt`.
+   * Also for a pause this host did not make (another host's, a previous host's): the pause is
+   * in the store and so is the streak of failures behind it, so every host and every restart
+   * tells the same reason and resumes at the same time.
+   */
+  private explainPause(
+    name: string,
+    record: HealthRecord,
+    policy: FailurePolicy,
+    failures: number,
+    pausedAt: number,
+  ): string {
+    const resume = policy.resumeAfterMs
+    record.pausedReason =
+      `paused after ${failures} consecutive failed runs (on_failure.pause_after: ${policy.pauseAfter}); ` +
+      (resume === null
+        ? 'resume it by hand'
+        : `resumes by itself after ${formatDuration(resume)}, or resume it by hand`)
+    this.clearResume(record)
+    if (resume !== null) {
+      record.resumesAt = pausedAt + resume
+      record.resumeTimer = setTimeout(
+        () => {
+          record.resumeTimer = null
+          try {
+            if (!this.options.task(name) || !this.options.schedule(name)?.paused) return
+            this.options.logger.info(`task "${name}" resumed after ${formatDuration(resume)}`)
+            this.options.setPaused(name, false)
+          } catch (cause) {
+            this.options.logger.error(`task "${name}" could not be resumed`, cause)
+          }
+        },
+        Math.max(0, record.resumesAt - Date.now()),
+      )
+      record.resumeTimer.unref()
+    }
+    return record.pausedReason
+  }
+
+  /**
+   * A paused task whose failure streak reaches its `pause_after` was paused by `on_failure`
+   * (at the end of the run that reached it): its reason and its cooldown, told again.
+   */
+  private explainStoredPause(name: string, record: HealthRecord, pausedAt: number): void {
+    const policy = this.options.task(name)?.onFailure
+    if (!policy || record.pausedReason || !this.options.schedule(name)?.paused) return
+    if (record.consecutiveFailures < policy.pauseAfter) return
+    this.explainPause(name, record, policy, policy.pauseAfter, pausedAt)
+  }
+
   private pausedChanged(task: TaskDefinition, paused: boolean): void {
-    if (paused) return
+    // Paused by another host: the streak counted here says whether on_failure did it.
+    if (paused) {
+      this.explainStoredPause(task.name, this.record(task.name), Date.now())
+      return
+    }
     // Resumed (by hand or after the cooldown): the count starts again, and so does what is owed.
     const record = this.record(task.name)
     this.clearResume(record)
@@ -443,17 +481,21 @@ export class TaskHealth {
         const { runs } = await this.options.store().listRuns({ task: task.name, limit: 50 })
         const record = this.record(task.name)
         if (record.live) continue
-        let failures = 0
+        // The ends of the streak's failed runs, newest first.
+        const failed: number[] = []
         let streak = true
         for (const run of runs) {
           if (record.lastRunAt === null && run.startedAt !== null) record.lastRunAt = run.startedAt
           if (run.status === 'succeeded') {
             record.lastSuccessAt ??= run.endedAt
             streak = false
-          } else if (streak && FAILED.has(run.status)) failures++
+          } else if (streak && FAILED.has(run.status)) failed.push(run.endedAt ?? 0)
           if (!streak && record.lastRunAt !== null) break
         }
-        record.consecutiveFailures = failures
+        record.consecutiveFailures = failed.length
+        const pauseAfter = task.onFailure?.pauseAfter ?? 0
+        if (pauseAfter > 0 && failed.length >= pauseAfter)
+          this.explainStoredPause(task.name, record, failed[failed.length - pauseAfter] as number)
         if (record.lastSuccessAt === null && runs.length === 50) {
           const [last] = (
             await this.options.store().listRuns({

@@ -75,6 +75,8 @@ describe('alerts of hosts sharing one store', () => {
     expect(events('paused')).toHaveLength(1)
     expect(events('paused')[0]?.host).toBe(a)
     expect(a.health('job').pausedReason).toContain('paused after 3 consecutive failed runs')
+    await waitFor(() => b.health('job').pausedReason, 20_000, 'b to tell why')
+    expect(b.health('job').pausedReason).toBe(a.health('job').pausedReason)
 
     // Resumed on b: a starts counting afresh too.
     b.resume('job')
