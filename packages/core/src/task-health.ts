@@ -26,6 +26,7 @@ import type {
   TaskState,
   TasseLogger,
 } from './types.js'
+import { RUN_STATUSES } from './types.js'
 
 /** Something worth telling about a task, as `task:alert` announces it. */
 export interface TaskAlert {
@@ -93,14 +94,9 @@ interface HealthRecord {
 
 const FAILED = new Set(['failed', 'timed_out'])
 /** The statuses of runs that may have started (a cancelled one may have been queued only). */
-const STARTED: RunStatus[] = [
-  'running',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'interrupted',
-]
+const STARTED: RunStatus[] = RUN_STATUSES.filter(
+  (status) => status !== 'queued' && status !== 'skipped' && status !== 'missed',
+)
 /** The runs of other hosts whose end counts: a result, not a skip or an interruption. */
 const COUNTED = new Set(['succeeded', 'failed', 'timed_out'])
 /** How many of the other hosts' run ids a task remembers, to count each once. */
