@@ -25,6 +25,10 @@ export interface ClusterSyncOptions {
   hostId: () => string | null
   /** The names of the tasks scheduled here. */
   tasks: () => readonly string[]
+  /** A task was paused or resumed here because another host did. */
+  followed?: (task: string, paused: boolean) => void
+  /** A run of another host changed (its health counts here too). */
+  otherHostRun?: (change: Extract<StoreChange, { type: 'run' }>) => void
 }
 
 export class ClusterSync {
@@ -78,6 +82,7 @@ export class ClusterSync {
       case 'run':
         if (change.status !== 'queued' && change.status !== 'running')
           void this.options.executor.reconsider(change.task)
+        if (change.hostId !== mine) this.options.otherHostRun?.(change)
         break
       case 'task-state':
         this.#statesTimer ??= setTimeout(() => {
@@ -96,7 +101,7 @@ export class ClusterSync {
   /** Pauses or resumes here the tasks paused or resumed by another host. */
   async #states(): Promise<void> {
     for (const state of await this.options.store().listTaskStates())
-      this.options.schedule.follow(state)
+      if (this.options.schedule.follow(state)) this.options.followed?.(state.task, state.paused)
   }
 
   /** Ends the runs of this host that some host asked to cancel. */

@@ -1,6 +1,7 @@
 /** The typed events of a Tasse instance, for embedders and for the host's own layers. */
 import { EventEmitter } from 'node:events'
 import type { CatalogChanges } from './catalog.js'
+import type { TaskAlert } from './task-health.js'
 import type { InvalidTask, OutputBatch, Run, TaskDefinition, TasseLogger } from './types.js'
 
 export interface TasseEventMap {
@@ -16,6 +17,11 @@ export interface TasseEventMap {
   'task:invalid': [invalid: InvalidTask]
   /** A task's schedule was paused or resumed. */
   'task:paused': [task: TaskDefinition, paused: boolean]
+  /**
+   * Something worth telling about a task (`task-health.ts`): a failure, a recovery, a missed
+   * fire, an overdue task, a pause after repeated failures, a success.
+   */
+  'task:alert': [alert: TaskAlert]
 }
 
 export type TasseEventName = keyof TasseEventMap

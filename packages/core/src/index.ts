@@ -3,6 +3,14 @@
  * find their helpers in `@tasse/core/plugin-kit`, contract suites in `@tasse/core/testing`.
  */
 
+export {
+  DEFAULT_ALERT_EVENTS,
+  DEFAULT_RATE_LIMIT_MS,
+  ENV_REFERENCE,
+  expandReferences,
+  readNotify,
+  readNotifyFile,
+} from './alert-fields.js'
 // Reading tasks without running anything: discovery, validation, fire times.
 export {
   type CatalogChanges,
@@ -32,12 +40,14 @@ export { upcomingFireTimes } from './fire-times.js'
 export { type FireStep, traceFire } from './fire-trace.js'
 export { consoleLogger } from './logger.js'
 export { MemoryRunStore, type MemoryRunStoreOptions } from './memory-store.js'
+export { overdueReason } from './overdue.js'
 export { unschedulableParams } from './params.js'
 export { type PlainRunnerOptions, pickRunner, plainRunners } from './plain-runners.js'
 export type { CgroupChoice } from './run-cgroup.js'
 export { describeLimits, formatBytes, OUT_OF_MEMORY } from './run-limits.js'
 export { openRunLog, type RunLogReader } from './run-log.js'
 export { checkTaskFile, type TaskFileCheck } from './task-files.js'
+export type { TaskAlert, TaskHealthView } from './task-health.js'
 export {
   effectiveLimits,
   LIMIT_KEYS,

@@ -1,11 +1,12 @@
 /**
  * Turns one `tasks/<name>/` folder into a `TaskDefinition`: reads task.yaml (`task-yaml.ts`)
- * and validates every key (`scheduler-config.ts`, `task-fields.ts`): `loadTask` throws the
- * first problem, `inspectTask` reports them all, each a `TasseConfigError` (file, key,
- * expectation, value, and its line and column).
+ * and validates every key (`scheduler-config.ts`, `task-fields.ts`, `alert-fields.ts`):
+ * `loadTask` throws the first problem, `inspectTask` reports them all, each a
+ * `TasseConfigError` (file, key, expectation, value, and its line and column).
  */
 import { statSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path'
+import { readExpect, readNotify, readOnFailure } from './alert-fields.js'
 import { ConfigProblems } from './config-problems.js'
 import { readDuration } from './duration.js'
 import { TasseConfigError } from './errors.js'
@@ -16,10 +17,13 @@ import { type RunLimits, readLimits } from './task-limits.js'
 import { readTaskYaml, readTaskYamlDocument } from './task-yaml.js'
 import type {
   ConfigLocation,
+  FailurePolicy,
+  NotifyTarget,
   OverlapPolicy,
   ParamDefinition,
   RetryPolicy,
   TaskDefinition,
+  TaskExpectation,
   Trigger,
   TriggerFactory,
 } from './types.js'
@@ -44,6 +48,9 @@ export const TASK_KEYS = [
   'env',
   'retries',
   'limits',
+  'notify',
+  'expect',
+  'on_failure',
 ] as const
 /** A description is sent with every task list: a paragraph, not a document. */
 export const MAX_DESCRIPTION_CHARS = 4096
@@ -181,6 +188,15 @@ export function inspectTask(dir: string, options: LoadTaskOptions): TaskInspecti
   const limits = problems.attemptEach(raw.limits, 'limits', (value) =>
     readLimits(value, at('limits')),
   )
+  const notify = problems.attemptEach(raw.notify, 'notify', (value) =>
+    readNotify(value, at('notify')),
+  )
+  const expect = problems.attemptEach(raw.expect, 'expect', (value) =>
+    readExpect(value, at('expect')),
+  )
+  const onFailure = problems.attemptEach(raw.on_failure, 'on_failure', (value) =>
+    readOnFailure(value, at('on_failure')),
+  )
 
   if (problems.list.length)
     return {
@@ -205,6 +221,9 @@ export function inspectTask(dir: string, options: LoadTaskOptions): TaskInspecti
       env: env as Record<string, string>,
       retries: retries as RetryPolicy | null,
       limits: limits as RunLimits,
+      notify: notify as NotifyTarget[] | null,
+      expect: expect as TaskExpectation | null,
+      onFailure: onFailure as FailurePolicy | null,
       raw,
     },
     problems: [],

@@ -213,12 +213,17 @@ export class TaskSchedule {
     }
   }
 
-  /** Another host paused or resumed a task (as the store holds it): follows it. */
-  follow(stored: TaskState): void {
+  /**
+   * Another host paused or resumed a task (as the store holds it): follows it. True when that
+   * paused or resumed the task here.
+   */
+  follow(stored: TaskState): boolean {
     // A pause or resume here not yet written: the store's value is the older one.
-    if (this.unsavedPauses.has(stored.task)) return
+    if (this.unsavedPauses.has(stored.task)) return false
     const local = this.scheduler.state(stored.task)
-    if (local && stored.paused !== local.paused) this.setPaused(stored.task, stored.paused)
+    if (!local || stored.paused === local.paused) return false
+    this.setPaused(stored.task, stored.paused)
+    return true
   }
 
   /** The task being paused or resumed here, while `setPaused` runs. */

@@ -7,12 +7,19 @@
  * expression is text to it) but never stricter: `task-schema.test.ts` and the host's
  * differential test check both directions on generated documents.
  */
+import {
+  EXPECT_KEYS,
+  HEADER_NAME,
+  HOST_VARIABLE_PREFIX,
+  type ON_FAILURE_KEYS,
+  TARGET_KEYS,
+} from './alert-fields.js'
 import { DURATION_TEXT } from './duration.js'
 import { JOB_OPTION_KEYS } from './scheduler-config.js'
 import { OVERLAP_POLICIES, type PARAM_KEYS, type RETRY_KEYS, VARIABLE_NAME } from './task-fields.js'
 import { LIMITS_SCHEMA } from './task-limits.js'
 import { MAX_DESCRIPTION_CHARS, type TASK_KEYS } from './task-loader.js'
-import type { JsonSchema, TriggerFactory } from './types.js'
+import { ALERT_EVENTS, type JsonSchema, NOTIFY_TARGET_TYPES, type TriggerFactory } from './types.js'
 
 /** The dialect: the newest that every YAML editor plugin reads fully. */
 export const JSON_SCHEMA_DIALECT = 'http://json-schema.org/draft-07/schema#'
@@ -79,6 +86,14 @@ export function taskYamlSchema(factories: ReadonlyMap<string, TriggerFactory>): 
       description: 'Retry failed or timed-out runs: a number of retries, or {max, delay, backoff}.',
     },
     limits: LIMITS_SCHEMA,
+    notify: {
+      type: ['array', 'null'],
+      items: NOTIFY_TARGET,
+      description:
+        "Where this task's alerts go: webhook, slack and healthchecks targets. Default: the host's notify list; [] for none.",
+    },
+    expect: EXPECT,
+    on_failure: ON_FAILURE,
   } satisfies Record<(typeof TASK_KEYS)[number], JsonSchema>
   return {
     $schema: JSON_SCHEMA_DIALECT,
@@ -142,6 +157,88 @@ const RETRIES: JsonSchema = {
       description: 'The factor between delays.',
     },
   } satisfies Record<(typeof RETRY_KEYS)[number], JsonSchema>,
+}
+
+/** How task.yaml refers to a secret in a target's URL or header (not a template: its own syntax). */
+const REFERENCE = '$' + '{TASSE_NAME}'
+
+/** A target's URL: http(s), or a `${NAME}` read from the environment (as `readUrl` checks). */
+const TARGET_URL: JsonSchema = {
+  type: 'string',
+  pattern: '^(\\$\\{|[Hh][Tt][Tt][Pp][Ss]?://[^/\\s])',
+  description: `An http:// or https:// URL; parts written as ${REFERENCE} are read from the environment when sent.`,
+}
+
+const NOTIFY_TARGET_PROPERTIES = {
+  type: { enum: [...NOTIFY_TARGET_TYPES] },
+  url: TARGET_URL,
+  events: {
+    type: ['array', 'null'],
+    minItems: 1,
+    items: { enum: [...ALERT_EVENTS] },
+    description: 'The events it wants. Default: failed, recovered, missed, overdue, paused.',
+  },
+  headers: {
+    type: ['object', 'null'],
+    propertyNames: { pattern: HEADER_NAME.source },
+    additionalProperties: { type: ['string', 'number'] },
+    description: `Headers to send; ${REFERENCE} in a value is read from the environment.`,
+  },
+  secret_env: {
+    type: 'string',
+    pattern: `^${HOST_VARIABLE_PREFIX}[A-Za-z0-9_]*$`,
+    description: 'The TASSE_* environment variable holding the HMAC-SHA256 signing secret.',
+  },
+  rate_limit: {
+    anyOf: [{ const: 0 }, DURATION],
+    description: 'An alert identical to one sent less than this ago is not sent. Default: 10m.',
+  },
+} satisfies Record<(typeof TARGET_KEYS)[keyof typeof TARGET_KEYS][number], JsonSchema>
+
+/** A `notify:` target: under each `type`, only that kind's keys (as `readTarget` allows). */
+const NOTIFY_TARGET: JsonSchema = {
+  type: 'object',
+  required: ['type', 'url'],
+  properties: NOTIFY_TARGET_PROPERTIES,
+  allOf: NOTIFY_TARGET_TYPES.map((type) => ({
+    if: { properties: { type: { const: type } } },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, a plain object never awaited
+    then: { propertyNames: { enum: [...TARGET_KEYS[type]] } },
+  })),
+}
+
+const EXPECT: JsonSchema = {
+  type: ['object', 'null'],
+  properties: {
+    start_within: nullable(DURATION),
+    finish_within: nullable(DURATION),
+  } satisfies Record<(typeof EXPECT_KEYS)[number], JsonSchema>,
+  additionalProperties: false,
+  // At least one of them set (not null).
+  anyOf: [
+    { type: 'null' },
+    ...EXPECT_KEYS.map((key) => ({ required: [key], properties: { [key]: DURATION } })),
+  ],
+  description:
+    'When the task is overdue: no run started within start_within of a fire time, or a run going longer than finish_within.',
+}
+
+const ON_FAILURE: JsonSchema = {
+  type: ['object', 'null'],
+  required: ['pause_after'],
+  properties: {
+    pause_after: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Consecutive failed runs after which the schedule is paused.',
+    },
+    resume_after: {
+      ...nullable(DURATION),
+      description: 'Resume the schedule by itself after this long. Default: by hand only.',
+    },
+  } satisfies Record<(typeof ON_FAILURE_KEYS)[number], JsonSchema>,
+  additionalProperties: false,
+  description: 'Pause the schedule after pause_after failed runs in a row.',
 }
 
 const JOB_OPTIONS = {

@@ -17,6 +17,7 @@ import { runCgroups } from './run-cgroup.js'
 import type { RunLogReader } from './run-log.js'
 import { RunOutputFiles } from './run-output.js'
 import { taskBaseEnv } from './task-env.js'
+import { TaskHealth, type TaskHealthView } from './task-health.js'
 import { displayPath } from './task-loader.js'
 import { TaskRescans } from './task-rescans.js'
 import { TaskSchedule } from './task-schedule.js'
@@ -71,6 +72,7 @@ export class Tasse {
   private readonly outputs: RunOutputFiles
   private readonly schedule: TaskSchedule
   private readonly executor: Executor
+  private readonly taskHealth: TaskHealth
   private readonly options: TasseOptions
   private timers: NodeJS.Timeout[] = []
   private watcher: TaskWatcher | null = null
@@ -143,6 +145,22 @@ export class Tasse {
       logger: this.logger,
       hostId: () => this.membership.hostId,
       tasks: () => this.catalog.tasks().map((task) => task.name),
+      followed: (name, paused) => {
+        const task = this.catalog.get(name)
+        if (task) this.events.emit('task:paused', task, paused)
+      },
+      otherHostRun: (change) => this.taskHealth.otherHostRun(change),
+    })
+    this.taskHealth = new TaskHealth({
+      events: this.events,
+      logger: this.logger,
+      tasks: () => this.catalog.tasks(),
+      task: (name) => this.catalog.get(name),
+      schedule: (name) => this.schedule.state(name),
+      running: (name) => this.executor.activeRuns(name).filter((run) => run.startedAt !== null),
+      setPaused: (name, paused) => this.setPaused(name, paused),
+      store: () => this.store,
+      hostId: () => this.membership.hostId,
     })
   }
 
@@ -185,6 +203,8 @@ export class Tasse {
     // The schedule starts here, from what a previous host left: tasks a `rescan()` found before
     // `start()` (`tasse run` never starts) touched neither the schedule nor its saved state.
     this.schedule.start(this.catalog.tasks(), states, this.catalog.problem() !== null)
+    // Before the timer's first wake-up: a fire time the previous host left unanswered is owed.
+    this.taskHealth.start(states)
     if (this.options.watch !== false) {
       this.watcher = new TaskWatcher(this.tasksDir, this.rescans.fromTimer, this.logger)
       this.watcher.sync(this.catalog.folders())
@@ -211,6 +231,7 @@ export class Tasse {
   stop(graceMs = this.options.shutdownGraceMs ?? 30_000): Promise<void> {
     this.stopping ??= (async () => {
       this.schedule.stop()
+      this.taskHealth.stop()
       this.watcher?.close()
       this.rescans.stop()
       for (const timer of this.timers) clearInterval(timer)
@@ -318,6 +339,14 @@ export class Tasse {
   /** The hosts registered with the store (live, or dead and not yet expired), by id. */
   listHosts(): Promise<HostRecord[]> {
     return this.store.listHosts()
+  }
+
+  /**
+   * A task's health: consecutive failures, last success and run, whether it is overdue and why,
+   * and why `on_failure` paused it (`task:alert` events tell each change worth telling).
+   */
+  health(name: string): TaskHealthView {
+    return this.taskHealth.view(name)
   }
 
   /** Pauses a task's schedule (kept across restarts); triggers still run it. */

@@ -134,6 +134,60 @@ export interface RetryPolicy {
   backoff: number
 }
 
+/** What a notification target can be told about a task (`notify[].events` in task.yaml). */
+export const ALERT_EVENTS = [
+  'failed',
+  'recovered',
+  'missed',
+  'overdue',
+  'paused',
+  'succeeded',
+] as const
+/**
+ * `failed` (a run failed or timed out), `recovered` (the first success after failures or an
+ * overdue), `missed` (a fire time dropped), `overdue` (see `TaskExpectation`), `paused` (by
+ * `on_failure.pause_after`), `succeeded`.
+ */
+export type AlertEvent = (typeof ALERT_EVENTS)[number]
+
+/** The kinds of notification target (`notify[].type`). */
+export const NOTIFY_TARGET_TYPES = ['webhook', 'slack', 'healthchecks'] as const
+export type NotifyTargetType = (typeof NOTIFY_TARGET_TYPES)[number]
+
+/** Where a task's alerts go (`notify:` in task.yaml, or the host's default). */
+export interface NotifyTarget {
+  type: NotifyTargetType
+  /**
+   * As written: `${NAME}` parts are read from the host's environment when a notification is
+   * sent, so that a secret URL (a Slack webhook's) is neither in task.yaml nor shown.
+   */
+  url: string
+  /** The events it wants (a healthchecks target pings start, success and failure of every run). */
+  events: readonly AlertEvent[]
+  /** Headers to send, values as written (`${NAME}` read from the environment when sent). */
+  headers: Readonly<Record<string, string>>
+  /** The environment variable holding the HMAC-SHA256 key of the signature header. */
+  secretEnv: string | null
+  /** An alert identical to one sent (same task, event) less than this ago is not sent (ms). */
+  rateLimitMs: number
+}
+
+/** `expect:` in task.yaml: when a task is overdue. */
+export interface TaskExpectation {
+  /** A fire time passed by this much with no run started (ms); `null`: not checked. */
+  startWithinMs: number | null
+  /** A run still going this long after it started (ms); `null`: not checked. */
+  finishWithinMs: number | null
+}
+
+/** `on_failure:` in task.yaml. */
+export interface FailurePolicy {
+  /** Consecutive failed runs after which the schedule is paused. */
+  pauseAfter: number
+  /** The schedule resumes by itself after this long paused (ms); `null`: by hand only. */
+  resumeAfterMs: number | null
+}
+
 /** A task as read from `data/tasks/<name>/task.yaml`: valid, fully defaulted. */
 export interface TaskDefinition {
   /** The folder name: `[A-Za-z0-9][A-Za-z0-9._-]*`. */
@@ -157,6 +211,10 @@ export interface TaskDefinition {
   retries: RetryPolicy | null
   /** `limits:`, each `null` where the task sets none (the host's default applies). */
   limits: RunLimits
+  /** Where its alerts go; `null`: the host's default targets (`notify:` absent). */
+  notify: readonly NotifyTarget[] | null
+  expect: TaskExpectation | null
+  onFailure: FailurePolicy | null
   /** The raw parsed YAML, for plugins that read keys of their own. */
   raw: Readonly<Record<string, unknown>>
 }

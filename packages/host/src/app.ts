@@ -16,6 +16,7 @@ import {
 } from '@tasse/core'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import type { Notifier } from './alerts/notifier.js'
 import { DOCS_PATHS } from './api/docs.js'
 import { TASK_SCHEMA_PATH } from './api/task-schema.js'
 import { bearerAuth } from './auth.js'
@@ -46,6 +47,8 @@ export interface AppOptions {
   maxBodyBytes?: number
   /** Host names accepted besides loopback ones (see `originCheck`). @default [] */
   allowedHosts?: readonly string[]
+  /** The notifier whose deliveries `/api/v1/notifications` lists. @default none */
+  notifier?: Notifier | null
 }
 
 /** The GET routes that act (the original's), checked as state-changing requests are. */
@@ -175,7 +178,12 @@ export function createApp(options: AppOptions): Hono {
     ...handlers,
     mount: '/api/v1',
     build: async () =>
-      (await import('./api/index.js')).apiV1({ tasse, logger, secured: Boolean(options.tokens) }),
+      (await import('./api/index.js')).apiV1({
+        tasse,
+        logger,
+        secured: Boolean(options.tokens),
+        notifier: options.notifier ?? null,
+      }),
   })
   app.all('/api/v1', api)
   app.all('/api/v1/*', api)

@@ -78,6 +78,16 @@ export interface HostConfig {
    * @default none
    */
   limits: RunLimits
+  /**
+   * `--notify-file` / `TASSE_NOTIFY_FILE`: a YAML file whose `notify:` list (as task.yaml's) is
+   * where the alerts of tasks without `notify:` go. @default null: none
+   */
+  notifyFile: string | null
+  /**
+   * `--public-url` / `TASSE_PUBLIC_URL`: the address people reach the host at, for the links in
+   * notifications. @default null: the address it listens on
+   */
+  publicUrl: string | null
 }
 
 export const LOG_FORMATS = ['text', 'json'] as const
@@ -162,6 +172,14 @@ const SETTINGS = [
     fallback: 'auto',
     read: (text: string, source: string) => readChoice(CGROUP_CHOICES, text, source),
   },
+  {
+    key: 'notifyFile',
+    flag: 'notify-file',
+    env: 'TASSE_NOTIFY_FILE',
+    fallback: null,
+    read: (text: string) => resolve(text),
+  },
+  { key: 'publicUrl', flag: 'public-url', env: 'TASSE_PUBLIC_URL', fallback: null, read: readUrl },
   ...(
     [
       ['retentionDays', 'retention-days', 'TASSE_RETENTION_DAYS', 30],
@@ -245,6 +263,16 @@ export const CONFIG_ROWS: readonly HelpRow[] = [
     '--limits LIST',
     "every run's limits where its task.yaml sets none:\nmemory=512M,cpu=0.5,pids=256 (any of them)",
     'TASSE_LIMITS, and limits: in <data>/tasse.yaml',
+  ],
+  [
+    '--notify-file FILE',
+    'YAML file with the notify: list of tasks without one',
+    'TASSE_NOTIFY_FILE',
+  ],
+  [
+    '--public-url URL',
+    'where people reach the host (links in notifications)',
+    'TASSE_PUBLIC_URL, default the address listened on',
   ],
 ]
 
@@ -355,6 +383,15 @@ function readChoice<T extends string>(choices: readonly T[], text: string, sourc
     'config',
     `${source} must be one of ${choices.join(', ')}, got ${JSON.stringify(text)}`,
   )
+}
+
+function readUrl(text: string, source: string): string {
+  if (!/^https?:\/\/[^/\s]+/i.test(text))
+    throw new TasseError(
+      'config',
+      `${source} must be an http:// or https:// URL (e.g. https://tasse.example.com), got ${JSON.stringify(redactUrl(text))}`,
+    )
+  return text.replace(/\/+$/, '')
 }
 
 function readZone(text: string, source: string): string {

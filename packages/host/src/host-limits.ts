@@ -4,7 +4,7 @@
  * A task's own `limits:` wins, key by key.
  */
 import { NO_LIMITS, type RunLimits, readLimits, TasseError } from '@tasse/core'
-import { readHostConfigFile } from './plugin-specs.js'
+import { readHostFile } from './host-file.js'
 
 /**
  * @example
@@ -18,7 +18,7 @@ export function readHostLimits(
   if (typeof flag === 'string') return limitsFromText(flag, '--limits')
   const fromEnv = env.TASSE_LIMITS
   if (fromEnv !== undefined && fromEnv.trim() !== '') return limitsFromText(fromEnv, 'TASSE_LIMITS')
-  const { file, config } = readHostConfigFile(dataDir)
+  const { file, config } = readHostFile(dataDir)
   return config.limits === undefined
     ? { ...NO_LIMITS }
     : readLimits(config.limits, { file, field: 'limits' })

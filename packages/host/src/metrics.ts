@@ -5,16 +5,23 @@
  * core when Prometheus scrapes.
  */
 import { hostname } from 'node:os'
-import { FINAL_RUN_STATUSES, type Run, type Tasse } from '@tasse/core'
+import { FINAL_RUN_STATUSES, NOTIFY_TARGET_TYPES, type Run, type Tasse } from '@tasse/core'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import type { DeliveryStatus } from './alerts/notifier.js'
+import { taskHealthGauges } from './task-health-metrics.js'
 
 export interface TasseMetrics {
   readonly registry: Registry
   /** The metrics in Prometheus' text format. */
   text(): Promise<string>
+  /** Counts one notification's result (`tasse_notifications_total`), by target type. */
+  countNotification(target: string, result: DeliveryStatus): void
   /** Stops following the instance's events. */
   close(): void
 }
+
+/** The results `tasse_notifications_total` counts (`sending` is not one). */
+const NOTIFICATION_RESULTS = ['delivered', 'failed', 'suppressed', 'dropped'] as const
 
 export interface TasseMetricsOptions {
   /** Also export Node's process metrics (`process_*`, `nodejs_*`). @default true */
@@ -136,6 +143,15 @@ export function createMetrics(tasse: Tasse, options: TasseMetricsOptions = {}): 
       this.set({ host_id: id, hostname: hostname(), pid: String(process.pid) }, 1)
     },
   })
+  taskHealthGauges(tasse, registers)
+  const notifications = new Counter({
+    name: 'tasse_notifications_total',
+    help: 'Notifications by target type (webhook, slack, healthchecks) and result (delivered, failed after its retries, suppressed by rate_limit, dropped behind a target that does not answer).',
+    labelNames: ['target', 'result'] as const,
+    registers,
+  })
+  for (const target of NOTIFY_TARGET_TYPES)
+    for (const result of NOTIFICATION_RESULTS) notifications.inc({ target, result }, 0)
   // The event-loop lag is sampled once a second, not every 10 ms (prom-client's default): the
   // default woke an idle host 100 times a second, most of its idle CPU (0.5 % of a core).
   if (options.processMetrics ?? true) {
@@ -198,6 +214,9 @@ export function createMetrics(tasse: Tasse, options: TasseMetricsOptions = {}): 
   return {
     registry,
     text: () => registry.metrics(),
+    countNotification(target, result) {
+      if (result !== 'sending') notifications.inc({ target, result })
+    },
     close() {
       tasse.events.off('run:started', started)
       tasse.events.off('run:ended', ended)

@@ -64,7 +64,7 @@ describe('readPluginSpecs', () => {
     ],
     ['plugins:\n  - {name: x, options: [1]}\n', 'plugins[0]: options must be a mapping'],
     ['plugins: [x\n', 'tasse.yaml is not valid YAML at line'],
-    ['- x\n', 'tasse.yaml must hold a mapping of keys (plugins, limits), got ["x"]'],
+    ['- x\n', 'tasse.yaml must hold a mapping of keys (plugins, notify, limits), got ["x"]'],
   ])('refuses %j naming the file and the key', (yaml, message) => {
     const data = dataFolder(yaml)
     expect(() => readPluginSpecs(data, undefined, {})).toThrow(message)

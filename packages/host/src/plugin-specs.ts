@@ -3,10 +3,10 @@
  * `TASSE_PLUGINS=a,b` and the `plugins:` list of the host configuration file
  * `<data>/tasse.yaml`. A spec is a package name or a path; only the file gives options.
  */
-import { readFileSync } from 'node:fs'
-import { isAbsolute, join, resolve } from 'node:path'
+import { isAbsolute, resolve } from 'node:path'
 import { TasseError } from '@tasse/core'
-import { parseYamlMapping, show, unknownKeyProblem } from '@tasse/core/plugin-kit'
+import { show, unknownKeyProblem } from '@tasse/core/plugin-kit'
+import { readHostFile } from './host-file.js'
 
 /** One plugin to load, and where it was asked for (for messages). */
 export interface PluginSpec {
@@ -18,11 +18,6 @@ export interface PluginSpec {
   options?: Record<string, unknown>
 }
 
-/** The host configuration file's name, in the data folder. */
-export const HOST_CONFIG_FILE = 'tasse.yaml'
-
-/** The keys `tasse.yaml` knows; anything else is refused (a typo would silently do nothing). */
-const FILE_KEYS = ['plugins', 'limits']
 const ENTRY_KEYS = ['name', 'options']
 
 /**
@@ -59,33 +54,8 @@ function absolute(spec: string, base: string): string {
   return isPathSpec(spec) ? resolve(base, spec) : spec
 }
 
-/**
- * The host configuration file `<data>/tasse.yaml` as a mapping, its keys checked (`{}` where
- * there is none); its path with it, for messages.
- */
-export function readHostConfigFile(dataDir: string): {
-  file: string
-  config: Record<string, unknown>
-} {
-  const file = join(dataDir, HOST_CONFIG_FILE)
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { file, config: {} }
-    throw new TasseError('config', `${file} cannot be read: ${(cause as Error).message}`, {
-      cause,
-    })
-  }
-  const config = parseYamlMapping(text, file, FILE_KEYS.join(', '))
-  for (const key of Object.keys(config))
-    if (!FILE_KEYS.includes(key))
-      throw new TasseError('config', `${file}: ${key} ${unknownKeyProblem(key, FILE_KEYS, 'key')}`)
-  return { file, config }
-}
-
 function fileSpecs(dataDir: string): PluginSpec[] {
-  const { file, config } = readHostConfigFile(dataDir)
+  const { file, config } = readHostFile(dataDir)
   const list = config.plugins ?? []
   if (!Array.isArray(list))
     throw new TasseError(

@@ -5,6 +5,8 @@
 import type { AddressInfo } from 'node:net'
 import { serve as serveHttp } from '@hono/node-server'
 import type { Tasse } from '@tasse/core'
+import { Notifier } from './alerts/notifier.js'
+import { notifyDefaults } from './alerts/notify-defaults.js'
 import { createApp } from './app.js'
 import type { HostConfig } from './config.js'
 import { hostLogger, logRunEnds } from './host-log.js'
@@ -38,6 +40,7 @@ export async function startHost(
 ): Promise<RunningHost> {
   const logger =
     options.logger ?? hostLogger({ format: config.logFormat, timezone: config.timezone })
+  const defaults = notifyDefaults(config)
   const loaded = await loadPlugins(config.plugins, config.dataDir)
   for (const { label, file } of loaded) logger.info(`plugin ${label} (${file})`)
   const plugins = [...loaded.map((l) => l.plugin), ...(options.plugins ?? [])]
@@ -45,8 +48,16 @@ export async function startHost(
   const auth = resolveAuth(config, tasse.logger)
   const metrics = createMetrics(tasse)
   const stopLoggingRuns = logRunEnds(tasse, logger)
+  let url = ''
+  const notifier = new Notifier({
+    tasse,
+    defaults,
+    baseUrl: () => config.publicUrl ?? url,
+    onResult: (target, result) => metrics.countNotification(target, result),
+  })
   let ready = false
   const app = createApp({
+    notifier,
     tasse,
     tokens: auth.tokens,
     tokenHint: auth.tokens ? `accepted tokens come from ${auth.hint}` : '',
@@ -68,11 +79,12 @@ export async function startHost(
     })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const url = `http://${host}:${address.port}`
+  url = `http://${host}:${address.port}`
   try {
     await tasse.start({ url })
   } catch (cause) {
     await stopServer()
+    await notifier.close()
     metrics.close()
     stopLoggingRuns()
     await tasse.stop(0).catch(() => {})
@@ -89,6 +101,7 @@ export async function startHost(
         ready = false
         await stopServer()
         await tasse.stop()
+        await notifier.close()
         metrics.close()
         stopLoggingRuns()
       })()

@@ -467,7 +467,9 @@ describe('operations', () => {
     }
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/health/tasks',
       '/hosts',
+      '/notifications',
       '/rescan',
       '/runs',
       '/runs/{id}',

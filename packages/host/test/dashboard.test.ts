@@ -147,6 +147,33 @@ describe('the dashboard on an open host (loopback, no token)', () => {
     expect((await host.tasse.waitForRun(run.id)).status).toBe('cancelled')
   })
 
+  it('shows a task failing, and why on_failure paused it, on the list and on its page', async () => {
+    host = await inProcessHost({
+      tasks: {
+        ...TASKS,
+        flaky: {
+          'task.yaml':
+            'scheduler:\n  trigger: interval\n  hours: 1\non_failure: {pause_after: 2}\n',
+          'task.sh': 'exit 3\n',
+        },
+      },
+    })
+    for (let i = 0; i < 2; i++) {
+      const run = await host.tasse.trigger('flaky')
+      await host.tasse.waitForRun(run.id)
+    }
+    await until(() => host?.tasse.taskInfo('flaky')?.state === 'paused')
+    const list = await (await host.app.request('/')).text()
+    const row = /<tr id="task-flaky"[\s\S]*?<\/tr>/.exec(list)?.[0] ?? ''
+    expect(row).toContain('state-failing')
+    expect(row).toContain('2 failed runs in a row')
+    expect(row).toContain('paused after 2 consecutive failed runs (on_failure.pause_after: 2)')
+    expect(/<tr id="task-hello"[\s\S]*?<\/tr>/.exec(list)?.[0]).not.toContain('state-failing')
+    const page = await (await host.app.request('/tasks/flaky')).text()
+    expect(page).toContain('state-failing')
+    expect(page).toContain('paused after 2 consecutive failed runs')
+  })
+
   it('refuses a state-changing form from another origin, even without a token to steal', async () => {
     host = await inProcessHost()
     for (const headers of <Record<string, string>[]>[

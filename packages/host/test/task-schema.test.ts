@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} is task.yaml's own syntax here
 /**
  * task.yaml's JSON Schema against the readers it is composed from (issue #18, item 4): the
  * committed schema/task.json is what the code makes; every example task.yaml of the repository
@@ -306,6 +307,54 @@ const VALUES: Record<string, [good: unknown[], bad: unknown[]]> = {
   retries: [
     [null, 0, 2, { max: 3 }, { max: 1, delay: '30s', backoff: 2 }, { max: 1, delay: 0 }],
     [-1, 1.5, 'twice', { delay: '30s' }, { max: 1, delay: 'soon' }, { max: 1, backoff: 0.5 }],
+  ],
+  notify: [
+    [
+      null,
+      [],
+      [{ type: 'webhook', url: 'https://example.com/hook' }],
+      [
+        {
+          type: 'webhook',
+          url: 'http://${TASSE_HOOK_HOST}/x',
+          events: ['failed', 'recovered', 'succeeded'],
+          headers: { Authorization: 'Bearer ${TASSE_HOOK_TOKEN}', 'X-N': 5 },
+          secret_env: 'TASSE_HOOK_SECRET',
+          rate_limit: 0,
+        },
+        { type: 'slack', url: '${TASSE_SLACK_URL}', events: null, rate_limit: '1h' },
+        { type: 'healthchecks', url: 'https://hc-ping.com/0f4c', headers: null },
+      ],
+    ],
+    [
+      { type: 'webhook', url: 'https://example.com' },
+      [{ url: 'https://example.com' }],
+      [{ type: 'email', url: 'https://example.com' }],
+      [{ type: 'webhook' }],
+      [{ type: 'webhook', url: 'ftp://example.com' }],
+      [{ type: 'webhook', url: '' }],
+      [{ type: 'webhook', url: 'https://x', events: [] }],
+      [{ type: 'webhook', url: 'https://x', events: ['failing'] }],
+      [{ type: 'webhook', url: 'https://x', secret_env: 'MY-SECRET' }],
+      [{ type: 'webhook', url: 'https://x', headers: { 'Bad Name': 'x' } }],
+      [{ type: 'webhook', url: 'https://x', headers: { A: true } }],
+      [{ type: 'webhook', url: 'https://x', rate_limit: 'often' }],
+      [{ type: 'slack', url: 'https://x', secret_env: 'S' }],
+      [{ type: 'healthchecks', url: 'https://x', events: ['failed'] }],
+    ],
+  ],
+  expect: [
+    [
+      null,
+      { start_within: '5m', finish_within: '2h' },
+      { start_within: 3 },
+      { finish_within: '1h', start_within: null },
+    ],
+    [{}, { start_within: null }, { start_within: 'soon' }, { start: '5m' }, '5m', [1]],
+  ],
+  on_failure: [
+    [null, { pause_after: 5, resume_after: '1h' }, { pause_after: 1, resume_after: null }],
+    [{}, { pause_after: 0 }, { pause_after: 2.5 }, { pause_after: 3, resume_after: 'later' }, 3],
   ],
 }
 

@@ -311,6 +311,9 @@ export function makeTask(name: string, overrides: Partial<TaskDefinition> = {}):
     env: {},
     retries: null,
     limits: { ...NO_LIMITS },
+    notify: null,
+    expect: null,
+    onFailure: null,
     raw: {},
     ...overrides,
   }

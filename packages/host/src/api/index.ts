@@ -5,7 +5,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Tasse, TasseLogger } from '@tasse/core'
 import type { Context, MiddlewareHandler } from 'hono'
+import type { Notifier } from '../alerts/notifier.js'
 import { ApiError, type ErrorCode, errorBody } from '../http-errors.js'
+import { alertRoutes } from './alert-routes.js'
 import { docsRoutes } from './docs.js'
 import { hostRoutes } from './host-routes.js'
 import { runRoutes } from './run-routes.js'
@@ -17,6 +19,8 @@ export interface ApiOptions {
   logger: TasseLogger
   /** Whether requests need a bearer token (then the document says so). */
   secured: boolean
+  /** Whose deliveries `/notifications` lists. @default none */
+  notifier?: Notifier | null
 }
 
 /**
@@ -29,6 +33,7 @@ export function apiV1(options: ApiOptions): OpenAPIHono {
   taskRoutes(api, options.tasse)
   runRoutes(api, options.tasse, options.logger)
   hostRoutes(api, options.tasse)
+  alertRoutes(api, options.tasse, options.notifier ?? null)
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

@@ -3,7 +3,13 @@
  * generate the OpenAPI document at `/api/v1/openapi.json`.
  */
 import { z } from '@hono/zod-openapi'
-import { isValidTaskName, RUN_REASONS, RUN_STATUSES } from '@tasse/core'
+import {
+  ALERT_EVENTS,
+  isValidTaskName,
+  NOTIFY_TARGET_TYPES,
+  RUN_REASONS,
+  RUN_STATUSES,
+} from '@tasse/core'
 
 const TASK_NAME_RULE =
   'a task name is letters, digits, ".", "_" and "-", starting with a letter or digit'
@@ -130,6 +136,29 @@ export const ParamSchema = z.object({
   enum: z.array(z.string()).nullable(),
 })
 
+export const TaskHealthSchema = z
+  .object({
+    status: z.enum(['ok', 'failing', 'overdue']).openapi({
+      description:
+        '`overdue` (see `overdue`), else `failing` (its last run failed), else `ok`. `GET /health/tasks` answers 503 while any task is not `ok`.',
+    }),
+    overdue: z
+      .object({ reason: z.string(), since: isoTime('UTC') })
+      .nullable()
+      .openapi({
+        description:
+          'Set while the task is overdue (`expect:` in its task.yaml): why, and since when. Cleared by its next successful run.',
+      }),
+    consecutiveFailures: z.number().int(),
+    lastSuccessAt: isoTime('When its last successful run ended, UTC.').nullable(),
+    lastRunAt: isoTime('When its last run started, UTC.').nullable(),
+    pausedReason: z.string().nullable().openapi({
+      description: 'Why `on_failure.pause_after` paused its schedule; `null` otherwise.',
+    }),
+    resumesAt: isoTime('When `on_failure.resume_after` resumes it, UTC.').nullable(),
+  })
+  .openapi('TaskHealth')
+
 export const TaskSchema = z
   .object({
     name: z.string(),
@@ -156,8 +185,64 @@ export const TaskSchema = z
     params: z.array(ParamSchema),
     activeRuns: z.number().int().openapi({ description: 'Runs running or waiting now.' }),
     lastRun: RunSchema.nullable(),
+    health: TaskHealthSchema.nullable().openapi({
+      description: 'Known to a running host; `null` where the task is read from a folder alone.',
+    }),
   })
   .openapi('Task')
+
+export const HealthTasksSchema = z
+  .object({
+    status: z.enum(['ok', 'failing']),
+    tasks: z
+      .array(TaskHealthSchema.extend({ name: z.string() }))
+      .openapi({ description: 'The tasks that are overdue or failing (none when `ok`).' }),
+  })
+  .openapi('HealthTasks')
+
+const AttemptSchema = z.object({
+  at: isoTime('UTC'),
+  status: z.number().int().nullable().openapi({ description: 'HTTP status; `null`: no answer.' }),
+  error: z.string().nullable(),
+  durationMs: z.number().int(),
+})
+
+export const DeliverySchema = z
+  .object({
+    id: z.string(),
+    task: z.string(),
+    event: z.enum([...ALERT_EVENTS, 'start', 'success', 'fail']).openapi({
+      description: 'An alert event, or a healthchecks ping (`start`, `success`, `fail`).',
+    }),
+    runId: z.string().nullable(),
+    target: z.object({
+      type: z.enum(NOTIFY_TARGET_TYPES),
+      url: z.string().openapi({
+        description:
+          'As written: parts read from the environment (`$' + '{NAME}`) stay unexpanded.',
+      }),
+    }),
+    status: z.enum(['sending', 'delivered', 'failed', 'suppressed', 'dropped']),
+    error: z.string().nullable(),
+    attempts: z.array(AttemptSchema),
+    createdAt: isoTime('UTC'),
+  })
+  .openapi('Notification')
+
+export const DeliveryListSchema = z
+  .object({ notifications: z.array(DeliverySchema) })
+  .openapi('NotificationList')
+
+export const DeliveryQuery = z.object({
+  task: z.string().refine(isValidTaskName, { message: TASK_NAME_RULE }).optional(),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .openapi({ description: 'Default 100.' }),
+})
 
 export const TaskListSchema = z.object({ tasks: z.array(TaskSchema) }).openapi('TaskList')
 

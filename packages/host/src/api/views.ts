@@ -5,15 +5,41 @@
  */
 import { join, relative } from 'node:path'
 import type { z } from '@hono/zod-openapi'
-import type { Run, TaskInfo, Tasse } from '@tasse/core'
+import type { Run, TaskHealthView, TaskInfo, Tasse } from '@tasse/core'
 import { formatFireTime, formatUtc, taskFireTimes } from '../fire-times.js'
-import type { RunSchema, TaskSchema } from './schemas.js'
+import type { RunSchema, TaskHealthSchema, TaskSchema } from './schemas.js'
 
 export type RunView = z.infer<typeof RunSchema>
 export type TaskView = z.infer<typeof TaskSchema>
+export type TaskHealthJson = z.infer<typeof TaskHealthSchema>
 
-/** What a task's view reads besides the task: a `Tasse`, or a data folder's history alone. */
-export type TaskViewSource = Pick<Tasse, 'dataDir' | 'tasksDir' | 'listRuns' | 'activeRuns'>
+/**
+ * What a task's view reads besides the task: a `Tasse`, or a data folder's history alone (which
+ * knows no health).
+ */
+export type TaskViewSource = Pick<Tasse, 'dataDir' | 'tasksDir' | 'listRuns' | 'activeRuns'> &
+  Partial<Pick<Tasse, 'health'>>
+
+/**
+ * A task's health as the API shows it: `overdue` first, then `failing` (its last run failed).
+ *
+ * @example
+ * healthView(tasse.health('backup')).status // 'ok'
+ */
+export function healthView(health: TaskHealthView): TaskHealthJson {
+  const iso = (ms: number | null) => (ms === null ? null : formatUtc(ms))
+  return {
+    status: health.overdue ? 'overdue' : health.consecutiveFailures > 0 ? 'failing' : 'ok',
+    overdue: health.overdue
+      ? { reason: health.overdue.reason, since: formatUtc(health.overdue.since) }
+      : null,
+    consecutiveFailures: health.consecutiveFailures,
+    lastSuccessAt: iso(health.lastSuccessAt),
+    lastRunAt: iso(health.lastRunAt),
+    pausedReason: health.pausedReason,
+    resumesAt: iso(health.resumesAt),
+  }
+}
 
 /** How many next fire times a task shows unless asked. */
 export const DEFAULT_NEXT_COUNT = 3
@@ -90,5 +116,6 @@ export async function taskView(
     })),
     activeRuns: tasse.activeRuns(info.name).length,
     lastRun: lastRun ? runView(lastRun) : null,
+    health: tasse.health && task ? healthView(tasse.health(info.name)) : null,
   }
 }

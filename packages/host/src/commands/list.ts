@@ -27,7 +27,8 @@ const usage = `tasse list [options]
 
 Lists the tasks: state (ok, paused, invalid), schedule, next fire time and last run. Reads the
 data folder and its run history, and writes nothing (a running host is neither needed nor
-touched), or, with --url, asks the host serving it.
+touched), or, with --url, asks the host serving it, which also knows each task's health: a
+task overdue or failing says so beside its state, with the reason below the table.
 
 Options:
 ${helpTable([
@@ -67,13 +68,18 @@ export const list: Command = {
     }
     const rows = views.map((view) => [
       view.name,
-      view.state,
+      view.health && view.health.status !== 'ok'
+        ? `${view.state}, ${view.health.status}`
+        : view.state,
       view.trigger?.description ?? (view.state === 'invalid' ? '' : 'when triggered'),
       view.nextFireTimes.join(', ') || '-',
       view.lastRun ? `${view.lastRun.status} ${view.lastRun.queuedAt}` : '-',
     ])
     printTable([['TASK', 'STATE', 'SCHEDULE', 'NEXT FIRE', 'LAST RUN'], ...rows])
     for (const view of views) if (view.error) console.log(`\n${view.name}: ${view.error}`)
+    for (const view of views)
+      if (view.health?.overdue)
+        console.log(`\n${view.name}: overdue: ${view.health.overdue.reason}`)
     return 0
   },
 }

@@ -83,6 +83,8 @@ export class LiveHub {
       'task:removed': (task) => dispatch({ kind: 'task', name: task.name }),
       'task:invalid': (invalid) => dispatch({ kind: 'task', name: invalid.name }),
       'task:paused': (task) => dispatch({ kind: 'task', name: task.name }),
+      // Its health changed (overdue, failing, paused after failures): its state cell shows it.
+      'task:alert': (alert) => dispatch({ kind: 'task', name: alert.task }),
     }
     const entries = Object.entries(handlers) as [keyof TasseEventMap, (...args: never[]) => void][]
     for (const [name, handler] of entries) this.tasse.events.on(name, handler as never)

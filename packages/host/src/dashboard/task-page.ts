@@ -100,7 +100,7 @@ export async function summary(board: Board, info: TaskInfo): Promise<Html> {
   const running = tasse.activeRuns(info.name)
   return html`<dl class="facts" id="task-summary">
 ${typeof task?.raw.description === 'string' ? html`<dt>Description</dt><dd>${task.raw.description}</dd>` : ''}
-<dt>State</dt><dd>${stateCell(info)}</dd>
+<dt>State</dt><dd>${stateCell(info, tasse.health(info.name))}</dd>
 ${
   task
     ? html`<dt>Schedule</dt><dd>${scheduleInWords(trigger, task.raw.scheduler)}${trigger ? html` <small class="muted"><code>${trigger.describe()}</code> in ${trigger.timezone}</small>` : ''}</dd>

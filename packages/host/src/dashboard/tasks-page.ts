@@ -3,7 +3,7 @@
  * strip of its last 20 runs; filtered by state and searched by name (in the query, so a
  * filtered list can be bookmarked; the script also filters as you type).
  */
-import type { Run, TaskInfo } from '@tasse/core'
+import type { Run, TaskHealthView, TaskInfo } from '@tasse/core'
 import { taskFireTimes } from '../fire-times.js'
 import type { Board } from './board.js'
 import { runDuration, runStrip, statusBadge, zonedTime } from './format.js'
@@ -32,7 +32,9 @@ export async function tasksPage(board: Board, query: TaskListQuery): Promise<Htm
   )
   const now = Date.now() * 1000
   const recent = await board.recent.of(shown.map((info) => info.name))
-  const rows = shown.map((info) => taskRow(info, recent.get(info.name) ?? [], now))
+  const rows = shown.map((info) =>
+    taskRow(info, recent.get(info.name) ?? [], tasse.health(info.name), now),
+  )
   const counts = TASK_STATES.map(
     (s) => `${all.filter((info) => info.state === s).length} ${s}`,
   ).join(', ')
@@ -68,13 +70,18 @@ ${shown.length === 0 && all.length > 0 ? html`<p class="muted">No task matches.<
 }
 
 /** One task's row (`id="task-<name>"`), also sent alone by the live stream. */
-export function taskRow(info: TaskInfo, runs: readonly Run[], now = Date.now() * 1000): Html {
+export function taskRow(
+  info: TaskInfo,
+  runs: readonly Run[],
+  health: TaskHealthView | null,
+  now = Date.now() * 1000,
+): Html {
   const last = runs[0]
   const trigger = info.task?.trigger ?? null
   const [next] = taskFireTimes(info, { count: 1, now })
   return html`<tr id="task-${info.name}" data-name="${info.name.toLowerCase()}" data-state="${info.state}">
 <th scope="row"><a href="/tasks/${info.name}">${info.name}</a>${description(info)}</th>
-<td data-label="State">${stateCell(info)}</td>
+<td data-label="State">${stateCell(info, health)}</td>
 <td data-label="Schedule">${info.task ? scheduleInWords(trigger, info.task.raw.scheduler) : ''}</td>
 <td data-label="Next fire">${next && trigger ? zonedTime(next.iso, trigger.timezone) : info.state === 'paused' ? html`<span class="muted">paused</span>` : ''}</td>
 <td data-label="Last run">${last ? html`<a href="/runs/${last.id}">${statusBadge(last.status)}</a> <small>${runDuration(last)}</small>` : ''}</td>
@@ -82,14 +89,26 @@ export function taskRow(info: TaskInfo, runs: readonly Run[], now = Date.now() *
 </tr>`
 }
 
-/** The state as a word, and the error of an invalid task (or of a broken edit being ignored). */
-export function stateCell(info: TaskInfo): Html {
+/**
+ * The state as a word, and the error of an invalid task (or of a broken edit being ignored);
+ * then its health, as the API's: overdue (and why), failing (failed runs in a row), and why
+ * `on_failure` paused it.
+ */
+export function stateCell(info: TaskInfo, health: TaskHealthView | null = null): Html {
   const error = info.error?.replace(/^\[tasse\] /, '')
   if (info.state === 'invalid')
     return html`<span class="state state-invalid">✗ invalid</span><br><small class="error-text">${error}</small>`
   const word = html`<span class="state state-${info.state}">${info.state === 'paused' ? '⏸ paused' : '● ok'}</span>`
-  if (!error) return word
-  return html`${word}<br><small class="error-text">a broken edit is ignored, the last good definition runs: ${error}</small>`
+  const broken = error
+    ? html`<br><small class="error-text">a broken edit is ignored, the last good definition runs: ${error}</small>`
+    : ''
+  return html`${word}${healthNote(health)}${broken}`
+}
+
+function healthNote(health: TaskHealthView | null): Html | string {
+  if (!health) return ''
+  const failures = health.consecutiveFailures
+  return html`${health.overdue ? html`<br><span class="state state-overdue">⚠ overdue</span> <small class="error-text">${health.overdue.reason}</small>` : ''}${failures > 0 ? html`<br><span class="state state-failing">✗ failing</span> <small class="muted">${failures} failed run${failures === 1 ? '' : 's'} in a row</small>` : ''}${health.pausedReason ? html`<br><small class="muted">${health.pausedReason}</small>` : ''}`
 }
 
 function description(info: TaskInfo): Html | string {
@@ -109,7 +128,7 @@ export function tasksLive(board: Board): LiveSpec {
         const info = tasse.taskInfo(name)
         if (!info) messages.push({ event: 'remove', data: { id: `task-${name}` } })
         else {
-          const html = taskRow(info, recent.get(name) ?? [])
+          const html = taskRow(info, recent.get(name) ?? [], tasse.health(name))
           messages.push({
             event: 'upsert',
             data: { id: `task-${name}`, html, into: 'tasks-body', at: 'end' },
