@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net'
 import { serve as serveHttp } from '@hono/node-server'
-import type { Tasse } from '@tasse/core'
+import { spawnPath, type Tasse } from '@tasse/core'
 import { createApp } from './app.js'
 import type { HostConfig } from './config.js'
 import { hostLogger, logRunEnds } from './host-log.js'
@@ -79,6 +79,7 @@ export async function startHost(
     throw cause
   }
   ready = true
+  logSpawnPath(tasse.logger)
   tasse.logger.info(`serving ${config.dataDir} on ${url} (${tasse.tasks().length} task(s))`)
   let closing: Promise<void> | null = null
   return {
@@ -132,4 +133,19 @@ export async function serveUntilSignal(
   await host.close()
   host.tasse.logger.info('stopped')
   return 0
+}
+
+/**
+ * Says how runs start: the posix_spawn addon, or child_process (a fork() of the whole host,
+ * slower as it grows) with why, so that an image or an install without the addon is seen.
+ */
+function logSpawnPath(logger: Tasse['logger']): void {
+  if (spawnPath() === 'posix_spawn') return logger.info('runs start through posix_spawn')
+  const why =
+    process.env.TASSE_SPAWN === 'child_process'
+      ? 'TASSE_SPAWN=child_process'
+      : process.platform !== 'linux'
+        ? `posix_spawn is used on Linux only, this is ${process.platform}`
+        : 'the posix_spawn addon is not built: install python3, make and g++, then run "npm rebuild @tasse/core"'
+  logger.warn(`runs start through child_process (${why})`)
 }
