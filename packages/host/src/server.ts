@@ -2,15 +2,17 @@
  * `tasse serve`: a Tasse instance on a data folder, with the HTTP app on a port, stopped cleanly
  * by SIGINT or SIGTERM (running tasks get the shutdown grace period to finish).
  */
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { serve as serveHttp } from '@hono/node-server'
 import { spawnPath, type Tasse } from '@tasse/core'
-import { createApp } from './app.js'
+import type { AppOptions } from './app.js'
 import type { HostConfig } from './config.js'
 import { hostLogger, logRunEnds } from './host-log.js'
 import { createHostTasse, type HostOptions } from './host-tasse.js'
+import { lazyListener } from './lazy-listener.js'
 import { createMetrics } from './metrics.js'
 import { loadPlugins } from './plugin-loader.js'
+import { healthz, readyz } from './probes.js'
 import { resolveAuth } from './tokens.js'
 
 export { createHostTasse, type HostOptions } from './host-tasse.js'
@@ -46,19 +48,34 @@ export async function startHost(
   const metrics = createMetrics(tasse)
   const stopLoggingRuns = logRunEnds(tasse, logger)
   let ready = false
-  const app = createApp({
+  const appOptions: AppOptions = {
     tasse,
     tokens: auth.tokens,
     tokenHint: auth.tokens ? `accepted tokens come from ${auth.hint}` : '',
     ready: () => ready,
     metrics,
     allowedHosts: config.allowedHosts,
-  })
-  const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
-    const s = serveHttp({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
-      resolve(s),
-    )
-    s.once('error', reject)
+    startedAt: Date.now(),
+  }
+  // The probes are answered here; the app and Hono's Node adapter load on the first other
+  // request (lazy-listener.ts).
+  const server = createServer(
+    lazyListener({
+      probe: (path) => (path === '/healthz' ? healthz() : readyz(tasse, () => ready)),
+      load: async () => {
+        const [{ getRequestListener }, { createApp }] = await Promise.all([
+          import('@hono/node-server'),
+          import('./app.js'),
+        ])
+        // As Hono's serve() does: the listen address stands for a missing Host header.
+        return getRequestListener(createApp(appOptions).fetch, { hostname: config.host })
+      },
+      logger: tasse.logger,
+    }),
+  )
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => resolve())
   })
   const stopServer = () =>
     new Promise<void>((resolve) => {
@@ -140,7 +157,10 @@ export async function serveUntilSignal(
  * slower as it grows) with why, so that an image or an install without the addon is seen.
  */
 function logSpawnPath(logger: Tasse['logger']): void {
-  if (spawnPath() === 'posix_spawn') return logger.info('runs start through posix_spawn')
+  if (spawnPath() === 'posix_spawn') {
+    logger.info('runs start through posix_spawn')
+    return
+  }
   const why =
     process.env.TASSE_SPAWN === 'child_process'
       ? 'TASSE_SPAWN=child_process'
