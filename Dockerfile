@@ -19,11 +19,15 @@ ARG BASE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b12
 # ---------------------------------------------------------------------------------------------
 # manifests: only the workspace's package.json files, so the `npm ci` layer below is rebuilt
 # when dependencies change, not on every source edit (and a new package needs no Dockerfile edit).
+# Also what a package's install script builds from: @tasse/core's posix_spawn addon (binding.gyp,
+# native/). Without them its install script finds nothing to build and the image's host starts
+# every run through child_process, a fork() of the whole host.
 FROM ${BASE_IMAGE} AS manifests
 WORKDIR /src
 COPY packages packages
 RUN find packages -mindepth 1 -maxdepth 1 ! -type d -exec rm -rf {} + \
- && find packages -mindepth 2 -maxdepth 2 ! -name package.json -exec rm -rf {} +
+ && find packages -mindepth 2 -maxdepth 2 ! -name package.json ! -name binding.gyp ! -name native \
+      -exec rm -rf {} +
 
 # ---------------------------------------------------------------------------------------------
 # build: every dependency, the TypeScript build, then the dev dependencies pruned away.
@@ -52,7 +56,7 @@ COPY packages packages
 # use goes: TypeScript sources, core's contract suites (@tasse/core/testing), build leftovers.
 RUN npm run build \
  && npm prune --omit=dev --omit=optional \
- && find node_modules -path '*/build/Release/obj*' -prune -exec rm -rf {} + \
+ && find node_modules packages -path '*/build/Release/obj*' -prune -exec rm -rf {} + \
  && find packages -name '*.tsbuildinfo' -delete \
  && find packages -mindepth 2 -maxdepth 2 \( -name src -o -name test -o -name bench \) -exec rm -rf {} + \
  && rm -rf packages/core/dist/testing tsconfig.json tsconfig.base.json \

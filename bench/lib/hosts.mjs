@@ -54,7 +54,18 @@ export async function startTasse(
   const t0 = performance.now()
   const proc = launch(
     process.execPath,
-    [cli, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'],
+    // The V8 setting `npm start` and the image's `tasse` give the host (docker/tasse).
+    [
+      '--max-semi-space-size=1',
+      cli,
+      'serve',
+      '--data',
+      dataDir,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+    ],
     {
       env: baseEnv({ TASSE_SHUTDOWN_GRACE: '3', TASSE_TOKEN: BENCH_TOKEN, ...env }),
       cwd: work,

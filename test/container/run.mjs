@@ -8,7 +8,8 @@
  * SIGTERM that lets a running task finish; and what issue #18 promises: the service runs as
  * the owner of /data (uid 1234 here) or as PUID/PGID, without a rebuild, with the hardening of
  * docker-compose.yml (read-only root, capabilities dropped); a root-owned /data gets a message
- * saying what to run and no restart loop; OCI labels; no test sources in the image. Prints the
+ * saying what to run and no restart loop; OCI labels; no test sources in the image; and issue
+ * #19's: the image's host starts runs through the posix_spawn addon it built. Prints the
  * image size and timings.
  *
  * Needs root, podman and runc (no Docker engine or image registry: the base image is made
@@ -331,6 +332,18 @@ async function main() {
     'the image HEALTHCHECK passes',
     healthcheck.status === 0,
     healthcheck.stdout || healthcheck.stderr,
+  )
+
+  // The image builds @tasse/core's addon: runs start through posix_spawn, not a fork() of the
+  // host (the host says which way once it has started, before its `serving` line).
+  await waitFor(async () => containerLogs().includes('serving '), 60_000)
+  const spawnLine = containerLogs()
+    .split('\n')
+    .find((line) => line.includes('runs start through'))
+  check(
+    'the host starts runs through posix_spawn (the addon is built in the image)',
+    spawnLine?.includes('runs start through posix_spawn') ?? false,
+    spawnLine ?? 'no "runs start through" line in the host log',
   )
 
   const uids = nodeUids(CONTAINER)

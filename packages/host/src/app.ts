@@ -25,6 +25,7 @@ import { ApiError, notFound, onError } from './http-errors.js'
 import { lazyApp } from './lazy-app.js'
 import { createMetrics, type TasseMetrics } from './metrics.js'
 import { originCheck } from './origin-check.js'
+import { healthz, PROBE_PATHS, readyz } from './probes.js'
 
 export interface AppOptions {
   tasse: Tasse
@@ -49,6 +50,8 @@ export interface AppOptions {
   allowedHosts?: readonly string[]
   /** The notifier whose deliveries `/api/v1/notifications` lists. @default none */
   notifier?: Notifier | null
+  /** When the host started (ms since the epoch), for the dashboard. @default when the app is made */
+  startedAt?: number
 }
 
 /** The GET routes that act (the original's), checked as state-changing requests are. */
@@ -60,7 +63,7 @@ export function isActingGet(path: string): boolean {
  * Paths answered without a token: probes carry none, nor does a browser opening the API docs,
  * nor an editor fetching task.yaml's schema.
  */
-export const OPEN_PATHS = ['/healthz', '/readyz', ...DOCS_PATHS, TASK_SCHEMA_PATH] as const
+export const OPEN_PATHS = [...PROBE_PATHS, ...DOCS_PATHS, TASK_SCHEMA_PATH] as const
 
 /**
  * @example
@@ -74,7 +77,7 @@ export function createApp(options: AppOptions): Hono {
   const metrics = options.metrics ?? createMetrics(tasse)
   const maxSize = options.maxBodyBytes ?? 64 * 1024
   const app = new Hono()
-  const startedAt = Date.now()
+  const startedAt = options.startedAt ?? Date.now()
 
   app.onError(onError(logger))
   app.notFound(notFound)
@@ -116,24 +119,10 @@ export function createApp(options: AppOptions): Hono {
       }),
     )
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/healthz', (c) => c.json(healthz().body))
   app.get('/readyz', async (c) => {
-    if (!ready()) return c.json({ status: 'starting', store: 'unknown' }, 503)
-    try {
-      await withTimeout(tasse.store.getRun('readyz'), 2000)
-    } catch (cause) {
-      logger.error('readiness: the run store does not answer', cause)
-      return c.json({ status: 'unavailable', store: 'failing' }, 503)
-    }
-    // The host works but not as configured (its tasks folder cannot be read): not ready, so
-    // that an orchestrator or a probe sees it; the API goes on serving.
-    const problems = tasse.problems()
-    if (problems.length)
-      return c.json(
-        { status: 'unavailable', store: 'ok', tasks: tasse.listTasks().length, problems },
-        503,
-      )
-    return c.json({ status: 'ready', store: 'ok', tasks: tasse.listTasks().length })
+    const answer = await readyz(tasse, ready)
+    return c.json(answer.body, answer.status)
   })
   app.get('/metrics', async (c) =>
     c.text(await metrics.text(), 200, { 'Content-Type': metrics.registry.contentType }),
@@ -199,12 +188,4 @@ export function createApp(options: AppOptions): Hono {
   })
   app.use('*', (c, next) => (dashboardOwns(c.req.path) ? board(c) : next()))
   return app
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }

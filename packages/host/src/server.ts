@@ -2,17 +2,19 @@
  * `tasse serve`: a Tasse instance on a data folder, with the HTTP app on a port, stopped cleanly
  * by SIGINT or SIGTERM (running tasks get the shutdown grace period to finish).
  */
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { serve as serveHttp } from '@hono/node-server'
-import type { Tasse } from '@tasse/core'
+import { spawnPath, type Tasse } from '@tasse/core'
 import { Notifier } from './alerts/notifier.js'
 import { notifyDefaults } from './alerts/notify-defaults.js'
-import { createApp } from './app.js'
+import type { AppOptions } from './app.js'
 import type { HostConfig } from './config.js'
 import { hostLogger, logRunEnds } from './host-log.js'
 import { createHostTasse, type HostOptions } from './host-tasse.js'
+import { lazyListener } from './lazy-listener.js'
 import { createMetrics } from './metrics.js'
 import { loadPlugins } from './plugin-loader.js'
+import { healthz, readyz } from './probes.js'
 import { resolveAuth } from './tokens.js'
 
 export { createHostTasse, type HostOptions } from './host-tasse.js'
@@ -56,7 +58,7 @@ export async function startHost(
     onResult: (target, result) => metrics.countNotification(target, result),
   })
   let ready = false
-  const app = createApp({
+  const appOptions: AppOptions = {
     notifier,
     tasse,
     tokens: auth.tokens,
@@ -64,12 +66,27 @@ export async function startHost(
     ready: () => ready,
     metrics,
     allowedHosts: config.allowedHosts,
-  })
-  const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
-    const s = serveHttp({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
-      resolve(s),
-    )
-    s.once('error', reject)
+    startedAt: Date.now(),
+  }
+  // The probes are answered here; the app and Hono's Node adapter load on the first other
+  // request (lazy-listener.ts).
+  const server = createServer(
+    lazyListener({
+      probe: (path) => (path === '/healthz' ? healthz() : readyz(tasse, () => ready)),
+      load: async () => {
+        const [{ getRequestListener }, { createApp }] = await Promise.all([
+          import('@hono/node-server'),
+          import('./app.js'),
+        ])
+        // As Hono's serve() does: the listen address stands for a missing Host header.
+        return getRequestListener(createApp(appOptions).fetch, { hostname: config.host })
+      },
+      logger: tasse.logger,
+    }),
+  )
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => resolve())
   })
   const stopServer = () =>
     new Promise<void>((resolve) => {
@@ -91,6 +108,7 @@ export async function startHost(
     throw cause
   }
   ready = true
+  logSpawnPath(tasse.logger)
   tasse.logger.info(`serving ${config.dataDir} on ${url} (${tasse.tasks().length} task(s))`)
   let closing: Promise<void> | null = null
   return {
@@ -145,4 +163,22 @@ export async function serveUntilSignal(
   await host.close()
   host.tasse.logger.info('stopped')
   return 0
+}
+
+/**
+ * Says how runs start: the posix_spawn addon, or child_process (a fork() of the whole host,
+ * slower as it grows) with why, so that an image or an install without the addon is seen.
+ */
+function logSpawnPath(logger: Tasse['logger']): void {
+  if (spawnPath() === 'posix_spawn') {
+    logger.info('runs start through posix_spawn')
+    return
+  }
+  const why =
+    process.env.TASSE_SPAWN === 'child_process'
+      ? 'TASSE_SPAWN=child_process'
+      : process.platform !== 'linux'
+        ? `posix_spawn is used on Linux only, this is ${process.platform}`
+        : 'the posix_spawn addon is not built: install python3, make and g++, then run "npm rebuild @tasse/core"'
+  logger.warn(`runs start through child_process (${why})`)
 }

@@ -26,6 +26,9 @@ const SERVER_MODULES =
 const ON_DEMAND =
   /node_modules\/(?:zod|@hono\/zod-openapi)\/|host\/dist\/(?:api|dashboard)\/index\.js/
 
+/** What the app needs, loaded on the first request that is not a probe. */
+const ON_FIRST_REQUEST = /node_modules\/(?:hono|@hono\/node-server)\/|host\/dist\/app\.js/
+
 const cleanup: (() => void)[] = []
 afterEach(() => {
   for (const done of cleanup.splice(0)) done()
@@ -79,13 +82,23 @@ describe('a lean host', () => {
     }, 60_000)
   }
 
-  it('tasse serve loads the API and the dashboard on their first request, and answers them', async () => {
+  it('tasse serve loads the app on its first request that is not a probe, the API and the dashboard on theirs, and answers them', async () => {
     const data = dataWith(TASKS)
     cleanup.push(() => rmSync(data, { recursive: true, force: true }))
     const loads = join(data, 'loads.txt')
     const host = start(['serve', '--data', data, '--port', '0'], loads)
     const url = await until(() => /serving .* on (http:\S+)/.exec(host.output())?.[1], 30_000)
+    // Probed (an orchestrator, the image's HEALTHCHECK), the host loads no HTTP framework: its
+    // Node adapter alone loads undici.
+    expect((await fetch(`${url}/healthz`)).status).toBe(200)
+    expect(await (await fetch(`${url}/readyz`)).json()).toEqual({
+      status: 'ready',
+      store: 'ok',
+      tasks: 1,
+    })
+    expect(loaded(loads).filter((u) => ON_FIRST_REQUEST.test(u))).toEqual([])
     expect((await fetch(`${url}/trigger/probe`)).status).toBe(200)
+    expect(loaded(loads).some((u) => ON_FIRST_REQUEST.test(u))).toBe(true)
     expect(loaded(loads).filter((u) => ON_DEMAND.test(u))).toEqual([])
 
     const tasks = await fetch(`${url}/api/v1/tasks`)

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { formatLocal } from './iso.js'
 import { transitionNote } from './transition-note.js'
 import { timeZone, timeZoneProblem } from './zone.js'
@@ -135,5 +135,37 @@ describe('transitionNote', () => {
     )
     expect(transitionNote(at('2024-10-27T03:30:00+01:00'), paris)).toBeUndefined()
     expect(transitionNote(at('2024-07-01T12:00:00Z'), timeZone('UTC'))).toBeUndefined()
+  })
+})
+
+describe('UTC', () => {
+  it('is made without Intl (whose first use costs a host 8 MB) and has offset 0 at every instant', async () => {
+    vi.resetModules()
+    const real = Intl.DateTimeFormat
+    let made = 0
+    Intl.DateTimeFormat = new Proxy(real, {
+      construct(target, args, newTarget) {
+        made++
+        return Reflect.construct(target, args, newTarget)
+      },
+    })
+    try {
+      const fresh = await import('./zone.js')
+      const utc = fresh.timeZone('UTC')
+      expect(fresh.timeZoneProblem('UTC')).toBeUndefined()
+      expect(utc.name).toBe('UTC')
+      for (const iso of ['1970-01-01T00:00:00Z', '2024-03-31T01:30:00Z', '2099-10-27T02:30:00Z'])
+        expect(utc.offsetAt(seconds(iso))).toBe(0)
+      expect(utc.wallToInstant(seconds('2024-03-31T02:30:00Z'))).toBe(
+        seconds('2024-03-31T02:30:00Z'),
+      )
+      expect(utc.transitionsBetween(0, seconds('2100-01-01T00:00:00Z'))).toEqual([])
+      expect(made).toBe(0)
+      // Another spelling of it still goes through Intl, and means the same zone.
+      expect(fresh.timeZone('Etc/UTC').offsetAt(seconds('2024-07-01T00:00:00Z'))).toBe(0)
+      expect(made).toBeGreaterThan(0)
+    } finally {
+      Intl.DateTimeFormat = real
+    }
   })
 })

@@ -122,24 +122,15 @@ class CachedZone implements TimeZone {
   readonly name: string
   /** Set for zones whose offset never changes (UTC, Etc/GMT±N): no table needed. */
   private readonly fixedOffset: number | undefined
-  private readonly format: Intl.DateTimeFormat
+  /** Made on the first offset read: a fixed-offset zone never needs one (see `canonicalZoneName`). */
+  private format: Intl.DateTimeFormat | undefined
   private readonly chunks = new Map<number, Chunk>()
   private lastKey = Number.NaN
   private lastChunk: Chunk = { base: 0, times: [], offsets: [] }
 
   constructor(name: string) {
     this.name = name
-    this.format = new Intl.DateTimeFormat('en-US', {
-      timeZone: name,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    })
-    this.fixedOffset = fixedOffsetOf(this.format.resolvedOptions().timeZone)
+    this.fixedOffset = fixedOffsetOf(canonicalZoneName(name) as string)
   }
 
   offsetAt(epochSeconds: number): number {
@@ -263,6 +254,16 @@ class CachedZone implements TimeZone {
   /** The offset `Intl` reports at an instant: its wall clock minus the instant. */
   private intlOffset(epochSeconds: number): number {
     const t = Math.max(epochSeconds, MIN_SAMPLE_SECONDS)
+    this.format ??= new Intl.DateTimeFormat('en-US', {
+      timeZone: this.name,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
     const text = this.format.format(new Date(t * 1000))
     const match = INTL_WALL.exec(text)
     if (!match) throw new Error(`unexpected Intl date format ${JSON.stringify(text)}`)
@@ -278,7 +279,13 @@ class CachedZone implements TimeZone {
 
 const INTL_WALL = /^(\d+)\/(\d+)\/(\d+),? (\d+):(\d+):(\d+)$/
 
+/**
+ * The platform's spelling of a zone, or `undefined` if it knows none. "UTC", the zone of most
+ * servers and containers, is answered without `Intl`: its first use loads ICU's locale and zone
+ * data, 8 MB of a host's memory that a host in UTC never needs otherwise.
+ */
 function canonicalZoneName(name: string): string | undefined {
+  if (name === 'UTC') return name
   try {
     return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone
   } catch {
