@@ -17,6 +17,7 @@ import { type LongTimeout, setLongTimeout } from './long-timer.js'
 import { paramArgs, validateParams } from './params.js'
 import { pickRunner } from './plain-runners.js'
 import { retryDelay } from './retries.js'
+import { runAccess } from './run-access.js'
 import type { RunCgroup, RunCgroups } from './run-cgroup.js'
 import { newRun, RunRecorder, type RunRequest } from './run-recorder.js'
 import { SinkFanout } from './sink-fanout.js'
@@ -359,8 +360,10 @@ export class Executor {
       this.recorder.update(run, { status: 'running', startedAt: Date.now() })
     this.options.events.emit('run:started', { ...run })
     await this.fanout.started(run, task)
+    // Secrets are known once read (below); until then there is nothing to mask.
+    let mask = (line: string) => line
     const deliver = (stream: OutputBatch['stream'], lines: string[]) => {
-      const batch = { stream, time: Date.now(), lines }
+      const batch = { stream, time: Date.now(), lines: lines.map(mask) }
       this.output.append(run.id, batch)
       return this.fanout.output(run, task, batch)
     }
@@ -368,7 +371,9 @@ export class Executor {
     const say = (text: string) => void deliver('tasse', text.split('\n'))
     try {
       const runner = pickRunner(this.options.runners, task)
-      const env = runEnv(this.options.baseEnv, task, run, this.zone)
+      const access = runAccess(task)
+      mask = access.mask
+      const env = runEnv({ ...this.options.baseEnv, ...access.env }, access.task, run, this.zone)
       const command = await runner.prepare(task, {
         dataDir: this.options.dataDir,
         env,
@@ -376,12 +381,19 @@ export class Executor {
         signal: entry.controller.signal,
       })
       if (entry.endedBy) return this.finish(entry, null, null)
+      access.checkCommand(command.command)
       const args = [...command.args, ...paramArgs(task, run.params)]
       const cgroup = this.cgroupOf(run)
       traceFire('spawn', run.id)
       const child = await startChild(
         { command: command.command, args },
-        { cwd: task.dir, env: { ...env, ...command.env }, cgroup, marker: 'TASSE_RUN_ID' },
+        {
+          cwd: task.dir,
+          env: { ...env, ...command.env, ...access.userEnv },
+          cgroup,
+          marker: 'TASSE_RUN_ID',
+          user: access.user,
+        },
       ).catch((cause) => {
         cgroup?.remove()
         throw cause
@@ -420,7 +432,7 @@ export class Executor {
       if (!drained) child.closeOutput()
       await this.finish(entry, code, signal)
     } catch (cause) {
-      const message = cause instanceof Error ? cause.message : String(cause)
+      const message = mask(cause instanceof Error ? cause.message : String(cause))
       say(message)
       entry.endedBy ??= { status: 'failed', error: message }
       await this.finish(entry, null, null)

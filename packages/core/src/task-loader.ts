@@ -10,6 +10,7 @@ import { ConfigProblems } from './config-problems.js'
 import { readDuration } from './duration.js'
 import { TasseConfigError } from './errors.js'
 import { DEFAULT_JOB_OPTIONS, readMaxInstances, readSchedulerConfig } from './scheduler-config.js'
+import { readEnvFiles, readSecrets, readUser } from './task-access-fields.js'
 import { readEnv, readOverlap, readParams, readQueueSize, readRetries } from './task-fields.js'
 import { checkTaskFile, MAX_ENTRYPOINT_BYTES } from './task-files.js'
 import { readTaskYaml, readTaskYamlDocument } from './task-yaml.js'
@@ -42,6 +43,9 @@ export const TASK_KEYS = [
   'params',
   'env',
   'retries',
+  'user',
+  'env_files',
+  'secrets',
 ] as const
 /** A description is sent with every task list: a paragraph, not a document. */
 export const MAX_DESCRIPTION_CHARS = 4096
@@ -176,6 +180,11 @@ export function inspectTask(dir: string, options: LoadTaskOptions): TaskInspecti
   const retries = problems.attemptEach(raw.retries, 'retries', (value) =>
     readRetries(value, at('retries')),
   )
+  const user = problems.attempt(() => readUser(raw.user, at('user')))
+  const envFiles = problems.attempt(() => readEnvFiles(raw.env_files, at('env_files')))
+  const secrets = problems.attemptEach(raw.secrets, 'secrets', (value) =>
+    readSecrets(value, at('secrets')),
+  )
 
   if (problems.list.length)
     return {
@@ -199,6 +208,9 @@ export function inspectTask(dir: string, options: LoadTaskOptions): TaskInspecti
       params: params as ParamDefinition[],
       env: env as Record<string, string>,
       retries: retries as RetryPolicy | null,
+      ...(user ? { user } : {}),
+      ...(envFiles?.length ? { envFiles } : {}),
+      ...(secrets && Object.keys(secrets).length ? { secrets } : {}),
       raw,
     },
     problems: [],

@@ -9,6 +9,7 @@
  */
 import { DURATION_TEXT } from './duration.js'
 import { JOB_OPTION_KEYS } from './scheduler-config.js'
+import { ACCESS_SCHEMAS } from './task-access-fields.js'
 import { OVERLAP_POLICIES, type PARAM_KEYS, type RETRY_KEYS, VARIABLE_NAME } from './task-fields.js'
 import { MAX_DESCRIPTION_CHARS, type TASK_KEYS } from './task-loader.js'
 import type { JsonSchema, TriggerFactory } from './types.js'
@@ -77,6 +78,7 @@ export function taskYamlSchema(factories: ReadonlyMap<string, TriggerFactory>): 
       anyOf: [{ type: 'null' }, { type: 'integer', minimum: 0 }, RETRIES],
       description: 'Retry failed or timed-out runs: a number of retries, or {max, delay, backoff}.',
     },
+    ...ACCESS_SCHEMAS,
   } satisfies Record<(typeof TASK_KEYS)[number], JsonSchema>
   return {
     $schema: JSON_SCHEMA_DIALECT,

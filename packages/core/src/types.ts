@@ -154,9 +154,18 @@ export interface TaskDefinition {
   params: readonly ParamDefinition[]
   env: Readonly<Record<string, string>>
   retries: RetryPolicy | null
+  /** `user:`: whom the run's process runs as (the host must be root); absent: the host's user. */
+  user?: TaskUser | null
+  /** `env_files:`: dotenv files read when a run starts, paths as written. */
+  envFiles?: readonly string[]
+  /** `secrets:`: variable name → path of the file holding its value, read when a run starts. */
+  secrets?: Readonly<Record<string, string>>
   /** The raw parsed YAML, for plugins that read keys of their own. */
   raw: Readonly<Record<string, unknown>>
 }
+
+/** `user:` as written: a name (looked up when a run starts), or numeric ids. */
+export type TaskUser = { name: string } | { uid: number; gid?: number }
 
 /** A folder under `tasks/` whose task.yaml could not be used. */
 export interface InvalidTask {

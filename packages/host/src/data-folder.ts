@@ -17,6 +17,16 @@ export function ownFolders(dataDir: string): string[] {
 }
 
 /**
+ * The mode of one of Tasse's folders: private, except that `venv/` may be entered (not listed)
+ * by anyone, so that a task that runs as another user (`user:`) reaches its own environment
+ * (`venv/<task>/`, as open as Python makes it: the installed packages, no secrets).
+ */
+function folderMode(folder: string, config: Pick<HostConfig, 'dataDir' | 'fileMode'>): number {
+  const mode = directoryMode(config.fileMode)
+  return folder === join(config.dataDir, 'venv') ? mode | 0o011 : mode
+}
+
+/**
  * Checks that the data folder exists, and creates or sets the mode of Tasse's own folders in it.
  * Throws a `TasseError` (`config`) for a data folder that is missing or not a folder.
  *
@@ -42,8 +52,8 @@ export function prepareDataFolder(
       'config',
       `the data folder ${config.dataDir} is not a folder (--data / TASSE_DATA)`,
     )
-  const mode = directoryMode(config.fileMode)
   for (const folder of ownFolders(config.dataDir)) {
+    const mode = folderMode(folder, config)
     try {
       mkdirSync(folder, { mode })
     } catch (cause) {

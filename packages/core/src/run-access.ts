@@ -1,0 +1,62 @@
+/**
+ * What a run is, as `user:`, `env_files:` and `secrets:` say, worked out when it starts: whom it
+ * runs as (checked: the host may switch, the user can enter the task's folder and read its
+ * entrypoint), the variables read from files, and the mask of its output. Each problem throws an
+ * Error whose message is the run's reason for failing, naming the file or the user, never a
+ * secret's value.
+ */
+import { isAbsolute, join } from 'node:path'
+import { readRunFiles, secretMask } from './run-secrets.js'
+import { reachProblem, resolveUser, switchUserProblem } from './run-user.js'
+import type { TaskDefinition } from './types.js'
+
+export interface RunAccess {
+  /** The task, its `env:` with the secrets added (they win over `env:`). */
+  task: TaskDefinition
+  /** The variables of its `env_files:` (under `env:`). */
+  env: Record<string, string>
+  /** Replaces every secret's value in a line of output with `***`. */
+  mask: (line: string) => string
+  /** Whom the process runs as; `null`: the host's user. */
+  user: { uid: number; gid: number } | null
+  /** HOME, USER and LOGNAME of that user (empty for the host's user). */
+  userEnv: Record<string, string>
+  /** Throws when the user cannot execute `command` (a runner's venv out of their reach). */
+  checkCommand(command: string): void
+}
+
+/**
+ * The run's user, files and mask for `task`; throws with the reason the run cannot start.
+ *
+ * @example
+ * const access = runAccess(task)
+ * const env = runEnv({ ...base, ...access.env }, access.task, run, zone)
+ */
+export function runAccess(task: TaskDefinition): RunAccess {
+  const files = readRunFiles(task)
+  const mask = secretMask(Object.values(files.secrets))
+  const withSecrets = Object.keys(files.secrets).length
+    ? { ...task, env: { ...task.env, ...files.secrets } }
+    : task
+  if (!task.user)
+    return { task: withSecrets, env: files.env, mask, user: null, userEnv: {}, checkCommand() {} }
+  const shown = 'name' in task.user ? task.user.name : String(task.user.uid)
+  const cannot = switchUserProblem()
+  if (cannot) throw new Error(`cannot run as user ${shown} (user:): ${cannot}`)
+  const user = resolveUser(task.user)
+  const unreachable =
+    reachProblem(task.dir, 'x', user) ?? reachProblem(join(task.dir, task.entrypoint), 'r', user)
+  if (unreachable)
+    throw new Error(`cannot run as user ${shown} (user:): ${unreachable}; see README, "user:"`)
+  return {
+    task: withSecrets,
+    env: files.env,
+    mask,
+    user: { uid: user.uid, gid: user.gid },
+    userEnv: { HOME: user.home, USER: user.name, LOGNAME: user.name },
+    checkCommand(command) {
+      const problem = isAbsolute(command) ? reachProblem(command, 'x', user) : null
+      if (problem) throw new Error(`cannot run as user ${shown} (user:): ${problem}`)
+    },
+  }
+}
