@@ -7,8 +7,8 @@
  */
 import { isAbsolute, join } from 'node:path'
 import { readRunFiles, secretMask } from './run-secrets.js'
-import { reachProblem, resolveUser, switchUserProblem } from './run-user.js'
-import type { TaskDefinition } from './types.js'
+import { type RunUser, reachProblem, resolveUser, switchUserProblem } from './run-user.js'
+import type { TaskDefinition, TaskUser } from './types.js'
 
 export interface RunAccess {
   /** The task, its `env:` with the secrets added (they win over `env:`). */
@@ -40,14 +40,8 @@ export function runAccess(task: TaskDefinition): RunAccess {
     : task
   if (!task.user)
     return { task: withSecrets, env: files.env, mask, user: null, userEnv: {}, checkCommand() {} }
-  const shown = 'name' in task.user ? task.user.name : String(task.user.uid)
-  const cannot = switchUserProblem()
-  if (cannot) throw new Error(`cannot run as user ${shown} (user:): ${cannot}`)
-  const user = resolveUser(task.user)
-  const unreachable =
-    reachProblem(task.dir, 'x', user) ?? reachProblem(join(task.dir, task.entrypoint), 'r', user)
-  if (unreachable)
-    throw new Error(`cannot run as user ${shown} (user:): ${unreachable}; see README, "user:"`)
+  const user = runUser(task, task.user)
+  const shown = userShown(task.user)
   return {
     task: withSecrets,
     env: files.env,
@@ -59,4 +53,43 @@ export function runAccess(task: TaskDefinition): RunAccess {
       if (problem) throw new Error(`cannot run as user ${shown} (user:): ${problem}`)
     },
   }
+}
+
+/**
+ * Why a run of `task` could not start as its `user:` from this process, or `null` (also when it
+ * has no `user:`): for `tasse validate`, which says so before a run fails.
+ *
+ * @example
+ * const problem = taskUserProblem(task) // 'cannot run as user nobody (user:): the host runs as uid 1000, not root: …'
+ */
+export function taskUserProblem(task: TaskDefinition): string | null {
+  if (!task.user) return null
+  try {
+    runUser(task, task.user)
+    return null
+  } catch (cause) {
+    return (cause as Error).message
+  }
+}
+
+/** The user of `task`, checked: this host may switch to them, and they reach the task's files. */
+function runUser(task: TaskDefinition, wanted: TaskUser): RunUser {
+  const shown = userShown(wanted)
+  const cannot = switchUserProblem()
+  if (cannot) throw new Error(`cannot run as user ${shown} (user:): ${cannot}`)
+  let user: RunUser
+  try {
+    user = resolveUser(wanted)
+  } catch (cause) {
+    throw new Error(`cannot run as user ${shown} (user:): ${(cause as Error).message}`, { cause })
+  }
+  const unreachable =
+    reachProblem(task.dir, 'x', user) ?? reachProblem(join(task.dir, task.entrypoint), 'r', user)
+  if (unreachable)
+    throw new Error(`cannot run as user ${shown} (user:): ${unreachable}; see README, "user:"`)
+  return user
+}
+
+function userShown(user: TaskUser): string {
+  return 'name' in user ? user.name : `${user.uid}${user.gid === undefined ? '' : `:${user.gid}`}`
 }

@@ -1,7 +1,7 @@
 /**
  * Running a task as another user (`user:`): who that is (`resolveUser`, from /etc/passwd as the
  * container or machine has it), whether this host may switch to them (`switchUserProblem`: only
- * with CAP_SETUID and CAP_SETGID, i.e. as root), and whether they can reach the files the run
+ * as root with CAP_SETUID and CAP_SETGID), and whether they can reach the files the run
  * needs (`reachProblem`), so that a run that cannot work fails with the reason, not with an
  * EACCES from somewhere in the spawn. The switch itself is in `child-process.ts`.
  *
@@ -67,26 +67,30 @@ const CAP_SETGID = 6n
 const CAP_SETUID = 7n
 
 /**
- * Why this process cannot start processes as another user, or `null` when it can: it needs
- * CAP_SETUID and CAP_SETGID (root has them, unless a container dropped them).
+ * Why this process cannot start processes as another user, or `null` when it can: it must be
+ * root, with CAP_SETUID and CAP_SETGID (which a container may have dropped).
  *
  * @example
  * const problem = switchUserProblem()
  * if (problem) console.log(`user: cannot be honoured: ${problem}`)
  */
-export function switchUserProblem(status: () => string = SELF_STATUS): string | null {
-  const euid = process.geteuid?.()
+export function switchUserProblem(
+  status: () => string = SELF_STATUS,
+  euid: number | undefined = process.geteuid?.(),
+): string | null {
   if (euid === undefined) return 'this platform has no users to switch to'
+  // Only from root: a process that is not root keeps its capabilities (ambient ones across
+  // exec) when it changes uid, and so would the task.
+  if (euid !== 0)
+    return `the host runs as uid ${euid}, not root: only root can start a task as another user`
   let effective: bigint | null = null
   try {
     const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status())?.[1]
     if (hex) effective = BigInt(`0x${hex}`)
   } catch {}
-  const can = (bit: bigint) => (effective === null ? euid === 0 : ((effective >> bit) & 1n) === 1n)
+  const can = (bit: bigint) => effective === null || ((effective >> bit) & 1n) === 1n
   if (can(CAP_SETUID) && can(CAP_SETGID)) return null
-  return euid === 0
-    ? 'the host runs as root without CAP_SETUID and CAP_SETGID (dropped by its container?)'
-    : `the host runs as uid ${euid}, not root: only root can start a task as another user`
+  return 'the host runs as root without CAP_SETUID and CAP_SETGID (dropped by its container?)'
 }
 
 const SELF_STATUS = () => readFileSync('/proc/self/status', 'utf8')
