@@ -307,6 +307,18 @@ const VALUES: Record<string, [good: unknown[], bad: unknown[]]> = {
     [null, 0, 2, { max: 3 }, { max: 1, delay: '30s', backoff: 2 }, { max: 1, delay: 0 }],
     [-1, 1.5, 'twice', { delay: '30s' }, { max: 1, delay: 'soon' }, { max: 1, backoff: 0.5 }],
   ],
+  user: [
+    [null, 'nobody', 'www-data', 65534, '1000', '1000:1000'],
+    ['nobody:', ':1000', 'root; id', -1, 1.5, '', ['nobody'], 'x'.repeat(33)],
+  ],
+  env_files: [
+    [null, '.env', ['.env', '/run/secrets/app.env'], []],
+    ['', '  ', [3], ['.env', ''], { a: '.env' }, 5],
+  ],
+  secrets: [
+    [null, {}, { DB_PASSWORD: '/run/secrets/db', KEY: 'key.txt' }],
+    [{ TASSE_X: 'x' }, { 'A-B': 'x' }, { A: 5 }, { A: '' }, ['x'], 'x'],
+  ],
 }
 
 function taskYamls(dir: string): string[] {
