@@ -49,7 +49,8 @@ export interface HostConfig {
   allowedHosts: readonly string[]
   /**
    * `--file-mode` / `TASSE_FILE_MODE`: mode of the files Tasse creates (history, logs, token);
-   * its folders (`logs/`, `venv/`, `.tasse/`) get the matching one (0600 → 0700).
+   * its folders (`logs/`, `venv/`, `.tasse/`) get the matching one (0600 → 0700; `venv/` may
+   * also be entered by others, 0711, for tasks that run as another user).
    * @default 0o600
    */
   fileMode: number
