@@ -5,6 +5,7 @@
  * Error whose message is the run's reason for failing, naming the file or the user, never a
  * secret's value.
  */
+import { realpathSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import { readRunFiles, secretMask } from './run-secrets.js'
 import { type RunUser, reachProblem, resolveUser, switchUserProblem } from './run-user.js'
@@ -49,7 +50,16 @@ export function runAccess(task: TaskDefinition): RunAccess {
     user: { uid: user.uid, gid: user.gid },
     userEnv: { HOME: user.home, USER: user.name, LOGNAME: user.name },
     checkCommand(command) {
-      const problem = isAbsolute(command) ? reachProblem(command, 'x', user) : null
+      if (!isAbsolute(command)) return
+      // A venv's python is a link to the interpreter it was made with (pyenv's, under /root?):
+      // the user must reach both.
+      let real = command
+      try {
+        real = realpathSync(command)
+      } catch {}
+      const problem =
+        reachProblem(command, 'x', user) ??
+        (real === command ? null : reachProblem(real, 'x', user))
       if (problem) throw new Error(`cannot run as user ${shown} (user:): ${problem}`)
     },
   }

@@ -4,6 +4,7 @@
  * from a file reaches the task but shows as *** in log.txt, in the run's log and through the
  * API, live or not, even when the task writes it in pieces.
  */
+import { spawnSync } from 'node:child_process'
 import {
   chmodSync,
   chownSync,
@@ -27,6 +28,7 @@ import {
 const IS_ROOT = process.geteuid?.() === 0
 const NOBODY = { uid: 65534, gid: 65534 }
 const SECRET = 'tasse-s3cret-VALUE-20b'
+const HAS_POETRY = spawnSync('poetry', ['--version'], { stdio: 'ignore' }).status === 0
 
 let data = ''
 const hosts: HostProcess[] = []
@@ -47,7 +49,7 @@ async function serve(env: NodeJS.ProcessEnv = {}, as: typeof NOBODY | null = nul
       ...init,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     })
-  const runTask = async (task: string, params: Record<string, string> = {}) => {
+  const runTask = async (task: string, params: Record<string, string> = {}, waitMs = 30_000) => {
     const response = await api(`/tasks/${task}/runs`, {
       method: 'POST',
       body: JSON.stringify({ params }),
@@ -59,7 +61,7 @@ async function serve(env: NodeJS.ProcessEnv = {}, as: typeof NOBODY | null = nul
         const run = (await (await api(`/runs/${id}`)).json()) as Record<string, unknown>
         return ['running', 'queued'].includes(run.status as string) ? null : run
       },
-      30_000,
+      waitMs,
       `run ${id} of ${task} to end`,
     )
   }
@@ -107,6 +109,38 @@ describe.each(['posix_spawn', 'child_process'] as const)('user: through %s', (wa
       })
       expect(readFileSync(join(data, 'logs', 'private', 'log.txt'), 'utf8')).not.toContain('never')
     },
+  )
+})
+
+describe('user: with a Python environment', () => {
+  it.skipIf(!IS_ROOT || !HAS_POETRY)(
+    `a Poetry task runs as nobody from the environment the host built in venv/${IS_ROOT && HAS_POETRY ? '' : ' (skipped: not root, or no poetry)'}`,
+    async () => {
+      data = dataWith({
+        py: {
+          'task.yaml': 'user: nobody\n',
+          'task.py': 'import os, sys\nprint("python", sys.prefix, os.getuid())\n',
+          'pyproject.toml':
+            '[tool.poetry]\nname = "py"\nversion = "0.1.0"\ndescription = ""\nauthors = []\n\n[tool.poetry.dependencies]\npython = "^3.9"\n',
+        },
+      })
+      chmodSync(data, 0o755)
+      // Debian's python3 first: pyenv's lives under /root, which nobody cannot enter (the run would
+      // fail, saying so).
+      const { runTask, host } = await serve({
+        PATH: `/usr/bin:${process.env.PATH}`,
+        PIP_NO_INDEX: '1',
+        PIP_CONFIG_FILE: '/dev/null',
+      })
+      // Building the environment takes Poetry a while on a loaded machine.
+      const run = await runTask('py', {}, 150_000)
+      const log = () => readFileSync(join(data, 'logs', 'py', 'log.txt'), 'utf8')
+      expect(run, `${host.output()}${log()}`).toMatchObject({ status: 'succeeded' })
+      expect(readFileSync(join(data, 'logs', 'py', 'log.txt'), 'utf8')).toContain(
+        `python ${join(data, 'venv', 'py')} 65534\n`,
+      )
+    },
+    200_000,
   )
 })
 
