@@ -30,8 +30,9 @@ export interface RunAccess {
  * The run's user, files and mask for `task`; throws with the reason the run cannot start.
  *
  * @example
+ * declare const task: TaskDefinition
  * const access = runAccess(task)
- * const env = runEnv({ ...base, ...access.env }, access.task, run, zone)
+ * const env = { ...access.env, ...access.task.env, ...access.userEnv }
  */
 export function runAccess(task: TaskDefinition): RunAccess {
   const files = readRunFiles(task)
@@ -70,6 +71,7 @@ export function runAccess(task: TaskDefinition): RunAccess {
  * has no `user:`): for `tasse validate`, which says so before a run fails.
  *
  * @example
+ * declare const task: TaskDefinition
  * const problem = taskUserProblem(task) // 'cannot run as user nobody (user:): the host runs as uid 1000, not root: …'
  */
 export function taskUserProblem(task: TaskDefinition): string | null {

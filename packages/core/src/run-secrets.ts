@@ -28,6 +28,7 @@ export interface RunFiles {
  * Throws an Error naming the first file that cannot be used and why.
  *
  * @example
+ * declare const task: TaskDefinition
  * const { env, secrets } = readRunFiles(task) // secrets: { DB_PASSWORD: '…' }
  */
 export function readRunFiles(task: Pick<TaskDefinition, 'dir' | 'envFiles' | 'secrets'>): RunFiles {

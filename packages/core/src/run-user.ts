@@ -101,6 +101,7 @@ const SELF_STATUS = () => readFileSync('/proc/self/status', 'utf8')
  * judged by the mode bits for their uid and their one group (no supplementary groups, no ACLs).
  *
  * @example
+ * const user = resolveUser({ name: 'nobody' })
  * reachProblem('/data/tasks/report', 'x', user) // 'user nobody cannot enter /data (mode 700, owner 0:0)'
  */
 export function reachProblem(path: string, need: 'x' | 'r' | 'rx', user: RunUser): string | null {
