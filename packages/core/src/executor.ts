@@ -371,7 +371,7 @@ export class Executor {
     const say = (text: string) => void deliver('tasse', text.split('\n'))
     try {
       const runner = pickRunner(this.options.runners, task)
-      const access = runAccess(task)
+      const access = await runAccess(task)
       mask = access.mask
       const env = runEnv({ ...this.options.baseEnv, ...access.env }, access.task, run, this.zone)
       const command = await runner.prepare(task, {

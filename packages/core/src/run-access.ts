@@ -31,11 +31,11 @@ export interface RunAccess {
  *
  * @example
  * declare const task: TaskDefinition
- * const access = runAccess(task)
+ * const access = await runAccess(task)
  * const env = { ...access.env, ...access.task.env, ...access.userEnv }
  */
-export function runAccess(task: TaskDefinition): RunAccess {
-  const files = readRunFiles(task)
+export async function runAccess(task: TaskDefinition): Promise<RunAccess> {
+  const files = await readRunFiles(task)
   const mask = secretMask(Object.values(files.secrets))
   const withSecrets = Object.keys(files.secrets).length
     ? { ...task, env: { ...task.env, ...files.secrets } }

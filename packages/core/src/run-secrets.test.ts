@@ -17,14 +17,14 @@ const folder = (files: Record<string, string>) => {
 }
 
 describe('readRunFiles', () => {
-  it('reads env files in order (later wins) and secrets without their trailing newline', () => {
+  it('reads env files in order (later wins) and secrets without their trailing newline', async () => {
     const d = folder({
       '.env': 'A=1\nB="two words"\n# comment\nexport C=3\n',
       'more.env': 'B=override\n',
       db: 'hunter2\n',
       key: 'line one\nline two\n\n',
     })
-    const files = readRunFiles({
+    const files = await readRunFiles({
       dir: d,
       envFiles: ['.env', join(d, 'more.env')],
       secrets: { DB: 'db', KEY: join(d, 'key') },
@@ -33,27 +33,24 @@ describe('readRunFiles', () => {
     expect(files.secrets).toEqual({ DB: 'hunter2', KEY: 'line one\nline two\n' })
   })
 
-  it('a missing, oversized or special file fails with the file and the key, never a value', () => {
+  it('a missing, oversized or special file fails with the file and the key, never a value', async () => {
     const d = folder({ big: 'x'.repeat(MAX_SECRET_BYTES + 1), ok: 'hunter2' })
     execFileSync('mkfifo', [join(d, 'fifo')])
-    const problem = (secrets: Record<string, string>) => {
-      try {
-        readRunFiles({ dir: d, secrets })
-        return null
-      } catch (cause) {
-        return (cause as Error).message
-      }
-    }
-    expect(problem({ OK: 'ok', DB: 'missing' })).toBe(
+    const problem = (secrets: Record<string, string>) =>
+      readRunFiles({ dir: d, secrets }).then(
+        () => null,
+        (cause: Error) => cause.message,
+      )
+    expect(await problem({ OK: 'ok', DB: 'missing' })).toBe(
       `secrets.DB: cannot read ${join(d, 'missing')}: no such file`,
     )
-    expect(problem({ BIG: 'big' })).toBe(
+    expect(await problem({ BIG: 'big' })).toBe(
       `secrets.BIG: ${join(d, 'big')} is larger than ${MAX_SECRET_BYTES} bytes`,
     )
     // A FIFO would block the read until a writer came: refused at once.
-    expect(problem({ F: 'fifo' })).toBe(`secrets.F: ${join(d, 'fifo')} is not a regular file`)
-    expect(problem({ D: '.' })).toMatch(/^secrets\.D: .* is not a regular file$/)
-    expect(() => readRunFiles({ dir: d, envFiles: ['nope.env'] })).toThrow(
+    expect(await problem({ F: 'fifo' })).toBe(`secrets.F: ${join(d, 'fifo')} is not a regular file`)
+    expect(await problem({ D: '.' })).toMatch(/^secrets\.D: .* is not a regular file$/)
+    await expect(readRunFiles({ dir: d, envFiles: ['nope.env'] })).rejects.toThrow(
       `env_files: nope.env: cannot read ${join(d, 'nope.env')}: no such file`,
     )
   })

@@ -5,7 +5,8 @@
  * FIFO or a device, whose read would block or never end. A file that cannot be read fails the
  * run with a message naming the file and the variable, never a value.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
+import { constants } from 'node:fs'
+import { type FileHandle, open } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import { parse } from 'dotenv'
 import type { TaskDefinition } from './types.js'
@@ -29,15 +30,17 @@ export interface RunFiles {
  *
  * @example
  * declare const task: TaskDefinition
- * const { env, secrets } = readRunFiles(task) // secrets: { DB_PASSWORD: '…' }
+ * const { env, secrets } = await readRunFiles(task) // secrets: { DB_PASSWORD: '…' }
  */
-export function readRunFiles(task: Pick<TaskDefinition, 'dir' | 'envFiles' | 'secrets'>): RunFiles {
+export async function readRunFiles(
+  task: Pick<TaskDefinition, 'dir' | 'envFiles' | 'secrets'>,
+): Promise<RunFiles> {
   const env: Record<string, string> = {}
   for (const path of task.envFiles ?? [])
-    Object.assign(env, parse(readValueFile(task.dir, path, `env_files: ${path}`)))
+    Object.assign(env, parse(await readValueFile(task.dir, path, `env_files: ${path}`)))
   const secrets: Record<string, string> = {}
   for (const [name, path] of Object.entries(task.secrets ?? {}))
-    secrets[name] = readValueFile(task.dir, path, `secrets.${name}`).replace(/\r?\n$/, '')
+    secrets[name] = (await readValueFile(task.dir, path, `secrets.${name}`)).replace(/\r?\n$/, '')
   return { env, secrets }
 }
 
@@ -64,33 +67,37 @@ export function secretMask(values: Iterable<string>): (line: string) => string {
   }
 }
 
-function readValueFile(dir: string, path: string, key: string): string {
+/**
+ * Read through libuv's thread pool, never on the main thread: a secret on a network mount that
+ * hangs holds this run, not the host.
+ */
+async function readValueFile(dir: string, path: string, key: string): Promise<string> {
   const file = isAbsolute(path) ? path : join(dir, path)
-  let fd: number
+  let handle: FileHandle
   try {
     // O_NONBLOCK: a FIFO is refused below instead of waiting for a writer.
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (cause) {
     throw new Error(`${key}: cannot read ${file}: ${reason(cause)}`, { cause })
   }
   try {
-    const stats = fstatSync(fd)
+    const stats = await handle.stat()
     if (!stats.isFile()) throw new Error(`${key}: ${file} is not a regular file`)
     if (stats.size > MAX_SECRET_BYTES)
       throw new Error(`${key}: ${file} is larger than ${MAX_SECRET_BYTES} bytes`)
     const buffer = Buffer.alloc(stats.size)
     let length = 0
     while (length < buffer.length) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null)
-      if (read === 0) break
-      length += read
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null)
+      if (bytesRead === 0) break
+      length += bytesRead
     }
     return buffer.toString('utf8', 0, length)
   } catch (cause) {
     if (cause instanceof Error && cause.message.startsWith(key)) throw cause
     throw new Error(`${key}: cannot read ${file}: ${reason(cause)}`, { cause })
   } finally {
-    closeSync(fd)
+    await handle.close().catch(() => {})
   }
 }
 
