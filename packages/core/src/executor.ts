@@ -35,6 +35,7 @@ import type {
   RunStatus,
   RunStore,
   TaskDefinition,
+  TaskUser,
   TasseLogger,
 } from './types.js'
 
@@ -70,6 +71,8 @@ export interface ExecutorOptions {
    * Called once, when the first run starts.
    */
   cgroups?: () => RunCgroups | null
+  /** Whom a task without `user:` runs as (`null`: the host's user). @default null */
+  taskUser?: TaskUser | null
 }
 
 /** A run as admission left it: recorded, and refused or on its way. */
@@ -371,7 +374,7 @@ export class Executor {
     const say = (text: string) => void deliver('tasse', text.split('\n'))
     try {
       const runner = pickRunner(this.options.runners, task)
-      const access = await runAccess(task)
+      const access = await runAccess(task, this.options.taskUser ?? null)
       mask = access.mask
       const env = runEnv({ ...this.options.baseEnv, ...access.env }, access.task, run, this.zone)
       const command = await runner.prepare(task, {
@@ -379,6 +382,7 @@ export class Executor {
         env,
         log: say,
         signal: entry.controller.signal,
+        owner: access.user,
       })
       if (entry.endedBy) return this.finish(entry, null, null)
       access.checkCommand(command.command)

@@ -37,6 +37,8 @@ export { type PlainRunnerOptions, pickRunner, plainRunners } from './plain-runne
 export { taskUserProblem } from './run-access.js'
 export type { CgroupChoice } from './run-cgroup.js'
 export { openRunLog, type RunLogReader } from './run-log.js'
+export { type RunUser, resolveUser, switchUserProblem } from './run-user.js'
+export { readUser } from './task-access-fields.js'
 export { checkTaskFile, type TaskFileCheck } from './task-files.js'
 export {
   displayPath,

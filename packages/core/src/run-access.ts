@@ -28,28 +28,38 @@ export interface RunAccess {
 
 /**
  * The run's user, files and mask for `task`; throws with the reason the run cannot start.
+ * `fallback` is whom a task without `user:` runs as (the host's `--task-user`).
  *
  * @example
  * declare const task: TaskDefinition
  * const access = await runAccess(task)
  * const env = { ...access.env, ...access.task.env, ...access.userEnv }
  */
-export async function runAccess(task: TaskDefinition): Promise<RunAccess> {
+export async function runAccess(
+  task: TaskDefinition,
+  fallback: TaskUser | null = null,
+): Promise<RunAccess> {
   const files = await readRunFiles(task)
   const mask = secretMask(Object.values(files.secrets))
   const withSecrets = Object.keys(files.secrets).length
     ? { ...task, env: { ...task.env, ...files.secrets } }
     : task
-  if (!task.user)
+  const wanted = task.user ?? fallback
+  if (!wanted)
     return { task: withSecrets, env: files.env, mask, user: null, userEnv: {}, checkCommand() {} }
-  const user = runUser(task, task.user)
-  const shown = userShown(task.user)
+  const said = task.user ? 'user:' : "the host's --task-user"
+  const user = runUser(task, wanted, said)
+  const shown = userShown(wanted)
   return {
     task: withSecrets,
     env: files.env,
     mask,
     user: { uid: user.uid, gid: user.gid },
-    userEnv: { HOME: user.home, USER: user.name, LOGNAME: user.name },
+    userEnv: {
+      ...(user.home === null ? {} : { HOME: user.home }),
+      USER: user.name,
+      LOGNAME: user.name,
+    },
     checkCommand(command) {
       if (!isAbsolute(command)) return
       // A venv's python is a link to the interpreter it was made with (pyenv's, under /root?):
@@ -61,7 +71,7 @@ export async function runAccess(task: TaskDefinition): Promise<RunAccess> {
       const problem =
         reachProblem(command, 'x', user) ??
         (real === command ? null : reachProblem(real, 'x', user))
-      if (problem) throw new Error(`cannot run as user ${shown} (user:): ${problem}`)
+      if (problem) throw new Error(`cannot run as user ${shown} (${said}): ${problem}`)
     },
   }
 }
@@ -85,20 +95,20 @@ export function taskUserProblem(task: TaskDefinition): string | null {
 }
 
 /** The user of `task`, checked: this host may switch to them, and they reach the task's files. */
-function runUser(task: TaskDefinition, wanted: TaskUser): RunUser {
+function runUser(task: TaskDefinition, wanted: TaskUser, said = 'user:'): RunUser {
   const shown = userShown(wanted)
   const cannot = switchUserProblem()
-  if (cannot) throw new Error(`cannot run as user ${shown} (user:): ${cannot}`)
+  if (cannot) throw new Error(`cannot run as user ${shown} (${said}): ${cannot}`)
   let user: RunUser
   try {
     user = resolveUser(wanted)
   } catch (cause) {
-    throw new Error(`cannot run as user ${shown} (user:): ${(cause as Error).message}`, { cause })
+    throw new Error(`cannot run as user ${shown} (${said}): ${(cause as Error).message}`, { cause })
   }
   const unreachable =
     reachProblem(task.dir, 'x', user) ?? reachProblem(join(task.dir, task.entrypoint), 'r', user)
   if (unreachable)
-    throw new Error(`cannot run as user ${shown} (user:): ${unreachable}; see README, "user:"`)
+    throw new Error(`cannot run as user ${shown} (${said}): ${unreachable}; see README, "user:"`)
   return user
 }
 

@@ -28,7 +28,7 @@ describe('resolveUser', () => {
       uid: 4242,
       gid: 4242,
       name: '4242',
-      home: '/',
+      home: null,
     })
   })
 

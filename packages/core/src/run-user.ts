@@ -18,8 +18,11 @@ export interface RunUser {
   gid: number
   /** The name in /etc/passwd, or the uid as text for ids that have no entry. */
   name: string
-  /** The home in /etc/passwd, `/` for ids that have no entry. */
-  home: string
+  /**
+   * The home in /etc/passwd; `null` for ids that have no entry (the run keeps the HOME it
+   * inherits: the image's tasks, as a data folder's owner unknown to it, keep /tmp).
+   */
+  home: string | null
 }
 
 /** Where users are looked up: the file's text (a parameter for tests). */
@@ -58,7 +61,7 @@ export function resolveUser(user: TaskUser, passwd: PasswdSource = ETC_PASSWD): 
     uid: user.uid,
     gid: user.gid ?? known?.gid ?? user.uid,
     name: known?.name ?? String(user.uid),
-    home: known?.home ?? '/',
+    home: known ? known.home : null,
   }
 }
 
@@ -135,7 +138,7 @@ function modeProblem(path: string, need: 'x' | 'r' | 'rx', user: RunUser): strin
   return `user ${user.name} (uid ${user.uid}) cannot ${verb} ${path} (mode ${mode}, owner ${stats.uid}:${stats.gid})`
 }
 
-function fromEntry(fields: string[]): RunUser {
+function fromEntry(fields: string[]): RunUser & { home: string } {
   return {
     name: fields[0] as string,
     uid: Number(fields[2]),

@@ -124,6 +124,7 @@ export class Tasse {
       timezone,
       hostId: () => this.membership.hostId,
       cgroups: () => runCgroups(options.cgroups),
+      taskUser: options.taskUser ?? null,
     })
     this.schedule = new TaskSchedule({
       executor: this.executor,

@@ -277,6 +277,12 @@ export interface PrepareContext {
   /** Lines about preparation (install output, "environment reused"), written to the run's logs. */
   log: (line: string) => void
   signal: AbortSignal
+  /**
+   * Whom the run's process will be, when not the host's user (`user:`, `--task-user`): a file
+   * the preparation writes in the task's folder (a lock file) is given to them, so that their
+   * folder stays theirs. @default the host's user
+   */
+  owner?: { uid: number; gid: number } | null
 }
 
 /** Added by a plugin (`PluginContext.addRunner`). The claiming runner with the highest priority runs a task. */
