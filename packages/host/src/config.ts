@@ -3,10 +3,17 @@
  * refused with the flag or variable that gave it and what is expected.
  */
 import { resolve } from 'node:path'
-import { type CgroupChoice, DEFAULT_CONCURRENCY, TasseError, timeZoneProblem } from '@tasse/core'
+import {
+  type CgroupChoice,
+  DEFAULT_CONCURRENCY,
+  type TaskUser,
+  TasseError,
+  timeZoneProblem,
+} from '@tasse/core'
 import { DEFAULT_FILE_MODE, MAX_DURATION_MS, redactUrl } from '@tasse/core/plugin-kit'
 import { type HelpRow, helpTable } from './cli/help-table.js'
 import { type PluginSpec, readPluginSpecs } from './plugin-specs.js'
+import { readTaskUser } from './task-user.js'
 
 export interface HostConfig {
   /** `--data` / `TASSE_DATA`. @default ./data */
@@ -66,6 +73,11 @@ export interface HostConfig {
    * with it: `auto` (v2, else v1's freezer, where writable), `v2`, `v1` or `off`. @default auto
    */
   cgroups: CgroupChoice
+  /**
+   * `--task-user` / `TASSE_TASK_USER`: whom tasks without `user:` run as (a name, uid or
+   * uid:gid), for a host running as root whose files its tasks must not read. @default null
+   */
+  taskUser: TaskUser | null
 }
 
 export const LOG_FORMATS = ['text', 'json'] as const
@@ -150,6 +162,13 @@ const SETTINGS = [
     fallback: 'auto',
     read: (text: string, source: string) => readChoice(CGROUP_CHOICES, text, source),
   },
+  {
+    key: 'taskUser',
+    flag: 'task-user',
+    env: 'TASSE_TASK_USER',
+    fallback: null,
+    read: readTaskUser,
+  },
   ...(
     [
       ['retentionDays', 'retention-days', 'TASSE_RETENTION_DAYS', 30],
@@ -227,6 +246,11 @@ export const CONFIG_ROWS: readonly HelpRow[] = [
     '--cgroups KIND',
     'a control group per run, so daemons end with it:\nauto (v2, else v1 freezer, where writable), v2, v1, off',
     'TASSE_CGROUPS, default auto',
+  ],
+  [
+    '--task-user USER',
+    "whom tasks without user: run as (name, uid or uid:gid);\nthe host must be root, its .tasse/ stays root's",
+    'TASSE_TASK_USER',
   ],
 ]
 

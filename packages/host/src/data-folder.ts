@@ -4,12 +4,13 @@
  * `.tasse/`) are made private, or as open as `--file-mode` says. Files made before keep their
  * own modes, but nobody else can reach them through a private folder.
  */
-import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs'
+import { chmodSync, chownSync, lstatSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { TasseError, type TasseLogger } from '@tasse/core'
 import { directoryMode } from '@tasse/core/plugin-kit'
 import type { HostConfig } from './config.js'
 import { stateDir } from './plugins.js'
+import { takeBack } from './task-user.js'
 
 /** The folders of the data folder that belong to Tasse (not `tasks/`, which is the user's). */
 export function ownFolders(dataDir: string): string[] {
@@ -29,6 +30,8 @@ function folderMode(folder: string, config: Pick<HostConfig, 'dataDir' | 'fileMo
 /**
  * Checks that the data folder exists, and creates or sets the mode of Tasse's own folders in it.
  * Throws a `TasseError` (`config`) for a data folder that is missing or not a folder.
+ * With a task user (`--task-user`, ids in `owner`), `logs/` is theirs (the logs are their tasks'
+ * output, to read), while `.tasse/` and `venv/` are taken back from them if they had them.
  *
  * @example
  * prepareDataFolder(readConfig({}), consoleLogger())
@@ -36,6 +39,7 @@ function folderMode(folder: string, config: Pick<HostConfig, 'dataDir' | 'fileMo
 export function prepareDataFolder(
   config: Pick<HostConfig, 'dataDir' | 'fileMode'>,
   logger: TasseLogger,
+  owner: { uid: number; gid: number } | null = null,
 ): void {
   let isFolder = false
   try {
@@ -70,4 +74,8 @@ export function prepareDataFolder(
       }
     }
   }
+  if (!owner) return
+  chownSync(join(config.dataDir, 'logs'), owner.uid, owner.gid)
+  takeBack(stateDir(config.dataDir), owner.uid)
+  takeBack(join(config.dataDir, 'venv'), owner.uid)
 }

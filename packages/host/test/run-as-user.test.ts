@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process'
 import {
   chmodSync,
   chownSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -72,35 +73,17 @@ describe.each(['posix_spawn', 'child_process'] as const)('user: through %s', (wa
   it.skipIf(!IS_ROOT)(
     `with user: nobody, the host's database, token and /proc/<host>/environ are refused; a folder the user cannot enter fails the run with the reason${IS_ROOT ? '' : ' (skipped: not root)'}`,
     async () => {
-      const peek = [
-        'echo "as $(id -u):$(id -g) [$(id -G)] HOME=$HOME USER=$USER"',
-        `for f in "$1/.tasse/tasse.db" "$1/.tasse/token" "/proc/$TASSE_PARAM_HOST_PID/environ"; do`,
-        '  if cat "$f" > /dev/null 2>&1; then echo "READ $f"; else echo "REFUSED $f"; fi',
-        'done',
-      ].join('\n')
       data = dataWith({
-        peek: {
-          'task.yaml': `user: nobody\nparams: [{name: data, arg: false}, {name: host_pid}]\nentrypoint: peek.sh\n`,
-          'peek.sh': `set -- "$TASSE_PARAM_DATA"\n${peek}\n`,
-        },
+        peek: peekTask('user: nobody\n'),
         private: { 'task.yaml': 'user: nobody\n', 'task.sh': 'echo never\n' },
       })
       // The operator's side: the data folder and the task may be entered; .tasse/ is the host's.
       chmodSync(data, 0o755)
       chmodSync(join(data, 'tasks', 'private'), 0o700)
-      const { host, runTask } = await serve(way === 'child_process' ? { TASSE_SPAWN: way } : {})
-      const hostPid = String(host.child.pid)
-      const run = await runTask('peek', { data, host_pid: hostPid })
-      expect(run, host.output()).toMatchObject({ status: 'succeeded' })
-      const log = readFileSync(join(data, 'logs', 'peek', 'log.txt'), 'utf8')
+      const served = await serve(way === 'child_process' ? { TASSE_SPAWN: way } : {})
+      const { runTask } = served
+      const { log } = await runPeek(served)
       expect(log).toContain('as 65534:65534 [65534] HOME=/nonexistent USER=nobody')
-      for (const file of [
-        join(data, '.tasse', 'tasse.db'),
-        join(data, '.tasse', 'token'),
-        `/proc/${hostPid}/environ`,
-      ])
-        expect(log).toContain(`REFUSED ${file}\n`)
-      expect(log).not.toContain('READ ')
 
       const refused = await runTask('private')
       expect(refused).toMatchObject({
@@ -108,6 +91,34 @@ describe.each(['posix_spawn', 'child_process'] as const)('user: through %s', (wa
         error: `cannot run as user nobody (user:): user nobody (uid 65534) cannot enter ${join(data, 'tasks', 'private')} (mode 700, owner 0:0); see README, "user:"`,
       })
       expect(readFileSync(join(data, 'logs', 'private', 'log.txt'), 'utf8')).not.toContain('never')
+    },
+  )
+})
+
+describe('serve --task-user (TASSE_TASK_USER), as the image runs it', () => {
+  it.skipIf(!IS_ROOT)(
+    `a task without user: runs as the data folder's owner, refused the host's database, token and environment; its logs are the owner's, .tasse/ is taken back from them${IS_ROOT ? '' : ' (skipped: not root)'}`,
+    async () => {
+      const owner = { uid: 4321, gid: 4321 }
+      data = dataWith({
+        peek: peekTask('', 'echo mine > written-by-the-task\n'),
+      })
+      // A data folder its owner had a host run in before: its .tasse/ is theirs.
+      mkdirSync(join(data, '.tasse'), { mode: 0o700 })
+      writeFileSync(join(data, '.tasse', 'left-by-the-owner'), 'x', { mode: 0o600 })
+      chmodSync(data, 0o755)
+      chownTree(data, owner)
+      const { run, log } = await runPeek(
+        await serve({ TASSE_TASK_USER: `${owner.uid}:${owner.gid}` }),
+      )
+      expect(log).toContain('as 4321:4321 [4321] ')
+      const logTxt = join(data, 'logs', 'peek', 'log.txt')
+      expect(statSync(join(data, 'tasks', 'peek', 'written-by-the-task')).uid).toBe(owner.uid)
+      const runLog = join(data, 'logs', 'peek', 'runs', `${run.id as string}.log`)
+      for (const path of [join(data, 'logs'), join(data, 'logs', 'peek'), logTxt, runLog])
+        expect(statSync(path).uid, path).toBe(owner.uid)
+      for (const path of ['.tasse', '.tasse/token', '.tasse/tasse.db', '.tasse/left-by-the-owner'])
+        expect(statSync(join(data, path)).uid, path).toBe(0)
     },
   )
 })
@@ -139,6 +150,8 @@ describe('user: with a Python environment', () => {
       expect(readFileSync(join(data, 'logs', 'py', 'log.txt'), 'utf8')).toContain(
         `python ${join(data, 'venv', 'py')} 65534\n`,
       )
+      // The lock Poetry wrote, as the host, is the task's user's, as the rest of its folder.
+      expect(statSync(join(data, 'tasks', 'py', 'poetry.lock')).uid).toBe(NOBODY.uid)
     },
     200_000,
   )
@@ -211,6 +224,39 @@ describe('user: on a host that is not root', () => {
     },
   )
 })
+
+/**
+ * A task that says who it runs as, then tries the host's database, token and environment
+ * (`yaml` first in its task.yaml, `more` at the end of its script).
+ */
+function peekTask(yaml: string, more = ''): Record<string, string> {
+  return {
+    'task.yaml': `${yaml}params: [{name: data, arg: false}, {name: host_pid}]\nentrypoint: peek.sh\n`,
+    'peek.sh': [
+      'echo "as $(id -u):$(id -g) [$(id -G)] HOME=$HOME USER=$USER"',
+      'for f in "$TASSE_PARAM_DATA/.tasse/tasse.db" "$TASSE_PARAM_DATA/.tasse/token" "/proc/$TASSE_PARAM_HOST_PID/environ"; do',
+      '  if cat "$f" > /dev/null 2>&1; then echo "READ $f"; else echo "REFUSED $f"; fi',
+      'done',
+      more,
+    ].join('\n'),
+  }
+}
+
+/** Runs the peek task on `served`'s host: it succeeds, refused each of the three. */
+async function runPeek({ host, runTask }: Awaited<ReturnType<typeof serve>>) {
+  const hostPid = String(host.child.pid)
+  const run = await runTask('peek', { data, host_pid: hostPid })
+  expect(run, host.output()).toMatchObject({ status: 'succeeded' })
+  const log = readFileSync(join(data, 'logs', 'peek', 'log.txt'), 'utf8')
+  for (const file of [
+    join(data, '.tasse', 'tasse.db'),
+    join(data, '.tasse', 'token'),
+    `/proc/${hostPid}/environ`,
+  ])
+    expect(log).toContain(`REFUSED ${file}\n`)
+  expect(log).not.toContain('READ ')
+  return { run, log }
+}
 
 function chownTree(path: string, as: typeof NOBODY): void {
   chownSync(path, as.uid, as.gid)
