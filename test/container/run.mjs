@@ -165,7 +165,9 @@ function makeDataDir() {
     'task.sh': [
       'echo "peek uid $(id -u) gid $(id -g)"',
       'host=""',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's ${…}, not JS's
       'for p in /proc/[0-9]*; do [ "$(cat "$p/comm" 2>/dev/null)" = node ] && host="${p#/proc/}"; done',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's ${…}, not JS's
       'echo "peek host pid ${host:-none}"',
       'for f in /data/.tasse/token /data/.tasse/tasse.db "/proc/$host/environ"; do',
       '  if cat "$f" >/dev/null 2>&1; then echo "peek READ $f"; else echo "peek refused $f"; fi',
