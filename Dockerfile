@@ -4,8 +4,8 @@
 #   docker build -t tasse .
 #   docker run -v "$PWD/data:/data" -p 127.0.0.1:5000:5000 tasse
 #
-# The service runs as the owner of the mounted /data, or as PUID/PGID given at run time
-# (docker/tasse, the image's `tasse` command), never as root unless PUID=0 says so.
+# The service runs as root; its tasks as the owner of the mounted /data, or as PUID/PGID given
+# at run time (docker/tasse, the image's `tasse` command), never as root unless PUID=0 says so.
 #
 # BASE_IMAGE: a Node.js image on Debian bookworm, laid out as the official one (node, npm and
 # Node's C headers under the same prefix). The default follows a maintained Node.js LTS, 24,
@@ -85,7 +85,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /root/.cache
 
 # The user an empty volume belongs to (the official Node images' `node` user, uid 1000, makes
-# way for it). The service itself runs as the owner of /data, whoever that is: see docker/tasse.
+# way for it). Tasks run as the owner of /data, whoever that is, the service as root: see docker/tasse.
 RUN (userdel --remove node 2>/dev/null; groupdel node 2>/dev/null; true) \
  && groupadd --gid 1000 tasse \
  && useradd --uid 1000 --gid 1000 --home-dir /home/tasse --create-home --shell /bin/sh tasse
@@ -112,8 +112,8 @@ EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.TASSE_PORT||5000)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
-# tasse-init becomes the owner of /data (or PUID/PGID) and runs tini as PID 1, as that user: it
-# forwards SIGTERM to the host (which lets running tasks finish within TASSE_SHUTDOWN_GRACE
+# tasse-init runs tini as PID 1 and the host as root, its tasks as the owner of /data (or
+# PUID/PGID, TASSE_TASK_USER): tini forwards SIGTERM to the host (which lets running tasks finish within TASSE_SHUTDOWN_GRACE
 # seconds, then exits 0) and reaps the orphaned grandchildren of tasks.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["tasse-init"]

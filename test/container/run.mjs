@@ -5,8 +5,9 @@
  * issue #8 promises: a scheduled task's output in the mounted log.txt, a run triggered over
  * HTTP with the generated token, /healthz and the image's HEALTHCHECK, a Poetry task building
  * its environment inside the container, tini reaping orphans, and a clean exit (code 0) on
- * SIGTERM that lets a running task finish; and what issue #18 promises: the service runs as
- * the owner of /data (uid 1234 here) or as PUID/PGID, without a rebuild, with the hardening of
+ * SIGTERM that lets a running task finish; what issue #18 and #20 promise: the host runs as
+ * root, its tasks as the owner of /data (uid 1234 here) or as PUID/PGID, without a rebuild,
+ * refused the host's token, database and /proc/<host>/environ, with the hardening of
  * docker-compose.yml (read-only root, capabilities dropped); a root-owned /data gets a message
  * saying what to run and no restart loop; OCI labels; no test sources in the image; and issue
  * #19's: the image's host starts runs through the posix_spawn addon it built. Prints the
@@ -157,6 +158,23 @@ function makeDataDir() {
     'task.yaml': 'entrypoint: task.py\n',
     'task.py':
       'import time\nprint("slow started", flush=True)\ntime.sleep(4)\nprint("slow finished", flush=True)\n',
+  })
+  // Says who it runs as, then tries the host's private files and its environment (the host is
+  // the node process: its /proc/<pid>/environ holds the token when TASSE_TOKEN gives it).
+  task('peek', {
+    'task.yaml': 'entrypoint: task.sh\n',
+    'task.sh': [
+      'echo "peek uid $(id -u) gid $(id -g)"',
+      'host=""',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's ${…}, not JS's
+      'for p in /proc/[0-9]*; do [ "$(cat "$p/comm" 2>/dev/null)" = node ] && host="${p#/proc/}"; done',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's ${…}, not JS's
+      'echo "peek host pid ${host:-none}"',
+      'for f in /data/.tasse/token /data/.tasse/tasse.db "/proc/$host/environ"; do',
+      '  if cat "$f" >/dev/null 2>&1; then echo "peek READ $f"; else echo "peek refused $f"; fi',
+      'done',
+      '',
+    ].join('\n'),
   })
   // Leaves a grandchild behind in a session of its own (out of reach of the process-group
   // kill): when it exits, only an init as PID 1 reaps it.
@@ -310,7 +328,7 @@ async function main() {
   )
 
   // 2. Run it on a temporary data folder owned by uid 1234 (no user of the image), with host
-  // networking and the hardening of docker-compose.yml: the service runs as 1234, no rebuild.
+  // networking and the hardening of docker-compose.yml: tasks run as 1234, no rebuild.
   const dataUid = '1234'
   dataDir = makeDataDir()
   spawnSync('chown', ['-R', `${dataUid}:${dataUid}`, dataDir])
@@ -348,8 +366,8 @@ async function main() {
 
   const uids = nodeUids(CONTAINER)
   check(
-    'the service runs as the owner of /data (uid 1234), not root',
-    uids.length > 0 && uids.every((uid) => uid === dataUid),
+    'the host runs as root (its tasks as the owner of /data)',
+    uids.length > 0 && uids.every((uid) => uid === '0'),
     `node processes' uids: ${uids.join(', ') || 'none'}`,
   )
   const pid1 = podman(['exec', CONTAINER, 'cat', '/proc/1/comm']).stdout
@@ -387,10 +405,45 @@ async function main() {
   const logFile = join(dataDir, 'logs', 'helloworld', 'log.txt')
   const logOwner = existsSync(logFile) ? statSync(logFile).uid : null
   check('logs are written as uid 1234', String(logOwner) === dataUid, `uid ${logOwner}`)
-  // `docker exec tasse tasse …` starts as root: the command becomes the owner of /data too.
+  const stateMode = statSync(join(dataDir, '.tasse')).mode & 0o777
+  const stateUid = statSync(join(dataDir, '.tasse')).uid
+  check(
+    "data/.tasse belongs to root, 0700: the host's, not the tasks'",
+    stateUid === 0 && stateMode === 0o700,
+    `uid ${stateUid}, mode ${stateMode.toString(8)}`,
+  )
+  // #20: a task runs as the owner of /data, and cannot read the host's files nor environment.
+  const peek = await trigger(base_, 'peek', token)
+  if (check('GET /trigger/peek is accepted', peek.status === 200, await describe(peek))) {
+    const said = await waitFor(
+      () => /peek refused \/proc|peek READ \/proc/.test(logOf('peek')),
+      30_000,
+    )
+    const text = logOf('peek')
+    const uid = /peek uid (\d+) gid (\d+)/.exec(text)
+    check(
+      'a task runs as the owner of /data (uid 1234, not root)',
+      Boolean(said) && uid?.[1] === dataUid && uid?.[2] === dataUid,
+      uid ? `uid ${uid[1]} gid ${uid[2]}` : JSON.stringify(text.slice(-300)),
+    )
+    const hostPid = /peek host pid (\d+)/.exec(text)?.[1]
+    for (const file of ['/data/.tasse/token', '/data/.tasse/tasse.db', `/proc/${hostPid}/environ`])
+      check(
+        `a task is refused ${file.replace(/\d+/, '<host pid>')}`,
+        Boolean(hostPid) &&
+          text.includes(`peek refused ${file}`) &&
+          !text.includes(`peek READ ${file}`),
+        JSON.stringify(
+          text
+            .split('\n')
+            .filter((l) => l.includes(file))
+            .join('; '),
+        ),
+      )
+  }
   const listed = podman(['exec', CONTAINER, 'tasse', 'list'])
   check(
-    'docker exec … tasse list works (as the owner of /data)',
+    'docker exec … tasse list works',
     listed.status === 0 && /helloworld/.test(listed.stdout),
     listed.stdout.slice(0, 200) || listed.stderr,
   )
@@ -419,9 +472,11 @@ async function main() {
         : JSON.stringify(logOf('poetry-task').slice(-600)),
     )
     const venv = join(dataDir, 'venv', 'poetry-task')
+    // Root's, as the host that runs installs in it: a task must not change what root runs.
     check(
-      'its environment is in the mounted venv/ folder, owned by uid 1234',
-      existsSync(venv) && String(statSync(venv).uid) === dataUid,
+      "its environment is in the mounted venv/ folder, root's (the installs' user), not the task's",
+      existsSync(venv) && statSync(venv).uid === 0,
+      existsSync(venv) ? `uid ${statSync(venv).uid}` : 'missing',
     )
   }
 
@@ -473,8 +528,30 @@ async function main() {
     /slow finished/.test(logOf('slow')),
     JSON.stringify(logOf('slow').slice(-300)),
   )
-  const rootOwned = spawnSync('find', [dataDir, '-uid', '0'], { encoding: 'utf8' }).stdout.trim()
-  check('nothing in the data folder belongs to root', rootOwned === '', rootOwned.slice(0, 300))
+  const rootOwned = spawnSync(
+    'find',
+    [
+      dataDir,
+      '(',
+      '-path',
+      join(dataDir, '.tasse'),
+      '-o',
+      '-path',
+      join(dataDir, 'venv'),
+      ')',
+      '-prune',
+      '-o',
+      '-uid',
+      '0',
+      '-print',
+    ],
+    { encoding: 'utf8' },
+  ).stdout.trim()
+  check(
+    'nothing in the data folder belongs to root but .tasse/ and venv/',
+    rootOwned === '',
+    rootOwned.slice(0, 300),
+  )
 
   await otherOwners()
   await pluginFromTarball()
@@ -549,11 +626,11 @@ async function otherOwners() {
         async () => (await http(`http://127.0.0.1:${port}/healthz`, {}, 2000)).ok,
         60_000,
       ))
-    const uids = up ? nodeUids(name) : []
+    const logs = up ? containerLogs(name) : ''
     check(
-      'PUID=2345 PGID=2345: the service runs as 2345',
-      Boolean(up) && uids.length > 0 && uids.every((uid) => uid === '2345'),
-      up ? `uids ${uids.join(', ')}` : started.stderr || 'no /healthz',
+      'PUID=2345 PGID=2345: tasks run as 2345',
+      Boolean(up) && /tasks run as 2345:2345 \(PUID\/PGID\)/.test(logs),
+      up ? logs.slice(0, 300) : started.stderr || 'no /healthz',
     )
   } finally {
     podman(['rm', '--force', '--ignore', '--time', '0', name], { timeoutMs: 30_000 })
@@ -616,6 +693,14 @@ const HARDENING = [
   '/tmp:size=256m,mode=1777',
   '--cap-drop',
   'ALL',
+  '--cap-add',
+  'CHOWN',
+  '--cap-add',
+  'DAC_OVERRIDE',
+  '--cap-add',
+  'FOWNER',
+  '--cap-add',
+  'KILL',
   '--cap-add',
   'SETUID',
   '--cap-add',

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -10,8 +10,11 @@ import {
   startChild,
 } from './child-process.js'
 import { spawnPath } from './fast-spawn.js'
+import { runCgroups } from './run-cgroup.js'
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' }
+const IS_ROOT = process.geteuid?.() === 0
+const NOBODY = { uid: 65534, gid: 65534 }
 let dir = ''
 afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true })
@@ -100,6 +103,57 @@ describe.each(['posix_spawn', 'child_process'] as const)('startChild through %s'
     expect(await child.exited).toEqual({ code: null, signal: 'SIGTERM' })
     expect(await stdout).toBe('/dev/null\n')
   })
+
+  it.skipIf(!IS_ROOT)(
+    `runs as another user: ids switched, supplementary groups and capabilities dropped, in the run's control group${IS_ROOT ? '' : ' (skipped: not root)'}`,
+    async () => {
+      dir = mkdtempSync(join(tmpdir(), 'tasse-child-'))
+      chmodSync(dir, 0o755)
+      const cgroups = runCgroups()
+      const cgroup = cgroups?.create(`asuser${process.pid}${way.length}`) ?? null
+      const child = await startChild(
+        {
+          command: 'sh',
+          args: [
+            '-c',
+            'echo "$(id -u) $(id -g) [$(id -G)] $(pwd)"; grep CapEff /proc/self/status; exec sleep 60',
+          ],
+        },
+        { cwd: dir, env, cgroup, user: NOBODY },
+      )
+      const stdout = text(child.stdout)
+      // In its cgroup: joined as root before the switch (posix_spawn), or moved in by the host
+      // right after the spawn (child_process).
+      if (cgroup) await until(() => cgroup.pids().includes(child.pid), 'the child in its cgroup')
+      // Its lines written once it became `sleep`.
+      await until(
+        () => readFileSync(`/proc/${child.pid}/comm`, 'utf8') === 'sleep\n',
+        'the child to print its ids',
+      )
+      await child.terminate(1000)
+      expect(await child.exited).toEqual({ code: null, signal: 'SIGTERM' })
+      const out = await stdout
+      expect(out).toBe(`65534 65534 [65534] ${dir}\nCapEff:\t0000000000000000\n`)
+    },
+  )
+
+  it.skipIf(!IS_ROOT)(
+    `a command the user may not execute fails as it runs, with the reason${IS_ROOT ? '' : ' (skipped: not root)'}`,
+    async () => {
+      dir = mkdtempSync(join(tmpdir(), 'tasse-child-'))
+      const script = join(dir, 'private.sh')
+      writeFileSync(script, '#!/bin/sh\necho ran\n', { mode: 0o700 })
+      const run = startChild({ command: script, args: [] }, { cwd: '/', env, user: NOBODY })
+      // Through the helper the switch happens after the spawn: the run ends with 126; Node's
+      // spawn switches before exec and reports EACCES at once.
+      const outcome = await run.then(
+        async (child) => ({ exit: await child.exited, err: await text(child.stderr) }),
+        (cause: Error) => ({ exit: null, err: cause.message }),
+      )
+      expect(outcome.err).toMatch(/EACCES|Permission denied/)
+      if (outcome.exit) expect(outcome.exit).toEqual({ code: 126, signal: null })
+    },
+  )
 
   it('rejects with ENOENT when its working directory is gone', async () => {
     await expect(

@@ -13,9 +13,10 @@
  * core never sees a `ChildProcess`.
  */
 import type { ChildProcess } from 'node:child_process'
-import { accessSync, constants, readFileSync, statSync } from 'node:fs'
+import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { delimiter, isAbsolute, join } from 'node:path'
 import type { Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
 import spawn from 'cross-spawn'
 import type { ResourceUsage } from './cgroup-resources.js'
 import { fastSpawn, type ProcessRusage, type SpawnedProcess, spawnAddon } from './fast-spawn.js'
@@ -40,6 +41,12 @@ export interface ChildOptions {
    * left its group are found in `/proc` when it ends, such as `TASSE_RUN_ID`.
    */
   marker?: string
+  /**
+   * Whom the process runs as (the host must have CAP_SETUID and CAP_SETGID, i.e. be root):
+   * supplementary groups dropped, then `gid`, then `uid`, before the command is executed.
+   * Absent: the host's user.
+   */
+  user?: { uid: number; gid: number } | null
 }
 
 export interface ChildExit {
@@ -96,33 +103,41 @@ export async function startChild(
   command: ChildCommand,
   options: ChildOptions,
 ): Promise<ChildHandle> {
-  const { cgroup = null } = options
-  // A command that cannot be found is spawned as it is, so that it fails as it would anyway.
-  const spawned =
-    cgroup && findCommand(command.command, options.cwd, options.env.PATH)
-      ? {
-          command: '/bin/sh',
-          args: [
-            '-c',
-            JOIN_CGROUP,
-            'tasse-join',
-            ...cgroup.procsPaths,
-            '--',
-            command.command,
-            ...command.args,
-          ],
-        }
-      : command
+  const { cgroup = null, user = null } = options
   const addon = spawnAddon()
+  // A command that cannot be found is spawned as it is, so that it fails as it would anyway.
+  const found = findCommand(command.command, options.cwd, options.env.PATH)
+  // posix_spawn cannot change user: the addon starts the tiny helper that switches and execs.
+  const helper = user && addon && found ? asUserHelper() : null
+  const switched = helper && user ? withUser(helper, user, command, options) : command
+  // The shell that joins the control groups must do so as root, before the switch; as the
+  // task's user it could not write cgroup.procs, and the host moves the process in instead.
+  const joinsItself = cgroup !== null && found && (user === null || helper !== null)
+  const spawned = joinsItself
+    ? {
+        command: '/bin/sh',
+        args: [
+          '-c',
+          JOIN_CGROUP,
+          'tasse-join',
+          ...cgroup.procsPaths,
+          '--',
+          switched.command,
+          ...switched.args,
+        ],
+      }
+    : switched
   let started: SpawnedProcess
   try {
-    started = addon
-      ? fastSpawn(addon, spawned.command, spawned.args, options)
-      : await nodeSpawn(spawned, options)
+    started =
+      addon && (user === null || helper !== null)
+        ? fastSpawn(addon, spawned.command, spawned.args, options)
+        : await nodeSpawn(spawned, { ...options, user })
   } catch (cause) {
     const failed = cause as Error
     throw new Error(`could not start ${command.command}: ${failed.message}`, { cause: failed })
   }
+  if (cgroup && !joinsItself && found) adopt(cgroup, started.pid)
   const { pid, stdout, stderr } = started
   let rusage: ProcessRusage | undefined
   const exited = started.exited.then(({ code, signal, rusage: usage }): ChildExit => {
@@ -180,6 +195,8 @@ async function nodeSpawn(command: ChildCommand, options: ChildOptions): Promise<
   const child: ChildProcess = spawn(command.command, [...command.args], {
     cwd: options.cwd,
     env: options.env,
+    // libuv drops the supplementary groups, then sets the group, then the user.
+    ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     detached: true, // its own process group, so that signals reach grandchildren
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -199,6 +216,53 @@ async function nodeSpawn(command: ChildCommand, options: ChildOptions): Promise<
     stderr: child.stderr as Readable,
     exited,
   }
+}
+
+/**
+ * The command that runs `command` as `user` through `helper`: the command is looked up on the
+ * run's PATH here, as the spawn would, so that the helper runs that very file.
+ */
+function withUser(
+  helper: string,
+  user: { uid: number; gid: number },
+  command: ChildCommand,
+  options: ChildOptions,
+): ChildCommand {
+  const file = command.command.includes('/')
+    ? command.command
+    : (commandPath(command.command, options.env.PATH) ?? command.command)
+  return {
+    command: helper,
+    args: [String(user.uid), String(user.gid), file, ...command.args],
+  }
+}
+
+let helperPath: string | null | undefined
+
+/** The `tasse-as-user` helper built beside the addon (`native/tasse-as-user.c`), or null. */
+export function asUserHelper(): string | null {
+  if (helperPath === undefined) {
+    // From dist/ and from src/ alike: the build is beside both, in the package's root.
+    const path = fileURLToPath(new URL('../build/Release/tasse-as-user', import.meta.url))
+    try {
+      accessSync(path, constants.X_OK)
+      helperPath = path
+    } catch {
+      helperPath = null
+    }
+  }
+  return helperPath
+}
+
+/**
+ * Moves a process started as another user into the run's control group, from the host (root):
+ * what it started before this are in its process group, and found by its TASSE_RUN_ID.
+ */
+function adopt(cgroup: RunCgroup, pid: number): void {
+  for (const procs of cgroup.procsPaths)
+    try {
+      writeFileSync(procs, String(pid))
+    } catch {}
 }
 
 /**
@@ -249,16 +313,24 @@ async function gone(left: () => boolean, ms: number): Promise<boolean> {
 
 /** Whether `command` names an executable file, as the spawn would look it up. */
 function findCommand(command: string, cwd: string, path = ''): boolean {
-  const executable = (file: string) => {
-    try {
-      accessSync(file, constants.X_OK)
-      return statSync(file).isFile()
-    } catch {
-      return false
-    }
-  }
   if (command.includes('/')) return executable(isAbsolute(command) ? command : join(cwd, command))
-  return path.split(delimiter).some((dir) => dir && executable(join(dir, command)))
+  return commandPath(command, path) !== null
+}
+
+/** The file a command without a slash names on `path`, or null. */
+function commandPath(command: string, path = ''): string | null {
+  for (const dir of path.split(delimiter))
+    if (dir && executable(join(dir, command))) return join(dir, command)
+  return null
+}
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK)
+    return statSync(file).isFile()
+  } catch {
+    return false
+  }
 }
 
 function signalPid(pid: number, signal: NodeJS.Signals): void {

@@ -18,6 +18,7 @@ import { type LongTimeout, setLongTimeout } from './long-timer.js'
 import { paramArgs, validateParams } from './params.js'
 import { pickRunner } from './plain-runners.js'
 import { retryDelay } from './retries.js'
+import { runAccess } from './run-access.js'
 import type { RunCgroup, RunCgroups } from './run-cgroup.js'
 import { RunLimiter, withOutOfMemory } from './run-limits.js'
 import { newRun, RunRecorder, type RunRequest } from './run-recorder.js'
@@ -38,6 +39,7 @@ import type {
   RunStatus,
   RunStore,
   TaskDefinition,
+  TaskUser,
   TasseLogger,
 } from './types.js'
 import { FINAL_RUN_STATUSES } from './types.js'
@@ -80,6 +82,8 @@ export interface ExecutorOptions {
   noCgroupReason?: string
   /** The host's default limits, for what a task's `limits:` does not set. @default none */
   limits?: RunLimits
+  /** Whom a task without `user:` runs as (`null`: the host's user). @default null */
+  taskUser?: TaskUser | null
 }
 
 /** A run as admission left it: recorded, and refused or on its way. */
@@ -470,11 +474,13 @@ export class Executor {
       this.recorder.update(run, { status: 'running', startedAt: Date.now() })
     this.options.events.emit('run:started', { ...run })
     await this.fanout.started(run, task)
+    // Secrets are known once read (below); until then there is nothing to mask.
+    let mask = (line: string) => line
     const deliver = (stream: OutputBatch['stream'], lines: string[]) => {
       // The task's own bytes, each line with its newline (Tasse's own lines are not its output).
       if (stream !== 'tasse')
         for (const line of lines) entry.outputBytes += Buffer.byteLength(line) + 1
-      const batch = { stream, time: Date.now(), lines }
+      const batch = { stream, time: Date.now(), lines: lines.map(mask) }
       this.output.append(run.id, batch)
       return this.fanout.output(run, task, batch)
     }
@@ -482,14 +488,18 @@ export class Executor {
     const say = (text: string) => void deliver('tasse', text.split('\n'))
     try {
       const runner = pickRunner(this.options.runners, task)
-      const env = runEnv(this.options.baseEnv, task, run, this.zone)
+      const access = await runAccess(task, this.options.taskUser ?? null)
+      mask = access.mask
+      const env = runEnv({ ...this.options.baseEnv, ...access.env }, access.task, run, this.zone)
       const command = await runner.prepare(task, {
         dataDir: this.options.dataDir,
         env,
         log: say,
         signal: entry.controller.signal,
+        owner: access.user,
       })
       if (entry.endedBy) return this.finish(entry, null, null)
+      access.checkCommand(command.command)
       const args = [...command.args, ...paramArgs(task, run.params)]
       const cgroup = this.cgroupOf(run)
       try {
@@ -501,7 +511,13 @@ export class Executor {
       traceFire('spawn', run.id)
       const child = await startChild(
         { command: command.command, args },
-        { cwd: task.dir, env: { ...env, ...command.env }, cgroup, marker: 'TASSE_RUN_ID' },
+        {
+          cwd: task.dir,
+          env: { ...env, ...command.env, ...access.userEnv },
+          cgroup,
+          marker: 'TASSE_RUN_ID',
+          user: access.user,
+        },
       ).catch((cause) => {
         cgroup?.remove()
         throw cause
@@ -540,7 +556,7 @@ export class Executor {
       if (!drained) child.closeOutput()
       await this.finish(entry, code, signal)
     } catch (cause) {
-      const message = cause instanceof Error ? cause.message : String(cause)
+      const message = mask(cause instanceof Error ? cause.message : String(cause))
       say(message)
       entry.endedBy ??= { status: 'failed', error: message }
       await this.finish(entry, null, null)

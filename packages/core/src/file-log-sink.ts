@@ -6,7 +6,9 @@
  * as it can is slowed down rather than buffered in memory.
  */
 import {
+  chownSync,
   createWriteStream,
+  fchown,
   mkdirSync,
   readdirSync,
   renameSync,
@@ -15,7 +17,7 @@ import {
   type WriteStream,
 } from 'node:fs'
 import { constants } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { DEFAULT_FILE_MODE, directoryMode } from './file-modes.js'
 import { formatMillis } from './time/iso.js'
 import { timeZone } from './time/zone.js'
@@ -32,6 +34,12 @@ export interface FileLogSinkOptions {
   retentionMs?: number
   /** Mode of the log files it creates; their folders get the matching one. @default 0o600 */
   fileMode?: number
+  /**
+   * Who owns the folders and files it creates, when not the host (a root host whose tasks run
+   * as the data folder's owner, `serve --task-user`: the logs are that user's output to read).
+   * @default the host's user
+   */
+  owner?: { uid: number; gid: number } | null
   logger?: TasseLogger
 }
 
@@ -74,7 +82,27 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
   const retentionMs = options.retentionMs ?? 15 * 24 * 3600 * 1000
   const zone = timeZone(options.timezone ?? 'UTC')
   const fileMode = options.fileMode ?? DEFAULT_FILE_MODE
-  const folder = (dir: string) => mkdirSync(dir, { recursive: true, mode: directoryMode(fileMode) })
+  const owner = options.owner ?? null
+  const folder = (dir: string) => {
+    const made = mkdirSync(dir, { recursive: true, mode: directoryMode(fileMode) })
+    // Each folder made (the first one made, down to `dir`) is given to the owner.
+    if (owner && made !== undefined)
+      for (let at = dir; ; at = dirname(at)) {
+        chownSync(at, owner.uid, owner.gid)
+        if (at === made || at === dirname(at)) break
+      }
+  }
+  /** A file it creates is the owner's too, once opened (an error is the stream's own). */
+  const own = (stream: WriteStream, path: string) => {
+    if (owner)
+      stream.once('open', (fd: number) =>
+        fchown(fd, owner.uid, owner.gid, (cause) => {
+          if (cause)
+            options.logger?.warn(`cannot give ${path} to uid ${owner.uid}: ${cause.message}`)
+        }),
+      )
+    return stream
+  }
   const taskLogs = new Map<string, TaskLog>()
   const runs = new Map<string, RunFiles>()
   /** Tasks whose log could not even be opened (logs/ not writable), and why. */
@@ -124,11 +152,14 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
         bytes = statSync(path).size
       } catch {}
       const opened: TaskLog = {
-        stream: createWriteStream(path, {
-          flags: 'a',
-          mode: fileMode,
-          highWaterMark: WRITE_BUFFER_BYTES,
-        }),
+        stream: own(
+          createWriteStream(path, {
+            flags: 'a',
+            mode: fileMode,
+            highWaterMark: WRITE_BUFFER_BYTES,
+          }),
+          path,
+        ),
         bytes,
         path,
         broken: null,
@@ -174,7 +205,7 @@ export function fileLogSink(options: FileLogSinkOptions): LogSink {
       try {
         folder(join(options.logsDir, run.task, 'runs'))
         const path = runLogPath(options.logsDir, run.task, run.id)
-        const stream = createWriteStream(path, { flags: 'a', mode: fileMode })
+        const stream = own(createWriteStream(path, { flags: 'a', mode: fileMode }), path)
         stream.on('error', (cause) => {
           failRuns(null, run.id, new Error(`cannot write ${path}: ${cause.message}`, { cause }))
           options.logger?.error(`cannot write the log of run ${run.id}`, cause)

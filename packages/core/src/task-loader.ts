@@ -11,6 +11,7 @@ import { ConfigProblems } from './config-problems.js'
 import { readDuration } from './duration.js'
 import { TasseConfigError } from './errors.js'
 import { DEFAULT_JOB_OPTIONS, readMaxInstances, readSchedulerConfig } from './scheduler-config.js'
+import { readEnvFiles, readSecrets, readUser } from './task-access-fields.js'
 import { readEnv, readOverlap, readParams, readQueueSize, readRetries } from './task-fields.js'
 import { checkTaskFile, MAX_ENTRYPOINT_BYTES } from './task-files.js'
 import { type RunLimits, readLimits } from './task-limits.js'
@@ -51,6 +52,9 @@ export const TASK_KEYS = [
   'notify',
   'expect',
   'on_failure',
+  'user',
+  'env_files',
+  'secrets',
 ] as const
 /** A description is sent with every task list: a paragraph, not a document. */
 export const MAX_DESCRIPTION_CHARS = 4096
@@ -197,6 +201,11 @@ export function inspectTask(dir: string, options: LoadTaskOptions): TaskInspecti
   const onFailure = problems.attemptEach(raw.on_failure, 'on_failure', (value) =>
     readOnFailure(value, at('on_failure')),
   )
+  const user = problems.attempt(() => readUser(raw.user, at('user')))
+  const envFiles = problems.attempt(() => readEnvFiles(raw.env_files, at('env_files')))
+  const secrets = problems.attemptEach(raw.secrets, 'secrets', (value) =>
+    readSecrets(value, at('secrets')),
+  )
 
   if (problems.list.length)
     return {
@@ -224,6 +233,9 @@ export function inspectTask(dir: string, options: LoadTaskOptions): TaskInspecti
       notify: notify as NotifyTarget[] | null,
       expect: expect as TaskExpectation | null,
       onFailure: onFailure as FailurePolicy | null,
+      ...(user ? { user } : {}),
+      ...(envFiles?.length ? { envFiles } : {}),
+      ...(secrets && Object.keys(secrets).length ? { secrets } : {}),
       raw,
     },
     problems: [],

@@ -16,6 +16,7 @@ import {
 } from './alert-fields.js'
 import { DURATION_TEXT } from './duration.js'
 import { JOB_OPTION_KEYS } from './scheduler-config.js'
+import { ACCESS_SCHEMAS } from './task-access-fields.js'
 import { OVERLAP_POLICIES, type PARAM_KEYS, type RETRY_KEYS, VARIABLE_NAME } from './task-fields.js'
 import { LIMITS_SCHEMA } from './task-limits.js'
 import { MAX_DESCRIPTION_CHARS, type TASK_KEYS } from './task-loader.js'
@@ -94,6 +95,7 @@ export function taskYamlSchema(factories: ReadonlyMap<string, TriggerFactory>): 
     },
     expect: EXPECT,
     on_failure: ON_FAILURE,
+    ...ACCESS_SCHEMAS,
   } satisfies Record<(typeof TASK_KEYS)[number], JsonSchema>
   return {
     $schema: JSON_SCHEMA_DIALECT,

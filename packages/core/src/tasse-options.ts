@@ -6,7 +6,7 @@ import { corePlugin, Extensions } from './extensions.js'
 import { fileLogSink } from './file-log-sink.js'
 import type { CgroupChoice } from './run-cgroup.js'
 import type { RunLimits } from './task-limits.js'
-import type { LogSink, RunStore, TasseLogger, TassePlugin } from './types.js'
+import type { LogSink, RunStore, TaskUser, TasseLogger, TassePlugin } from './types.js'
 
 export interface TasseOptions {
   /** The data directory: `tasks/`, `logs/` and `venv/` live below it. */
@@ -63,6 +63,17 @@ export interface TasseOptions {
    * `limits:` does not set; enforced through the run's control group. @default none
    */
   limits?: RunLimits
+  /**
+   * Whom a task without `user:` runs as (a host running as root whose tasks must not be root,
+   * nor read its files: `serve --task-user`); `null`: the host's user.
+   * @default null
+   */
+  taskUser?: TaskUser | null
+  /**
+   * Who owns the logs the file sink creates (`taskUser`'s ids, so that the logs stay readable
+   * to the one whose tasks write them); `null`: the host's user. @default null
+   */
+  logOwner?: { uid: number; gid: number } | null
 }
 
 export const DEFAULT_CONCURRENCY = 5
@@ -91,6 +102,7 @@ export function tasseExtensions(
                 logger: extensions.logger(),
                 ...options.logRotation,
                 ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
+                owner: options.logOwner ?? null,
               })),
         )
       },

@@ -131,6 +131,7 @@ export class Tasse {
           ? 'control groups are off (--cgroups off)'
           : 'no writable control group for this host (cgroup v2 or v1; as root, in a container with a delegated cgroup, or under systemd with Delegate=yes)',
       ...(options.limits ? { limits: options.limits } : {}),
+      taskUser: options.taskUser ?? null,
     })
     this.schedule = new TaskSchedule({
       executor: this.executor,

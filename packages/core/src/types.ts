@@ -215,9 +215,18 @@ export interface TaskDefinition {
   notify: readonly NotifyTarget[] | null
   expect: TaskExpectation | null
   onFailure: FailurePolicy | null
+  /** `user:`: whom the run's process runs as (the host must be root); absent: the host's user. */
+  user?: TaskUser | null
+  /** `env_files:`: dotenv files read when a run starts, paths as written. */
+  envFiles?: readonly string[]
+  /** `secrets:`: variable name → path of the file holding its value, read when a run starts. */
+  secrets?: Readonly<Record<string, string>>
   /** The raw parsed YAML, for plugins that read keys of their own. */
   raw: Readonly<Record<string, unknown>>
 }
+
+/** `user:` as written: a name (looked up when a run starts), or numeric ids. */
+export type TaskUser = { name: string } | { uid: number; gid?: number }
 
 /** A folder under `tasks/` whose task.yaml could not be used. */
 export interface InvalidTask {
@@ -339,6 +348,12 @@ export interface PrepareContext {
   /** Lines about preparation (install output, "environment reused"), written to the run's logs. */
   log: (line: string) => void
   signal: AbortSignal
+  /**
+   * Whom the run's process will be, when not the host's user (`user:`, `--task-user`): a file
+   * the preparation writes in the task's folder (a lock file) is given to them, so that their
+   * folder stays theirs. @default the host's user
+   */
+  owner?: { uid: number; gid: number } | null
 }
 
 /** Added by a plugin (`PluginContext.addRunner`). The claiming runner with the highest priority runs a task. */

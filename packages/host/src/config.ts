@@ -7,6 +7,7 @@ import {
   type CgroupChoice,
   DEFAULT_CONCURRENCY,
   type RunLimits,
+  type TaskUser,
   TasseError,
   timeZoneProblem,
 } from '@tasse/core'
@@ -14,6 +15,7 @@ import { DEFAULT_FILE_MODE, MAX_DURATION_MS, redactUrl } from '@tasse/core/plugi
 import { type HelpRow, helpTable } from './cli/help-table.js'
 import { readHostLimits } from './host-limits.js'
 import { type PluginSpec, readPluginSpecs } from './plugin-specs.js'
+import { readTaskUser } from './task-user.js'
 
 export interface HostConfig {
   /** `--data` / `TASSE_DATA`. @default ./data */
@@ -56,7 +58,8 @@ export interface HostConfig {
   allowedHosts: readonly string[]
   /**
    * `--file-mode` / `TASSE_FILE_MODE`: mode of the files Tasse creates (history, logs, token);
-   * its folders (`logs/`, `venv/`, `.tasse/`) get the matching one (0600 → 0700).
+   * its folders (`logs/`, `venv/`, `.tasse/`) get the matching one (0600 → 0700; `venv/` may
+   * also be entered by others, 0711, for tasks that run as another user).
    * @default 0o600
    */
   fileMode: number
@@ -88,6 +91,11 @@ export interface HostConfig {
    * notifications. @default null: the address it listens on
    */
   publicUrl: string | null
+  /**
+   * `--task-user` / `TASSE_TASK_USER`: whom tasks without `user:` run as (a name, uid or
+   * uid:gid), for a host running as root whose files its tasks must not read. @default null
+   */
+  taskUser: TaskUser | null
 }
 
 export const LOG_FORMATS = ['text', 'json'] as const
@@ -180,6 +188,13 @@ const SETTINGS = [
     read: (text: string) => resolve(text),
   },
   { key: 'publicUrl', flag: 'public-url', env: 'TASSE_PUBLIC_URL', fallback: null, read: readUrl },
+  {
+    key: 'taskUser',
+    flag: 'task-user',
+    env: 'TASSE_TASK_USER',
+    fallback: null,
+    read: readTaskUser,
+  },
   ...(
     [
       ['retentionDays', 'retention-days', 'TASSE_RETENTION_DAYS', 30],
@@ -273,6 +288,11 @@ export const CONFIG_ROWS: readonly HelpRow[] = [
     '--public-url URL',
     'where people reach the host (links in notifications)',
     'TASSE_PUBLIC_URL, default the address listened on',
+  ],
+  [
+    '--task-user USER',
+    "whom tasks without user: run as (name, uid or uid:gid);\nthe host must be root, its .tasse/ stays root's",
+    'TASSE_TASK_USER',
   ],
 ]
 

@@ -4,12 +4,13 @@
  * `.tasse/`) are made private, or as open as `--file-mode` says. Files made before keep their
  * own modes, but nobody else can reach them through a private folder.
  */
-import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs'
+import { chmodSync, chownSync, lstatSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { TasseError, type TasseLogger } from '@tasse/core'
 import { directoryMode } from '@tasse/core/plugin-kit'
 import type { HostConfig } from './config.js'
 import { stateDir } from './plugins.js'
+import { takeBack } from './task-user.js'
 
 /** The folders of the data folder that belong to Tasse (not `tasks/`, which is the user's). */
 export function ownFolders(dataDir: string): string[] {
@@ -17,8 +18,20 @@ export function ownFolders(dataDir: string): string[] {
 }
 
 /**
+ * The mode of one of Tasse's folders: private, except that `venv/` may be entered (not listed)
+ * by anyone, so that a task that runs as another user (`user:`) reaches its own environment
+ * (`venv/<task>/`, as open as Python makes it: the installed packages, no secrets).
+ */
+function folderMode(folder: string, config: Pick<HostConfig, 'dataDir' | 'fileMode'>): number {
+  const mode = directoryMode(config.fileMode)
+  return folder === join(config.dataDir, 'venv') ? mode | 0o011 : mode
+}
+
+/**
  * Checks that the data folder exists, and creates or sets the mode of Tasse's own folders in it.
  * Throws a `TasseError` (`config`) for a data folder that is missing or not a folder.
+ * With a task user (`--task-user`, ids in `owner`), `logs/` is theirs (the logs are their tasks'
+ * output, to read), while `.tasse/` and `venv/` are taken back from them if they had them.
  *
  * @example
  * prepareDataFolder(readConfig({}), consoleLogger())
@@ -26,6 +39,7 @@ export function ownFolders(dataDir: string): string[] {
 export function prepareDataFolder(
   config: Pick<HostConfig, 'dataDir' | 'fileMode'>,
   logger: TasseLogger,
+  owner: { uid: number; gid: number } | null = null,
 ): void {
   let isFolder = false
   try {
@@ -42,8 +56,8 @@ export function prepareDataFolder(
       'config',
       `the data folder ${config.dataDir} is not a folder (--data / TASSE_DATA)`,
     )
-  const mode = directoryMode(config.fileMode)
   for (const folder of ownFolders(config.dataDir)) {
+    const mode = folderMode(folder, config)
     try {
       mkdirSync(folder, { mode })
     } catch (cause) {
@@ -60,4 +74,8 @@ export function prepareDataFolder(
       }
     }
   }
+  if (!owner) return
+  chownSync(join(config.dataDir, 'logs'), owner.uid, owner.gid)
+  takeBack(stateDir(config.dataDir), owner.uid)
+  takeBack(join(config.dataDir, 'venv'), owner.uid)
 }

@@ -13,6 +13,7 @@ import {
 import type { HostConfig } from './config.js'
 import { prepareDataFolder } from './data-folder.js'
 import { builtinPlugins } from './plugins.js'
+import { taskUserIds } from './task-user.js'
 
 const DAY_MS = 24 * 3600 * 1000
 
@@ -35,7 +36,8 @@ export interface HostOptions {
  * `tasse run` both build it here, so a task runs the same way in both.
  */
 export function createHostTasse(config: HostConfig, options: HostOptions = {}): Tasse {
-  prepareDataFolder(config, options.logger ?? consoleLogger())
+  const taskUser = taskUserIds(config.taskUser)
+  prepareDataFolder(config, options.logger ?? consoleLogger(), taskUser)
   const plugins = [
     ...builtinPlugins(config.dataDir, config.store, { fileMode: config.fileMode }),
     ...(options.plugins ?? []),
@@ -49,6 +51,8 @@ export function createHostTasse(config: HostConfig, options: HostOptions = {}): 
     shutdownGraceMs: config.shutdownGraceMs,
     cgroups: config.cgroups,
     limits: config.limits,
+    taskUser: config.taskUser,
+    logOwner: taskUser,
     retention: { maxAgeMs: config.retentionDays * DAY_MS, keepPerTask: config.retentionRuns },
     logRotation: {
       rotateBytes: config.logRotateMb * 1024 * 1024,

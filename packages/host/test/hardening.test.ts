@@ -874,7 +874,8 @@ describe('issue #12: the smaller ones', () => {
         'logs/hello': expected.folder,
         'log.txt': expected.file,
         'runs/<id>.log': expected.file,
-        venv: expected.folder,
+        // venv/ may be entered by anyone, for tasks that run as another user (user:).
+        venv: expected.folder | 0o011,
       })
       await expectSameHost(host)
       host.child.kill('SIGTERM')

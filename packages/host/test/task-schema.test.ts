@@ -356,6 +356,18 @@ const VALUES: Record<string, [good: unknown[], bad: unknown[]]> = {
     [null, { pause_after: 5, resume_after: '1h' }, { pause_after: 1, resume_after: null }],
     [{}, { pause_after: 0 }, { pause_after: 2.5 }, { pause_after: 3, resume_after: 'later' }, 3],
   ],
+  user: [
+    [null, 'nobody', 'www-data', 65534, '1000', '1000:1000'],
+    ['nobody:', ':1000', 'root; id', -1, 1.5, '', ['nobody'], 'x'.repeat(33)],
+  ],
+  env_files: [
+    [null, '.env', ['.env', '/run/secrets/app.env'], []],
+    ['', '  ', [3], ['.env', ''], { a: '.env' }, 5],
+  ],
+  secrets: [
+    [null, {}, { DB_PASSWORD: '/run/secrets/db', KEY: 'key.txt' }],
+    [{ TASSE_X: 'x' }, { 'A-B': 'x' }, { A: 5 }, { A: '' }, ['x'], 'x'],
+  ],
 }
 
 function taskYamls(dir: string): string[] {

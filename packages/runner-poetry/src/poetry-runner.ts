@@ -3,7 +3,7 @@
  * `<dataDir>/venv/<name>/` (Poetry or venv + pip), built once and rebuilt when its inputs
  * change, or with the configured interpreter when it declares no dependencies.
  */
-import { mkdir, rm, stat } from 'node:fs/promises'
+import { chown, lstat, mkdir, rm, stat } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative } from 'node:path'
 import {
   type Command,
@@ -384,6 +384,7 @@ async function ensureEnvironment(
     }
   }
 
+  if (layout.kind === 'poetry' && context.owner) await giveLock(task.dir, context.owner, log)
   const buildMs = Math.round(performance.now() - started)
   // Poetry writes poetry.lock when the project had none (or an outdated one): what was built is
   // what the lock says now, so that file is read again.
@@ -533,4 +534,24 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   )
+}
+
+/**
+ * The poetry.lock an install wrote (as the host's user) in the folder of a task that runs as
+ * another user goes to that user, as the rest of their folder; one of theirs is left alone.
+ */
+async function giveLock(
+  dir: string,
+  owner: { uid: number; gid: number },
+  log: (line: string) => void,
+): Promise<void> {
+  const lock = join(dir, 'poetry.lock')
+  try {
+    const stats = await lstat(lock)
+    if (stats.isFile() && stats.uid === process.geteuid?.() && stats.uid !== owner.uid)
+      await chown(lock, owner.uid, owner.gid)
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT')
+      log(line(`cannot give ${lock} to uid ${owner.uid}: ${(cause as Error).message}`))
+  }
 }

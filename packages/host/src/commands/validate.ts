@@ -11,6 +11,7 @@ import {
   pickRunner,
   registerPlugins,
   TasseConfigError,
+  taskUserProblem,
   unschedulableParams,
 } from '@tasse/core'
 import { taskBaseEnv } from '@tasse/core/plugin-kit'
@@ -136,6 +137,8 @@ export async function validateFolder(
     // Issue #12, item 1: such a task crashed the host at its first fire.
     const unschedulable = unschedulableParams(task)
     if (unschedulable) problems.push(unschedulable)
+    const userProblem = taskUserProblem(task)
+    if (userProblem) problems.push(userProblem)
     if (problems.length) {
       const file = displayPath(task.file)
       report.invalid.push({
