@@ -195,8 +195,6 @@ export class Tasse {
     this.started = true
     await this.membership.join(options.url ?? null)
     const states = new Map((await this.store.listTaskStates()).map((s) => [s.task, s]))
-    // Said once: what a task's `limits:` gets here, and why not where it cannot.
-    for (const line of this.executor.describeLimits().split('\n')) this.logger.info(line)
     this.rescan()
     // After the first scan, so that a recovered run's task is known to close its log; before
     // the schedule starts, so that no new run can start meanwhile.
@@ -267,6 +265,14 @@ export class Tasse {
   problems(): string[] {
     const problem = this.catalog.problem()
     return [...(problem ? [problem] : []), ...this.executor.problems()]
+  }
+
+  /**
+   * What runs' `limits:` get here (which are enforced, through which cgroup), and why not where
+   * they cannot: a line each, for a host to say once at start (an embedder need not).
+   */
+  describeLimits(): string {
+    return this.executor.describeLimits()
   }
 
   /** Every task folder, valid or not, by name. */

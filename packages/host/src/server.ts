@@ -109,6 +109,8 @@ export async function startHost(
   }
   ready = true
   logSpawnPath(tasse.logger)
+  // Said once: what a task's `limits:` gets here, and why not where it cannot.
+  for (const line of tasse.describeLimits().split('\n')) tasse.logger.info(line)
   tasse.logger.info(`serving ${config.dataDir} on ${url} (${tasse.tasks().length} task(s))`)
   let closing: Promise<void> | null = null
   return {
