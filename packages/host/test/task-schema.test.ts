@@ -142,12 +142,20 @@ describe('task.yaml JSON Schema', () => {
     let bad = 0
     for (let i = 0; i < 400; i++) {
       const document: Record<string, unknown> = {}
+      // Half the documents hold a mistake or more: with a mistake per key at random, the more
+      // keys task.yaml has, the fewer documents would be good.
+      const wantBad = random() < 0.5
       let expected = true
       for (const key of keys) {
         if (random() < 0.6) continue
-        const isBad = random() < 0.3
+        const isBad = wantBad && random() < 0.3
         document[key] = pick((VALUES[key] as [unknown[], unknown[]])[isBad ? 1 : 0])
         if (isBad) expected = false
+      }
+      if (wantBad && expected) {
+        const key = pick(keys)
+        document[key] = pick((VALUES[key] as [unknown[], unknown[]])[1])
+        expected = false
       }
       if (random() < 0.05) {
         document[pick(['schedulr', 'entry_point', 'Timeout'])] = 1
