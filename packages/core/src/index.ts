@@ -37,7 +37,7 @@ export { type PlainRunnerOptions, pickRunner, plainRunners } from './plain-runne
 export { taskUserProblem } from './run-access.js'
 export type { CgroupChoice } from './run-cgroup.js'
 export { openRunLog, type RunLogReader } from './run-log.js'
-export { type RunUser, resolveUser, switchUserProblem } from './run-user.js'
+export { type RunUser, resolveUser, switchUserProblem, userEnv } from './run-user.js'
 export { readUser } from './task-access-fields.js'
 export { checkTaskFile, type TaskFileCheck } from './task-files.js'
 export {
