@@ -1,0 +1,87 @@
+/**
+ * A run with a user (`user:`, the host's `--task-user`) builds its environment as that user, never
+ * as root: the install steps read the task's folder, which the user may write, so a task that
+ * plants code there (here a `venv.py` that `python -m venv`, run in the task's folder, imports
+ * instead of the standard library's) has it run with the user's rights only.
+ */
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadTask, resolveUser } from '@tasse/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { poetryRunner } from '../src/index.js'
+import { context, hasPoetry, OFFLINE, runs } from './helpers.js'
+
+const IS_ROOT = process.geteuid?.() === 0
+// Debian's python3: pyenv's lives under /root, which nobody cannot enter.
+const PYTHON = '/usr/bin/python3'
+const ready = IS_ROOT && hasPoetry && runs(PYTHON, '-c', 'import ensurepip, venv')
+const skipped = ready ? '' : ' (skipped: not root, or poetry or /usr/bin/python3 with venv absent)'
+
+// Writes the uid it runs as beside itself, then runs the real venv module.
+const PLANTED_VENV = `import os, runpy, sys
+here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(here, "install-ran-as"), "w") as out:
+    out.write(str(os.getuid()))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
+sys.modules.pop("venv", None)
+runpy.run_module("venv", run_name="__main__", alter_sys=True)
+`
+
+let dataDir = ''
+afterEach(async () => {
+  if (dataDir) await rm(dataDir, { recursive: true, force: true })
+  dataDir = ''
+})
+
+describe('a run with a user', () => {
+  it.skipIf(!ready)(
+    `builds its Poetry environment as that user: code the task planted runs as nobody, the venv and poetry.lock are theirs, venv/ stays root's 0711${skipped}`,
+    async () => {
+      const nobody = resolveUser({ name: 'nobody' })
+      dataDir = await mkdtemp(join(tmpdir(), 'tasse-as-user-'))
+      await chmod(dataDir, 0o755)
+      const dir = join(dataDir, 'tasks', 'planted')
+      await mkdir(dir, { recursive: true })
+      await writeFile(join(dir, 'task.yaml'), 'user: nobody\n')
+      await writeFile(join(dir, 'task.py'), 'import os, sys\nprint(sys.prefix, os.getuid())\n')
+      await writeFile(
+        join(dir, 'pyproject.toml'),
+        '[tool.poetry]\nname = "planted"\nversion = "0.1.0"\ndescription = ""\nauthors = []\n\n[tool.poetry.dependencies]\npython = "^3.9"\n',
+      )
+      await writeFile(join(dir, 'venv.py'), PLANTED_VENV)
+      for (const path of [
+        dir,
+        ...['task.yaml', 'task.py', 'pyproject.toml', 'venv.py'].map((f) => join(dir, f)),
+      ])
+        await chown(path, nobody.uid, nobody.gid)
+      const task = loadTask(dir, { factories: new Map(), defaultTimezone: 'UTC' })
+      const ctx = {
+        ...context(dataDir, task, { PATH: `/usr/bin:${process.env.PATH}` }),
+        owner: nobody,
+      }
+      const command = await poetryRunner({ installEnv: OFFLINE, python: PYTHON }).prepare(task, ctx)
+
+      const planted = join(dir, 'install-ran-as')
+      expect(await readFile(planted, 'utf8'), ctx.lines.join('\n')).toBe(String(nobody.uid))
+      expect((await stat(planted)).uid).toBe(nobody.uid)
+      const venv = join(dataDir, 'venv', 'planted')
+      expect(command.command).toBe(join(venv, 'bin', 'python'))
+      // Written by the steps themselves (python -m venv, poetry install), so by their uid.
+      for (const path of [venv, join(venv, 'pyvenv.cfg'), join(dir, 'poetry.lock')])
+        expect((await stat(path)).uid, path).toBe(nobody.uid)
+      const root = await stat(join(dataDir, 'venv'))
+      expect({ uid: root.uid, mode: root.mode & 0o777 }).toEqual({ uid: 0, mode: 0o711 })
+
+      // The marker the host wrote still works: the next run reuses the environment.
+      const again = {
+        ...context(dataDir, task, { PATH: `/usr/bin:${process.env.PATH}` }),
+        owner: nobody,
+      }
+      await rm(planted)
+      await poetryRunner({ installEnv: OFFLINE, python: PYTHON }).prepare(task, again)
+      expect(again.lines.join('\n')).toContain('reused')
+    },
+    240_000,
+  )
+})
