@@ -136,6 +136,10 @@ describe('user: with a Python environment', () => {
         },
       })
       chmodSync(data, 0o755)
+      // The task's folder is its user's: Poetry, run as them, writes poetry.lock there.
+      const folder = join(data, 'tasks', 'py')
+      for (const name of ['', ...readdirSync(folder)])
+        chownSync(join(folder, name), NOBODY.uid, NOBODY.gid)
       // Debian's python3 first: pyenv's lives under /root, which nobody cannot enter (the run would
       // fail, saying so).
       const { runTask, host } = await serve({

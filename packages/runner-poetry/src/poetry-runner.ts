@@ -457,6 +457,8 @@ function hintFor(error: InstallStepError): string {
   const text = error.tail.join('\n')
   if (/ensurepip is not available|No module named venv/.test(text))
     return "\n  Python's venv module is missing: install it (Debian/Ubuntu: `apt-get install python3-venv`)."
+  if (/Permission denied: .*poetry\.lock/.test(text))
+    return "\n  Poetry runs as the task's user (user:, --task-user), who cannot write the task folder's poetry.lock: give them the folder (chown), or commit a poetry.lock that fits the pyproject.toml (an up-to-date lock is only read)."
   if (/\[tool\.poetry\] section not found/.test(text))
     return '\n  The pyproject.toml is not a Poetry project: add a [tool.poetry] table, or use a requirements.txt without a pyproject.toml.'
   if (

@@ -84,4 +84,32 @@ describe('a run with a user', () => {
     },
     240_000,
   )
+
+  it.skipIf(!ready)(
+    `fails with the fix when Poetry, as the user, cannot write poetry.lock in a folder that is root's${skipped}`,
+    async () => {
+      const nobody = resolveUser({ name: 'nobody' })
+      dataDir = await mkdtemp(join(tmpdir(), 'tasse-as-user-'))
+      await chmod(dataDir, 0o755)
+      const dir = join(dataDir, 'tasks', 'locked')
+      await mkdir(dir, { recursive: true })
+      await writeFile(join(dir, 'task.yaml'), 'user: nobody\n')
+      await writeFile(join(dir, 'task.py'), 'print("never")\n')
+      await writeFile(
+        join(dir, 'pyproject.toml'),
+        '[tool.poetry]\nname = "locked"\nversion = "0.1.0"\ndescription = ""\nauthors = []\n\n[tool.poetry.dependencies]\npython = "^3.9"\n',
+      )
+      const task = loadTask(dir, { factories: new Map(), defaultTimezone: 'UTC' })
+      const ctx = {
+        ...context(dataDir, task, { PATH: `/usr/bin:${process.env.PATH}` }),
+        owner: nobody,
+      }
+      await expect(
+        poetryRunner({ installEnv: OFFLINE, python: PYTHON }).prepare(task, ctx),
+      ).rejects.toThrow(
+        /poetry install .*exited with code 1[\s\S]*cannot write the task folder's poetry\.lock: give them the folder/,
+      )
+    },
+    240_000,
+  )
 })
