@@ -42,10 +42,13 @@ export async function secureVenvRoot(venvRoot: string): Promise<void> {
  */
 export async function removeOwnedVenv(
   venvPath: string,
-  env: Readonly<Record<string, string>>,
   signal: AbortSignal,
   log: (line: string) => void,
 ): Promise<void> {
+  // Looked up on the host's own PATH, never the install's (it starts with the user's
+  // venv/<task>/bin) nor the run's (a task's `env:` may set PATH): a `rm` of theirs would run as
+  // root.
+  const env = { PATH: process.env.PATH || '/usr/bin:/bin', LC_ALL: 'C' }
   await runInstallCommand(
     { command: 'rm', args: ['-rf', '--', venvPath], cwd: '/', env, display: `rm -rf ${venvPath}` },
     { log, signal, timeoutMs: 10 * 60_000 },

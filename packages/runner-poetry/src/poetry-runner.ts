@@ -321,7 +321,7 @@ async function ensureEnvironment(
   const started = performance.now()
   if (owner) {
     await secureVenvRoot(dirname(venvPath))
-    await removeOwnedVenv(venvPath, env, signal, log)
+    await removeOwnedVenv(venvPath, signal, log)
     await makeOwnedVenv(venvPath, owner)
     // A lock an install wrote as the host, before installs ran as the user: theirs to rewrite.
     if (layout.kind === 'poetry') await giveToOwner(join(task.dir, 'poetry.lock'), owner, log)

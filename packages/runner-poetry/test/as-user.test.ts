@@ -4,7 +4,17 @@
  * plants code there (here a `venv.py` that `python -m venv`, run in the task's folder, imports
  * instead of the standard library's) has it run with the user's rights only.
  */
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import {
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadTask, resolveUser } from '@tasse/core'
@@ -36,7 +46,7 @@ afterEach(async () => {
 
 describe('a run with a user', () => {
   it.skipIf(!ready)(
-    `builds its Poetry environment as that user: code the task planted runs as nobody, the venv and poetry.lock are theirs, venv/ stays root's 0711${skipped}`,
+    `builds its Poetry environment as that user: code the task planted runs as nobody, the venv and poetry.lock are theirs, venv/ stays root's 0711; reused, then rebuilt without following its links${skipped}`,
     async () => {
       const nobody = resolveUser({ name: 'nobody' })
       dataDir = await mkdtemp(join(tmpdir(), 'tasse-as-user-'))
@@ -81,6 +91,22 @@ describe('a run with a user', () => {
       await rm(planted)
       await poetryRunner({ installEnv: OFFLINE, python: PYTHON }).prepare(task, again)
       expect(again.lines.join('\n')).toContain('reused')
+
+      // A changed pyproject.toml rebuilds: the old environment, the user's, is removed without
+      // following the link they left in it to a file of root's.
+      const roots = join(dataDir, 'roots-file')
+      await writeFile(roots, 'keep')
+      await symlink(roots, join(venv, 'lib', 'link-to-roots-file'))
+      await symlink(dataDir, join(venv, 'link-to-data'))
+      await writeFile(join(dir, 'pyproject.toml'), '# changed\n', { flag: 'a' })
+      const third = {
+        ...context(dataDir, task, { PATH: `/usr/bin:${process.env.PATH}` }),
+        owner: nobody,
+      }
+      await poetryRunner({ installEnv: OFFLINE, python: PYTHON }).prepare(task, third)
+      expect(third.lines.join('\n')).toContain('pyproject.toml changed')
+      expect(await readFile(roots, 'utf8')).toBe('keep')
+      expect((await stat(join(venv, 'pyvenv.cfg'))).uid).toBe(nobody.uid)
     },
     240_000,
   )
