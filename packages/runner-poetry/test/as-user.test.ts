@@ -38,6 +38,32 @@ sys.modules.pop("venv", None)
 runpy.run_module("venv", run_name="__main__", alter_sys=True)
 `
 
+const pyproject = (name: string) =>
+  `[tool.poetry]\nname = "${name}"\nversion = "0.1.0"\ndescription = ""\nauthors = []\n\n[tool.poetry.dependencies]\npython = "^3.9"\n`
+
+/** A Poetry task with `user: nobody` in a fresh data folder; its folder is nobody's when `theirs`. */
+async function nobodysTask(name: string, files: Record<string, string>, theirs: boolean) {
+  const nobody = resolveUser({ name: 'nobody' })
+  dataDir = await mkdtemp(join(tmpdir(), 'tasse-as-user-'))
+  await chmod(dataDir, 0o755)
+  const dir = join(dataDir, 'tasks', name)
+  await mkdir(dir, { recursive: true })
+  const all = { 'task.yaml': 'user: nobody\n', 'pyproject.toml': pyproject(name), ...files }
+  for (const [file, text] of Object.entries(all)) await writeFile(join(dir, file), text)
+  if (theirs)
+    for (const path of [dir, ...Object.keys(all).map((file) => join(dir, file))])
+      await chown(path, nobody.uid, nobody.gid)
+  const task = loadTask(dir, { factories: new Map(), defaultTimezone: 'UTC' })
+  // A run's context, with its owner as core's executor passes it.
+  const runContext = () => ({
+    ...context(dataDir, task, { PATH: `/usr/bin:${process.env.PATH}` }),
+    owner: nobody,
+  })
+  return { nobody, dir, task, runContext }
+}
+
+const runner = () => poetryRunner({ installEnv: OFFLINE, python: PYTHON })
+
 let dataDir = ''
 afterEach(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true })
@@ -48,29 +74,13 @@ describe('a run with a user', () => {
   it.skipIf(!ready)(
     `builds its Poetry environment as that user: code the task planted runs as nobody, the venv and poetry.lock are theirs, venv/ stays root's 0711; reused, then rebuilt without following its links${skipped}`,
     async () => {
-      const nobody = resolveUser({ name: 'nobody' })
-      dataDir = await mkdtemp(join(tmpdir(), 'tasse-as-user-'))
-      await chmod(dataDir, 0o755)
-      const dir = join(dataDir, 'tasks', 'planted')
-      await mkdir(dir, { recursive: true })
-      await writeFile(join(dir, 'task.yaml'), 'user: nobody\n')
-      await writeFile(join(dir, 'task.py'), 'import os, sys\nprint(sys.prefix, os.getuid())\n')
-      await writeFile(
-        join(dir, 'pyproject.toml'),
-        '[tool.poetry]\nname = "planted"\nversion = "0.1.0"\ndescription = ""\nauthors = []\n\n[tool.poetry.dependencies]\npython = "^3.9"\n',
+      const { nobody, dir, task, runContext } = await nobodysTask(
+        'planted',
+        { 'task.py': 'print("planted")\n', 'venv.py': PLANTED_VENV },
+        true,
       )
-      await writeFile(join(dir, 'venv.py'), PLANTED_VENV)
-      for (const path of [
-        dir,
-        ...['task.yaml', 'task.py', 'pyproject.toml', 'venv.py'].map((f) => join(dir, f)),
-      ])
-        await chown(path, nobody.uid, nobody.gid)
-      const task = loadTask(dir, { factories: new Map(), defaultTimezone: 'UTC' })
-      const ctx = {
-        ...context(dataDir, task, { PATH: `/usr/bin:${process.env.PATH}` }),
-        owner: nobody,
-      }
-      const command = await poetryRunner({ installEnv: OFFLINE, python: PYTHON }).prepare(task, ctx)
+      const ctx = runContext()
+      const command = await runner().prepare(task, ctx)
 
       const planted = join(dir, 'install-ran-as')
       expect(await readFile(planted, 'utf8'), ctx.lines.join('\n')).toBe(String(nobody.uid))
@@ -84,12 +94,9 @@ describe('a run with a user', () => {
       expect({ uid: root.uid, mode: root.mode & 0o777 }).toEqual({ uid: 0, mode: 0o711 })
 
       // The marker the host wrote still works: the next run reuses the environment.
-      const again = {
-        ...context(dataDir, task, { PATH: `/usr/bin:${process.env.PATH}` }),
-        owner: nobody,
-      }
+      const again = runContext()
       await rm(planted)
-      await poetryRunner({ installEnv: OFFLINE, python: PYTHON }).prepare(task, again)
+      await runner().prepare(task, again)
       expect(again.lines.join('\n')).toContain('reused')
 
       // A changed pyproject.toml rebuilds: the old environment, the user's, is removed without
@@ -99,11 +106,8 @@ describe('a run with a user', () => {
       await symlink(roots, join(venv, 'lib', 'link-to-roots-file'))
       await symlink(dataDir, join(venv, 'link-to-data'))
       await writeFile(join(dir, 'pyproject.toml'), '# changed\n', { flag: 'a' })
-      const third = {
-        ...context(dataDir, task, { PATH: `/usr/bin:${process.env.PATH}` }),
-        owner: nobody,
-      }
-      await poetryRunner({ installEnv: OFFLINE, python: PYTHON }).prepare(task, third)
+      const third = runContext()
+      await runner().prepare(task, third)
       expect(third.lines.join('\n')).toContain('pyproject.toml changed')
       expect(await readFile(roots, 'utf8')).toBe('keep')
       expect((await stat(join(venv, 'pyvenv.cfg'))).uid).toBe(nobody.uid)
@@ -114,25 +118,8 @@ describe('a run with a user', () => {
   it.skipIf(!ready)(
     `fails with the fix when Poetry, as the user, cannot write poetry.lock in a folder that is root's${skipped}`,
     async () => {
-      const nobody = resolveUser({ name: 'nobody' })
-      dataDir = await mkdtemp(join(tmpdir(), 'tasse-as-user-'))
-      await chmod(dataDir, 0o755)
-      const dir = join(dataDir, 'tasks', 'locked')
-      await mkdir(dir, { recursive: true })
-      await writeFile(join(dir, 'task.yaml'), 'user: nobody\n')
-      await writeFile(join(dir, 'task.py'), 'print("never")\n')
-      await writeFile(
-        join(dir, 'pyproject.toml'),
-        '[tool.poetry]\nname = "locked"\nversion = "0.1.0"\ndescription = ""\nauthors = []\n\n[tool.poetry.dependencies]\npython = "^3.9"\n',
-      )
-      const task = loadTask(dir, { factories: new Map(), defaultTimezone: 'UTC' })
-      const ctx = {
-        ...context(dataDir, task, { PATH: `/usr/bin:${process.env.PATH}` }),
-        owner: nobody,
-      }
-      await expect(
-        poetryRunner({ installEnv: OFFLINE, python: PYTHON }).prepare(task, ctx),
-      ).rejects.toThrow(
+      const { task, runContext } = await nobodysTask('locked', { 'task.py': 'print(1)\n' }, false)
+      await expect(runner().prepare(task, runContext())).rejects.toThrow(
         /poetry install .*exited with code 1[\s\S]*cannot write the task folder's poetry\.lock: give them the folder/,
       )
     },
