@@ -472,11 +472,17 @@ async function main() {
         : JSON.stringify(logOf('poetry-task').slice(-600)),
     )
     const venv = join(dataDir, 'venv', 'poetry-task')
-    // Root's, as the host that runs installs in it: a task must not change what root runs.
+    // Built as the task's user (no install runs as root), in a venv/ that stays root's, 0711.
+    const venvRoot = statSync(join(dataDir, 'venv'))
     check(
-      "its environment is in the mounted venv/ folder, root's (the installs' user), not the task's",
-      existsSync(venv) && statSync(venv).uid === 0,
-      existsSync(venv) ? `uid ${statSync(venv).uid}` : 'missing',
+      "its environment is in the mounted venv/ folder, the task user's (uid 1234, the installs' user); venv/ is root's, 0711",
+      existsSync(join(venv, 'pyvenv.cfg')) &&
+        String(statSync(join(venv, 'pyvenv.cfg')).uid) === dataUid &&
+        venvRoot.uid === 0 &&
+        (venvRoot.mode & 0o777) === 0o711,
+      existsSync(venv)
+        ? `pyvenv.cfg uid ${statSync(join(venv, 'pyvenv.cfg')).uid}, venv/ uid ${venvRoot.uid} mode ${(venvRoot.mode & 0o777).toString(8)}`
+        : 'missing',
     )
   }
 

@@ -8,7 +8,7 @@
 import { realpathSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import { readRunFiles, secretMask } from './run-secrets.js'
-import { type RunUser, reachProblem, resolveUser, switchUserProblem } from './run-user.js'
+import { type RunUser, reachProblem, resolveUser, switchUserProblem, userEnv } from './run-user.js'
 import type { TaskDefinition, TaskUser } from './types.js'
 
 export interface RunAccess {
@@ -18,8 +18,8 @@ export interface RunAccess {
   env: Record<string, string>
   /** Replaces every secret's value in a line of output with `***`. */
   mask: (line: string) => string
-  /** Whom the process runs as; `null`: the host's user. */
-  user: { uid: number; gid: number } | null
+  /** Whom the process runs as (ids, name, home); `null`: the host's user. */
+  user: RunUser | null
   /** HOME, USER and LOGNAME of that user (empty for the host's user). */
   userEnv: Record<string, string>
   /** Throws when the user cannot execute `command` (a runner's venv out of their reach). */
@@ -54,12 +54,8 @@ export async function runAccess(
     task: withSecrets,
     env: files.env,
     mask,
-    user: { uid: user.uid, gid: user.gid },
-    userEnv: {
-      ...(user.home === null ? {} : { HOME: user.home }),
-      USER: user.name,
-      LOGNAME: user.name,
-    },
+    user,
+    userEnv: userEnv(user),
     checkCommand(command) {
       if (!isAbsolute(command)) return
       // A venv's python is a link to the interpreter it was made with (pyenv's, under /root?):

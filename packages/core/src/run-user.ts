@@ -25,6 +25,17 @@ export interface RunUser {
   home: string | null
 }
 
+/**
+ * HOME (when /etc/passwd gives one), USER and LOGNAME of `user`: what a process started as them
+ * gets, the run's own and any a runner spawns for it.
+ *
+ * @example
+ * userEnv(resolveUser({ name: 'nobody' })) // { HOME: '/nonexistent', USER: 'nobody', LOGNAME: 'nobody' }
+ */
+export function userEnv(user: RunUser): Record<string, string> {
+  return { ...(user.home === null ? {} : { HOME: user.home }), USER: user.name, LOGNAME: user.name }
+}
+
 /** Where users are looked up: the file's text (a parameter for tests). */
 export type PasswdSource = () => string
 

@@ -3,6 +3,8 @@
  * LogSink, RunStore; the run store's, being long, in `store-types.ts`, re-exported here). Plugins
  * implement these; core depends on nothing else.
  */
+
+import type { RunUser } from './run-user.js'
 import type { RunStore } from './store-types.js'
 import type { RunLimits } from './task-limits.js'
 
@@ -349,11 +351,12 @@ export interface PrepareContext {
   log: (line: string) => void
   signal: AbortSignal
   /**
-   * Whom the run's process will be, when not the host's user (`user:`, `--task-user`): a file
-   * the preparation writes in the task's folder (a lock file) is given to them, so that their
-   * folder stays theirs. @default the host's user
+   * Whom the run's process will be, when not the host's user (`user:`, `--task-user`). A runner
+   * runs what it spawns to prepare the run (an install that reads files the task may write) as
+   * them, never as the host: `userEnv(owner)` gives their HOME, USER and LOGNAME.
+   * @default the host's user
    */
-  owner?: { uid: number; gid: number } | null
+  owner?: RunUser | null
 }
 
 /** Added by a plugin (`PluginContext.addRunner`). The claiming runner with the highest priority runs a task. */

@@ -31,7 +31,8 @@ function folderMode(folder: string, config: Pick<HostConfig, 'dataDir' | 'fileMo
  * Checks that the data folder exists, and creates or sets the mode of Tasse's own folders in it.
  * Throws a `TasseError` (`config`) for a data folder that is missing or not a folder.
  * With a task user (`--task-user`, ids in `owner`), `logs/` is theirs (the logs are their tasks'
- * output, to read), while `.tasse/` and `venv/` are taken back from them if they had them.
+ * output, to read), while `.tasse/` and the `venv/` folder (not the environments in it, which
+ * their runs build as them) are taken back from them if they had them.
  *
  * @example
  * prepareDataFolder(readConfig({}), consoleLogger())
@@ -77,5 +78,6 @@ export function prepareDataFolder(
   if (!owner) return
   chownSync(join(config.dataDir, 'logs'), owner.uid, owner.gid)
   takeBack(stateDir(config.dataDir), owner.uid)
-  takeBack(join(config.dataDir, 'venv'), owner.uid)
+  // venv/ itself only: each venv/<task> is built by its run's user (runner-poetry), theirs.
+  takeBack(join(config.dataDir, 'venv'), owner.uid, false)
 }

@@ -81,4 +81,16 @@ describe('takeBack', () => {
       takeBack(join(dir, 'missing'), 4321) // nothing there: nothing to do
     },
   )
+  it.skipIf(!IS_ROOT)(
+    `not deep: takes the folder back and leaves what is in it (venv/<task>, built as the user)${IS_ROOT ? '' : ' (skipped: not root)'}`,
+    () => {
+      dir = mkdtempSync(join(tmpdir(), 'tasse-take-back-'))
+      const venv = join(dir, 'venv')
+      mkdirSync(join(venv, 'task'), { recursive: true })
+      for (const path of [venv, join(venv, 'task')]) chownSync(path, 4321, 4321)
+      takeBack(venv, 4321, false)
+      expect(statSync(venv).uid).toBe(0)
+      expect(statSync(join(venv, 'task')).uid).toBe(4321)
+    },
+  )
 })

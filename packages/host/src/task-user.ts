@@ -53,18 +53,18 @@ export function taskUserIds(user: TaskUser | null): { uid: number; gid: number }
 }
 
 /**
- * Gives `path` and everything below it back to this process's user when the task user owns it
- * (a data folder whose host ran as that user before): the host's state must not be theirs to
- * read, nor the environments it runs installs in theirs to change.
+ * Gives `path` and, unless `deep` is false, everything below it back to this process's user when
+ * the task user owns it (a data folder whose host ran as that user before): the host's state must
+ * not be theirs to read.
  */
-export function takeBack(path: string, taskUid: number): void {
+export function takeBack(path: string, taskUid: number, deep = true): void {
   let stats: ReturnType<typeof lstatSync>
   try {
     stats = lstatSync(path)
   } catch {
     return
   }
-  if (stats.isDirectory())
+  if (deep && stats.isDirectory())
     for (const entry of readdirSync(path)) takeBack(join(path, entry), taskUid)
   if (stats.uid !== taskUid) return
   const chown = stats.isSymbolicLink() ? lchownSync : chownSync

@@ -125,7 +125,7 @@ describe('serve --task-user (TASSE_TASK_USER), as the image runs it', () => {
 
 describe('user: with a Python environment', () => {
   it.skipIf(!IS_ROOT || !HAS_POETRY)(
-    `a Poetry task runs as nobody from the environment the host built in venv/${IS_ROOT && HAS_POETRY ? '' : ' (skipped: not root, or no poetry)'}`,
+    `a Poetry task runs as nobody from the environment built as nobody in venv/${IS_ROOT && HAS_POETRY ? '' : ' (skipped: not root, or no poetry)'}`,
     async () => {
       data = dataWith({
         py: {
@@ -136,6 +136,10 @@ describe('user: with a Python environment', () => {
         },
       })
       chmodSync(data, 0o755)
+      // The task's folder is its user's: Poetry, run as them, writes poetry.lock there.
+      const folder = join(data, 'tasks', 'py')
+      for (const name of ['', ...readdirSync(folder)])
+        chownSync(join(folder, name), NOBODY.uid, NOBODY.gid)
       // Debian's python3 first: pyenv's lives under /root, which nobody cannot enter (the run would
       // fail, saying so).
       const { runTask, host } = await serve({
@@ -150,8 +154,9 @@ describe('user: with a Python environment', () => {
       expect(readFileSync(join(data, 'logs', 'py', 'log.txt'), 'utf8')).toContain(
         `python ${join(data, 'venv', 'py')} 65534\n`,
       )
-      // The lock Poetry wrote, as the host, is the task's user's, as the rest of its folder.
+      // Poetry ran as the task's user: the lock it wrote and the environment are theirs.
       expect(statSync(join(data, 'tasks', 'py', 'poetry.lock')).uid).toBe(NOBODY.uid)
+      expect(statSync(join(data, 'venv', 'py', 'pyvenv.cfg')).uid).toBe(NOBODY.uid)
     },
     200_000,
   )

@@ -5,7 +5,8 @@
  * environment is rebuilt.
  */
 import { createHash } from 'node:crypto'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { open, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { InterpreterInfo } from './interpreter.js'
 import { LAYOUT_NAMES, type ProjectLayout } from './project-layout.js'
@@ -42,19 +43,37 @@ export function fingerprint(inputs: EnvironmentInputs): string {
 
 /** The marker of the environment at `venvPath`, or `null` when it has none (or an unreadable one). */
 export async function readMarker(venvPath: string): Promise<EnvironmentMarker | null> {
+  // The environment may be the task's user's (their installs build it): what they put in its
+  // place is read only if it is a small regular file, never through a link, never a FIFO that
+  // would hold the read (and a thread of the pool) forever.
+  let handle: Awaited<ReturnType<typeof open>> | undefined
   try {
-    const parsed = JSON.parse(await readFile(join(venvPath, MARKER_FILE), 'utf8')) as unknown
+    handle = await open(
+      join(venvPath, MARKER_FILE),
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    )
+    const stats = await handle.stat()
+    if (!stats.isFile() || stats.size > MAX_MARKER_BYTES) return null
+    const parsed = JSON.parse(await handle.readFile('utf8')) as unknown
     return isMarker(parsed) ? parsed : null
   } catch {
     return null
+  } finally {
+    await handle?.close().catch(() => {})
   }
 }
+
+/** A marker lists a few input files' hashes: far below this. */
+const MAX_MARKER_BYTES = 1024 * 1024
 
 /** Writes the marker in one step (a reader sees the old file, or none, or the whole new one). */
 export async function writeMarker(venvPath: string, marker: EnvironmentMarker): Promise<void> {
   const file = join(venvPath, MARKER_FILE)
   const temporary = `${file}.${process.pid}.tmp`
-  await writeFile(temporary, `${JSON.stringify(marker, null, 2)}\n`)
+  // Created anew (`wx`): a link left at this name in a folder the task's user owns is removed,
+  // never written through.
+  await rm(temporary, { force: true })
+  await writeFile(temporary, `${JSON.stringify(marker, null, 2)}\n`, { flag: 'wx' })
   await rename(temporary, file)
 }
 

@@ -13,6 +13,11 @@ export interface InstallCommand {
   env: Readonly<Record<string, string>>
   /** How the command is shown in logs and messages, e.g. `poetry install --no-root`. */
   display: string
+  /**
+   * Whom it runs as (supplementary groups dropped, then gid, then uid); absent: the host's user.
+   * `env` carries their HOME and USER.
+   */
+  user?: { uid: number; gid: number } | null
 }
 
 export interface RunInstallOptions {
@@ -78,6 +83,7 @@ export function runInstallCommand(
       // must end those too.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...asUser(step.user),
     })
     const stdout = lineSplitter(emit)
     const stderr = lineSplitter(emit)
@@ -139,6 +145,14 @@ export function runInstallCommand(
       reject(new InstallStepError(step.display, outcome, code, elapsed(), tail))
     })
   })
+}
+
+/**
+ * Node's spawn options that start a process as `user`: libuv drops the supplementary groups, then
+ * sets the group, then the user, in the child before it executes the command.
+ */
+export function asUser(user: { uid: number; gid: number } | null | undefined) {
+  return user ? { uid: user.uid, gid: user.gid } : {}
 }
 
 /** `4.2s`, or `120ms` below a tenth of a second. */

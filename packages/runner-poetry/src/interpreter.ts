@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process'
 import { constants } from 'node:fs'
 import { access, realpath, stat } from 'node:fs/promises'
 import { delimiter, isAbsolute, join, resolve } from 'node:path'
+import { asUser } from './install-command.js'
 
 /** A Python interpreter as the environment's inputs record it. */
 export interface InterpreterInfo {
@@ -49,12 +50,16 @@ interface CachedInterpreter {
   info: InterpreterInfo
 }
 
-/** Keyed by the found path and the working directory (pyenv shims read `.python-version`). */
+/**
+ * Keyed by the found path, the working directory (pyenv shims read `.python-version`) and the
+ * user it ran as.
+ */
 const interpreters = new Map<string, Promise<CachedInterpreter>>()
 
 /**
- * What the interpreter `command` (found on `env.PATH`, run in `cwd`) is. Spawns it on first use
- * and again only when its file or its real binary changed since.
+ * What the interpreter `command` (found on `env.PATH`, run in `cwd`, as `user` when given: the
+ * folder and a pyenv shim's `.python-version` may be that user's) is. Spawns it on first use and
+ * again only when its file or its real binary changed since.
  *
  * @throws Error when it is not found or does not run.
  */
@@ -62,17 +67,18 @@ export async function interpreterInfo(
   command: string,
   env: Readonly<Record<string, string>>,
   cwd: string,
+  user: { uid: number; gid: number } | null = null,
 ): Promise<InterpreterInfo> {
   const path = await findExecutable(command, env.PATH, cwd)
   if (path === null) throw new InterpreterNotFoundError(command, env.PATH)
-  const key = `${path}\0${cwd}`
+  const key = `${path}\0${cwd}\0${user ? `${user.uid}:${user.gid}` : ''}`
   const cached = interpreters.get(key)
   if (cached) {
     const entry = await cached.catch(() => null)
     if (entry && entry.signature === (await signatureOf(path, entry.info.executable)))
       return entry.info
   }
-  const query = queryInterpreter(command, path, env, cwd).then(async (info) => ({
+  const query = queryInterpreter(command, path, env, cwd, user).then(async (info) => ({
     info,
     signature: await signatureOf(path, info.executable),
   }))
@@ -104,9 +110,15 @@ function queryInterpreter(
   path: string,
   env: Readonly<Record<string, string>>,
   cwd: string,
+  user: { uid: number; gid: number } | null,
 ): Promise<InterpreterInfo> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(path, ['-c', QUERY], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(path, ['-c', QUERY], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...asUser(user),
+    })
     let out = ''
     let err = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

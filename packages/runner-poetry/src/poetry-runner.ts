@@ -3,7 +3,7 @@
  * `<dataDir>/venv/<name>/` (Poetry or venv + pip), built once and rebuilt when its inputs
  * change, or with the configured interpreter when it declares no dependencies.
  */
-import { chown, lstat, mkdir, rm, stat } from 'node:fs/promises'
+import { mkdir, rm, stat } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative } from 'node:path'
 import {
   type Command,
@@ -12,6 +12,7 @@ import {
   type Runner,
   type TaskDefinition,
   TasseError,
+  userEnv,
 } from '@tasse/core'
 import {
   type EnvironmentInputs,
@@ -34,6 +35,7 @@ import {
   InterpreterNotFoundError,
   interpreterInfo,
 } from './interpreter.js'
+import { giveToOwner, makeOwnedVenv, removeOwnedVenv, secureVenvRoot } from './owned-venv.js'
 import { poetryProblem } from './poetry-check.js'
 import {
   detectLayout,
@@ -192,10 +194,11 @@ export function poetryRunner(options: PoetryRunnerOptions = {}): Runner {
       const venvRoot = settings.venvDir ?? join(context.dataDir, 'venv')
       const venvPath = join(venvRoot, task.name)
       const shown = showPath(venvPath, context.dataDir)
-      const baseEnv = withoutForeignEnv(context.env, task.env)
+      const owner = context.owner ?? null
+      const baseEnv = { ...withoutForeignEnv(context.env, task.env), ...ownerEnv(owner) }
       let python: InterpreterInfo
       try {
-        python = await interpreterInfo(settings.python, baseEnv, task.dir)
+        python = await interpreterInfo(settings.python, baseEnv, task.dir, owner)
       } catch (cause) {
         throw new Error(fail(task, interpreterMissing(cause)), { cause })
       }
@@ -305,17 +308,27 @@ async function ensureEnvironment(
   log(line(headline))
   announce(line(`waiting for the build of ${shown} that another run of this task started`))
 
-  const env = installEnv({
-    env: context.env,
-    taskEnv: task.env,
-    venvPath,
-    extra: settings.installEnv,
-  })
+  // With a user, every step runs as them (HOME and USER theirs): the steps read files of the
+  // task's folder, which they may write (a pyproject.toml's build script), so as root they
+  // would be a way to root.
+  const owner = context.owner ?? null
+  const env = {
+    ...installEnv({ env: context.env, taskEnv: task.env, venvPath, extra: settings.installEnv }),
+    ...ownerEnv(owner),
+  }
   // Found before anything is removed: without Poetry, the old environment stays on disk.
   const poetry = layout.kind === 'poetry' ? await findPoetry(build, env) : null
   const started = performance.now()
-  await rm(venvPath, { recursive: true, force: true })
-  await mkdir(dirname(venvPath), { recursive: true })
+  if (owner) {
+    await secureVenvRoot(dirname(venvPath))
+    await removeOwnedVenv(venvPath, signal, log)
+    await makeOwnedVenv(venvPath, owner)
+    // A lock an install wrote as the host, before installs ran as the user: theirs to rewrite.
+    if (layout.kind === 'poetry') await giveToOwner(join(task.dir, 'poetry.lock'), owner, log)
+  } else {
+    await rm(venvPath, { recursive: true, force: true })
+    await mkdir(dirname(venvPath), { recursive: true })
+  }
 
   // uv makes the environment itself, with the interpreter it is given.
   const steps: InstallCommand[] =
@@ -375,6 +388,7 @@ async function ensureEnvironment(
       display: `${shown}/bin/python ${args.join(' ')}`,
     })
   }
+  for (const step of steps) step.user = owner
   for (const step of steps) {
     log(line(`$ ${step.display}`))
     try {
@@ -384,7 +398,6 @@ async function ensureEnvironment(
     }
   }
 
-  if (layout.kind === 'poetry' && context.owner) await giveLock(task.dir, context.owner, log)
   const buildMs = Math.round(performance.now() - started)
   // Poetry writes poetry.lock when the project had none (or an outdated one): what was built is
   // what the lock says now, so that file is read again.
@@ -444,6 +457,8 @@ function hintFor(error: InstallStepError): string {
   const text = error.tail.join('\n')
   if (/ensurepip is not available|No module named venv/.test(text))
     return "\n  Python's venv module is missing: install it (Debian/Ubuntu: `apt-get install python3-venv`)."
+  if (/Permission denied: .*poetry\.lock/.test(text))
+    return "\n  Poetry runs as the task's user (user:, --task-user), who cannot write the task folder's poetry.lock: give them the folder (chown), or commit a poetry.lock that fits the pyproject.toml (an up-to-date lock is only read)."
   if (/\[tool\.poetry\] section not found/.test(text))
     return '\n  The pyproject.toml is not a Poetry project: add a [tool.poetry] table, or use a requirements.txt without a pyproject.toml.'
   if (
@@ -536,22 +551,7 @@ async function exists(path: string): Promise<boolean> {
   )
 }
 
-/**
- * The poetry.lock an install wrote (as the host's user) in the folder of a task that runs as
- * another user goes to that user, as the rest of their folder; one of theirs is left alone.
- */
-async function giveLock(
-  dir: string,
-  owner: { uid: number; gid: number },
-  log: (line: string) => void,
-): Promise<void> {
-  const lock = join(dir, 'poetry.lock')
-  try {
-    const stats = await lstat(lock)
-    if (stats.isFile() && stats.uid === process.geteuid?.() && stats.uid !== owner.uid)
-      await chown(lock, owner.uid, owner.gid)
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT')
-      log(line(`cannot give ${lock} to uid ${owner.uid}: ${(cause as Error).message}`))
-  }
+/** HOME, USER and LOGNAME of the run's user, for what is spawned as them; none without one. */
+function ownerEnv(owner: PrepareContext['owner']): Record<string, string> {
+  return owner ? userEnv(owner) : {}
 }
