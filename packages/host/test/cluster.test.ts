@@ -13,8 +13,8 @@ import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Run } from '@tasse/core'
 import { createPostgresRunStore } from '@tasse/store-postgres'
-import { type PostgresServer, postgresMissing, startPostgres } from '@tasse/test-support'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { postgresMissing, usePostgres } from '@tasse/test-support'
+import { afterEach, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import {
   dataWith,
@@ -28,16 +28,10 @@ import {
 
 const missing = postgresMissing()
 const SECONDS = Number(process.env.TASSE_CLUSTER_SECONDS ?? 60)
-let server: PostgresServer | undefined
+const postgres = usePostgres()
 const dirs: string[] = []
 const hosts: HostProcess[] = []
 
-beforeAll(async () => {
-  if (!missing) server = await startPostgres()
-}, 120_000)
-afterAll(async () => {
-  await server?.stop()
-})
 afterEach(async () => {
   await killHosts(hosts)
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
@@ -124,7 +118,7 @@ describe.skipIf(missing)(
     it(
       `fire 20 tasks each second once per fire time for ${SECONDS} s, through the SIGKILL and restart of one host`,
       async () => {
-        const url = await (server as PostgresServer).createDatabase()
+        const url = await postgres().createDatabase()
         const tasks = everySecond(20)
         const data = dataWith({
           ...tasks,
@@ -196,7 +190,7 @@ describe.skipIf(missing)(
     )
 
     it('start exactly one run of a skip task for 300 concurrent requests, and account for 300 to a queue task', async () => {
-      const url = await (server as PostgresServer).createDatabase()
+      const url = await postgres().createDatabase()
       const data = dataWith({
         once: { 'task.sh': 'sleep 60\n', 'task.yaml': 'overlap: skip\n' },
         line: { 'task.sh': 'sleep 0.2\n', 'task.yaml': 'overlap: queue\nqueue_size: 5\n' },
@@ -255,7 +249,7 @@ describe.skipIf(missing)(
     }, 120_000)
 
     it('follow with tasse logs --follow on one host a run executing on another', async () => {
-      const url = await (server as PostgresServer).createDatabase()
+      const url = await postgres().createDatabase()
       const script = 'for i in 1 2 3 4 5; do echo "line $i"; sleep 0.4; done\n'
       const data = dataWith({ talk: { 'task.sh': script, 'task.yaml': '' } })
       dirs.push(data)
@@ -278,7 +272,7 @@ describe.skipIf(missing)(
     }, 60_000)
 
     it('are not ready while PostgreSQL is stopped for 10 s, then recover: no duplicate, each fire time run or missed', async () => {
-      const pg = server as PostgresServer
+      const pg = postgres()
       const url = await pg.createDatabase()
       const tasks = everySecond(5)
       const data = dataWith(tasks)
@@ -324,7 +318,7 @@ describe.skipIf(missing)(
       const services = Object.entries(compose.services).filter(([name]) => name.startsWith('tasse'))
       expect(services).toHaveLength(3)
       expect(compose.services.db?.environment?.POSTGRES_DB).toBe('tasse')
-      const pg = server as PostgresServer
+      const pg = postgres()
       const url = await pg.createDatabase()
       const data = dataWith({ hello: { 'task.sh': 'echo hello\n', 'task.yaml': '' } })
       dirs.push(data)

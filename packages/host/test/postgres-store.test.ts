@@ -8,21 +8,15 @@ import { join } from 'node:path'
 import { type Run, TasseError } from '@tasse/core'
 import { readConfig } from '@tasse/host'
 import { createPostgresRunStore } from '@tasse/store-postgres'
-import { type PostgresServer, postgresMissing, startPostgres } from '@tasse/test-support'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { postgresMissing, usePostgres } from '@tasse/test-support'
+import { afterEach, describe, expect, it } from 'vitest'
 import { dataWith, type HostProcess, killHosts, startHostProcess, until } from './host-process.js'
 
 const missing = postgresMissing()
-let server: PostgresServer | undefined
+const postgres = usePostgres()
 let data = ''
 const hosts: HostProcess[] = []
 
-beforeAll(async () => {
-  if (!missing) server = await startPostgres()
-}, 120_000)
-afterAll(async () => {
-  await server?.stop()
-})
 afterEach(async () => {
   await killHosts(hosts)
   if (data) rmSync(data, { recursive: true, force: true })
@@ -49,7 +43,7 @@ describe.skipIf(missing)(
   `tasse serve on PostgreSQL${missing ? ` (skipped: ${missing})` : ''}`,
   () => {
     it('keeps runs and hosts on the server, is not ready while it is down, and recovers alone', async () => {
-      const url = await (server as PostgresServer).createDatabase()
+      const url = await postgres().createDatabase()
       data = dataWith({ hello: { 'task.sh': 'echo hello from postgres\n', 'task.yaml': '' } })
       const host = await startHostProcess(data, { TASSE_STORE: url })
       hosts.push(host)
@@ -72,9 +66,9 @@ describe.skipIf(missing)(
         expect(existsSync(join(data, '.tasse', 'tasse.db'))).toBe(false)
         expect((await fetch(`${host.url}/readyz`)).status).toBe(200)
 
-        await (server as PostgresServer).pause()
+        await postgres().pause()
         await until(async () => (await fetch(`${host.url}/readyz`)).status === 503, 20_000, '503')
-        await (server as PostgresServer).resume()
+        await postgres().resume()
         await until(async () => (await fetch(`${host.url}/readyz`)).status === 200, 30_000, '200')
         const again = await fetch(`${host.url}/api/v1/tasks/hello/runs`, { method: 'POST' })
         expect(again.status).toBe(202)

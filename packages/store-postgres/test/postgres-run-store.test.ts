@@ -7,9 +7,9 @@
 import type { RunStore, StoreChange } from '@tasse/core'
 import { redactUrl } from '@tasse/core/plugin-kit'
 import { makeRun, testRunStore } from '@tasse/core/testing'
-import { type PostgresServer, postgresMissing, startPostgres } from '@tasse/test-support'
+import { postgresMissing, startPostgres, usePostgres } from '@tasse/test-support'
 import pg from 'pg'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   createPostgresRunStore,
   MIGRATIONS,
@@ -18,15 +18,8 @@ import {
 } from '../src/index.js'
 
 const missing = postgresMissing()
-let server: PostgresServer
+const postgres = usePostgres()
 let url = ''
-
-beforeAll(async () => {
-  if (!missing) server = await startPostgres()
-}, 120_000)
-afterAll(async () => {
-  await server?.stop()
-})
 
 if (missing) {
   it.skip(`RunStore contract: postgres (skipped: ${missing})`, () => {})
@@ -35,7 +28,7 @@ if (missing) {
     name: 'postgres',
     hosts: 'many',
     create: async ({ maxOutputBytes }) => {
-      url = await server.createDatabase()
+      url = await postgres().createDatabase()
       return createPostgresRunStore({ url, maxOutputBytes })
     },
     reopen: () => createPostgresRunStore({ url }),
@@ -60,7 +53,7 @@ describe.skipIf(missing)(`the PostgreSQL store${missing ? ` (skipped: ${missing}
   }
 
   beforeAll(async () => {
-    url = await server.createDatabase()
+    url = await postgres().createDatabase()
   })
   afterEach(async () => {
     for (const store of opened.splice(0)) await store.close()
@@ -84,7 +77,7 @@ describe.skipIf(missing)(`the PostgreSQL store${missing ? ` (skipped: ${missing}
   })
 
   it('migrates once when eight hosts start at once on an empty database', async () => {
-    url = await server.createDatabase()
+    url = await postgres().createDatabase()
     const stores = Array.from({ length: 8 }, () => open())
     await Promise.all(stores.map((store) => store.listHosts()))
     expect(await query('SELECT version FROM tasse_migrations ORDER BY version')).toEqual(
@@ -98,7 +91,7 @@ describe.skipIf(missing)(`the PostgreSQL store${missing ? ` (skipped: ${missing}
   })
 
   it('rolls a failed migration back entirely, naming the server without its password', async () => {
-    url = await server.createDatabase()
+    url = await postgres().createDatabase()
     await open().listHosts()
     const broken: Migration = {
       version: MIGRATIONS.length + 1,
@@ -118,7 +111,7 @@ describe.skipIf(missing)(`the PostgreSQL store${missing ? ` (skipped: ${missing}
   })
 
   it('refuses a database migrated by a newer release, saying what to do', async () => {
-    url = await server.createDatabase()
+    url = await postgres().createDatabase()
     await open().listHosts()
     await query(
       `INSERT INTO tasse_migrations (version, description) VALUES (${MIGRATIONS.length + 3}, 'future')`,
@@ -130,7 +123,7 @@ describe.skipIf(missing)(`the PostgreSQL store${missing ? ` (skipped: ${missing}
   })
 
   it('tells every store object of changes made through another one (LISTEN/NOTIFY)', async () => {
-    url = await server.createDatabase()
+    url = await postgres().createDatabase()
     const [writer, reader] = [open(), open()]
     const seen: { change: StoreChange; at: number }[] = []
     await reader.subscribe((change) => seen.push({ change, at: performance.now() }))
@@ -150,7 +143,7 @@ describe.skipIf(missing)(`the PostgreSQL store${missing ? ` (skipped: ${missing}
   })
 
   it('keeps output with NUL characters, each a space, offsets unchanged', async () => {
-    url = await server.createDatabase()
+    url = await postgres().createDatabase()
     const store = open()
     const run = makeRun({ status: 'running' })
     await store.insertRun(run)

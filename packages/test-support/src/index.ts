@@ -18,6 +18,7 @@ export {
   type PostgresServer,
   postgresMissing,
   startPostgres,
+  usePostgres,
 } from './postgres.js'
 export { chain, chainIso, context, micros, seededRandom } from './trigger-context.js'
 export { intlOffset, pep495 } from './zone-model.js'

@@ -10,6 +10,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { afterAll, beforeAll } from 'vitest'
 
 /** Debian's PostgreSQL 15 (`apt-get install postgresql`), or `TASSE_POSTGRES_BIN`. */
 export const POSTGRES_BIN = process.env.TASSE_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin'
@@ -182,4 +183,29 @@ function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
     })
   })
+}
+
+/**
+ * One throwaway server shared by a test file: started before its tests (unless PostgreSQL is
+ * missing: the file's tests skip, naming why), stopped after them. The getter answers the
+ * server, and throws where there is none (a test that did not skip).
+ *
+ * @example
+ * const postgres = usePostgres()
+ * it('…', async () => {
+ *   const url = await postgres().createDatabase()
+ * })
+ */
+export function usePostgres(): () => PostgresServer {
+  let server: PostgresServer | undefined
+  beforeAll(async () => {
+    if (!postgresMissing()) server = await startPostgres()
+  }, 120_000)
+  afterAll(async () => {
+    await server?.stop()
+  })
+  return () => {
+    if (!server) throw new Error(`[test-support] no PostgreSQL server: ${postgresMissing()}`)
+    return server
+  }
 }
