@@ -18,7 +18,7 @@ function recording(name: string, got: string[]): LogSink {
   }
 }
 
-function setup(sinks: LogSink[]) {
+function setup(sinks: LogSink[], endMs?: number) {
   const logged: string[] = []
   const logger: TasseLogger = {
     info: () => {},
@@ -26,7 +26,7 @@ function setup(sinks: LogSink[]) {
     error: (message, cause) => logged.push(`${message}: ${(cause as Error).message}`),
   }
   const events = new TasseEvents()
-  return { fanout: new SinkFanout(() => sinks, events, logger), events, logged }
+  return { fanout: new SinkFanout(() => sinks, events, logger, endMs), events, logged }
 }
 
 describe('SinkFanout', () => {
@@ -118,5 +118,17 @@ describe('SinkFanout', () => {
     release()
     await pending
     expect(settled).toBe(true)
+  })
+
+  it('ends a run whose sink never closes its logs, and notes it on the run', async () => {
+    const got: string[] = []
+    const stuck: LogSink = { ...recording('stuck', got), runEnded: () => new Promise(() => {}) }
+    const { fanout, logged } = setup([stuck, recording('b', got)], 50)
+    await fanout.ended(run, task)
+    expect(got).toEqual(['b ended'])
+    expect(fanout.takeFailure(run.id)).toBe(
+      "log sink stuck: did not close the run's logs within 50 ms",
+    )
+    expect(logged).toEqual(["log sink stuck failed: did not close the run's logs within 50 ms"])
   })
 })

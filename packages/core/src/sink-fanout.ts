@@ -16,6 +16,12 @@ export class SinkFanout {
     private readonly sinks: () => readonly LogSink[],
     private readonly events: TasseEvents,
     private readonly logger: TasseLogger,
+    /**
+     * How long a sink may take to close a run's logs: past it the run ends anyway (a sink that
+     * never answers, such as a write to a hung network mount, must not leave a run `running`),
+     * with the failure noted on the run.
+     */
+    private readonly endMs = 60_000,
   ) {}
 
   started(run: Run, task: TaskDefinition): Promise<void> {
@@ -23,7 +29,13 @@ export class SinkFanout {
   }
 
   ended(run: Run, task: TaskDefinition): Promise<void> {
-    return this.all(run, (sink) => sink.runEnded(run, task))
+    return this.all(run, (sink) =>
+      within(
+        sink.runEnded(run, task),
+        this.endMs,
+        `did not close the run's logs within ${this.endMs} ms`,
+      ),
+    )
   }
 
   /** What a sink failed for run `runId` (its log is incomplete), once; `null` when nothing. */
@@ -82,4 +94,14 @@ export class SinkFanout {
     if (!this.failures.has(run.id)) this.failures.set(run.id, `log sink ${sink.name}: ${message}`)
     this.logger.error(`log sink ${sink.name} failed`, cause)
   }
+}
+
+/** `work`, or a rejection with `what` once `ms` have passed without it settling. */
+function within(work: void | Promise<void>, ms: number, what: string): Promise<void> {
+  if (!work) return Promise.resolve()
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(what)), ms)
+  })
+  return Promise.race([work, late]).finally(() => clearTimeout(timer))
 }
