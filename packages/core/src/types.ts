@@ -401,7 +401,9 @@ export interface LogSink {
   output(run: Run, task: TaskDefinition, batch: OutputBatch): void | Promise<void>
   /**
    * Also called, without `runStarted` before it in this process, for a run found `running` at
-   * start and recorded `interrupted` (the host stopped without ending it).
+   * start and recorded `interrupted` (the host stopped without ending it). The run is
+   * recorded ended once every sink's `runEnded` resolved, or after 60 s without it (noted on
+   * the run as its sink's failure).
    */
   runEnded(run: Run, task: TaskDefinition): void | Promise<void>
   /** Flush and release files; called once at shutdown. */
