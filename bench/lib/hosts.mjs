@@ -110,8 +110,7 @@ export async function startOriginal(work, serverPy, { timeoutMs = 180_000 } = {}
   mkdirSync(join(dataDir, 'logs'), { recursive: true })
   copyFileSync(serverPy, join(work, 'server.py'))
   const port = await freePort()
-  // Several hosts on one data folder (the cluster scenario) each log to a file of their own.
-  const logFile = join(work, logName)
+  const logFile = join(work, 'host.log')
   const t0 = performance.now()
   const proc = launch(
     ORIGINAL_PYTHON,
