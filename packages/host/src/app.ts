@@ -125,7 +125,7 @@ export function createApp(options: AppOptions): Hono {
     return c.json(answer.body, answer.status)
   })
   app.get('/metrics', async (c) =>
-    c.text(await metrics.text(), 200, { 'Content-Type': metrics.registry.contentType }),
+    c.text(await metrics.text(), 200, { 'Content-Type': metrics.contentType }),
   )
 
   app.use('*', async (c, next) => {
