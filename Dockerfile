@@ -49,6 +49,7 @@ RUN --mount=type=cache,id=tasse-npm,target=/root/.npm,sharing=locked \
     npm_config_nodedir="$(node -p 'require("path").resolve(process.execPath, "../..")')" \
     JOBS=max npm ci
 COPY tsconfig.json tsconfig.base.json ./
+COPY scripts scripts
 COPY packages packages
 # --omit=optional too: test tools that a package names as an optional peer (vitest, for
 # @tasse/core/testing) would otherwise stay, with their bundlers (~40 MB). No production
@@ -59,7 +60,7 @@ RUN npm run build \
  && find node_modules packages -path '*/build/Release/obj*' -prune -exec rm -rf {} + \
  && find packages -name '*.tsbuildinfo' -delete \
  && find packages -mindepth 2 -maxdepth 2 \( -name src -o -name test -o -name bench \) -exec rm -rf {} + \
- && rm -rf packages/core/dist/testing tsconfig.json tsconfig.base.json \
+ && rm -rf packages/core/dist/testing packages/core/bundle/testing.js* scripts tsconfig.json tsconfig.base.json \
  && find node_modules/swagger-ui-dist -mindepth 1 -maxdepth 1 \
       ! -name package.json ! -name swagger-ui-bundle.js ! -name swagger-ui.css \
       ! -name favicon-32x32.png ! -name LICENSE ! -name NOTICE ! -name '*.LICENSE.txt' \

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
-import { readConfig, startHost } from '../packages/host/dist/index.js'
+import { readConfig, startHost } from '../packages/host/bundle/index.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const OUT = process.env.TASSE_SCREENSHOTS_DIR ?? here

@@ -1,5 +1,5 @@
 /**
- * Starting the system under test: the Tasse host (`node packages/host/dist/cli.js serve`) or the
+ * Starting the system under test: the Tasse host (`node packages/host/bundle/cli.js serve`) or the
  * original Python service (its `server.py`, run by Debian's /usr/bin/python3 through
  * `original-launch.py`, which only pins its port and address). Both use the same layout:
  * `<work>/data/tasks/<name>/`, logs in `<work>/data/logs/<name>/log.txt`.

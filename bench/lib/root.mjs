@@ -20,7 +20,7 @@ export function getRoot() {
 }
 
 export function hostCli() {
-  return join(root, 'packages/host/dist/cli.js')
+  return join(root, 'packages/host/bundle/cli.js')
 }
 
 /** Imports a package as resolved from the measured root; `{ missing }` when not there. */

@@ -4,11 +4,11 @@
  * it, parses its flags, prints help and turns failures into messages and exit statuses
  * (`cli/exit-codes.ts`). With `--json`, a failure is one JSON document on stdout too.
  */
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { cliFailure, EXIT, EXIT_HELP, UsageError } from './cli/exit-codes.js'
 import { helpTable } from './cli/help-table.js'
 import type { Command } from './commands/command.js'
+import { hostVersion } from './package-root.js'
 
 /**
  * The commands, each loaded only when it runs: `tasse next` is called once per task by scripts,
@@ -88,18 +88,10 @@ function help(): string {
   ].join('\n')
 }
 
-/** The version of @tasse/host, from its package.json (beside `src/` and `dist/`). */
-export function version(): string {
-  const manifest = JSON.parse(
-    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-  ) as { version: string }
-  return manifest.version
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
   if (name === '--version' || name === '-V') {
-    console.log(`tasse ${version()}`)
+    console.log(`tasse ${hostVersion()}`)
     return EXIT.ok
   }
   if (!name || name === '--help' || name === '-h' || name === 'help') {

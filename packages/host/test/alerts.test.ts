@@ -16,7 +16,7 @@ import { dataWith, memoryLogger, until } from './api-fixtures.js'
 import { type Receiver, startReceiver } from './receiver.js'
 
 const ROOT = join(import.meta.dirname, '..', '..', '..')
-const CLI = join(ROOT, 'packages', 'host', 'dist', 'cli.js')
+const CLI = join(ROOT, 'packages', 'host', 'bundle', 'cli.js')
 const SECRET = 'hook-secret-7f3a9c'
 const HEADER_TOKEN = 'header-token-41d2e8'
 

@@ -1,5 +1,5 @@
 /**
- * The `tasse` commands as real processes (the built `dist/cli.js`), as a user runs them: local
+ * The `tasse` commands as real processes (the built `bundle/cli.js`), as a user runs them: local
  * ones on a temporary data folder, client ones against a host on a real port.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
@@ -10,7 +10,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { dataWith, memoryLogger, openGate, TASKS, until } from './api-fixtures.js'
 
 const ROOT = join(import.meta.dirname, '..', '..', '..')
-const CLI = join(ROOT, 'packages', 'host', 'dist', 'cli.js')
+const CLI = join(ROOT, 'packages', 'host', 'bundle', 'cli.js')
 const TOKEN = 'cli-test-token-0b7d'
 /** The fixture's task folders, as listed: by name. */
 const ALL_TASKS = Object.keys(TASKS).sort()

@@ -1,5 +1,5 @@
 /**
- * Test helpers that run the real `tasse` CLI (the built `dist/cli.js`) as a child process, the
+ * Test helpers that run the real `tasse` CLI (the built `bundle/cli.js`) as a child process, the
  * way a user or a container starts it.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RunView } from '../src/api/views.js'
 
-export const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js')
+export const CLI = join(import.meta.dirname, '..', 'bundle', 'cli.js')
 
 export interface HostProcess {
   child: ChildProcess

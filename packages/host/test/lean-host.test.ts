@@ -1,16 +1,18 @@
 /**
  * What a process loads (issue #19): the CLI's local commands load no server module, and an idle
  * host loads the JSON API and the dashboard only when a request needs them. Real processes of
- * the built CLI, with a module hook that records every ES module they load.
+ * the built CLI (the bundle `tasse` runs), with a module hook that records every file they
+ * load; a bundle's file holds the modules its source map names.
  */
 import { spawn } from 'node:child_process'
-import { readFileSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { dataWith, until } from './api-fixtures.js'
 
 const ROOT = join(import.meta.dirname, '..', '..', '..')
-const CLI = join(ROOT, 'packages', 'host', 'dist', 'cli.js')
+const CLI = join(ROOT, 'packages', 'host', 'bundle', 'cli.js')
 const HOOK = join(import.meta.dirname, 'fixtures', 'record-loads.mjs')
 const TASKS = {
   probe: {
@@ -54,12 +56,21 @@ function start(args: string[], loads: string) {
   return { child, output: () => output, done }
 }
 
+/** The modules the process loaded: each file it loaded, or the modules a bundle's file holds. */
 function loaded(file: string): string[] {
+  let urls: string[]
   try {
-    return readFileSync(file, 'utf8').split('\n').filter(Boolean)
+    urls = readFileSync(file, 'utf8').split('\n').filter(Boolean)
   } catch {
     return []
   }
+  return urls.flatMap((url) => {
+    if (!url.startsWith('file:')) return [url]
+    const path = fileURLToPath(url)
+    if (!existsSync(`${path}.map`)) return [path]
+    const map = JSON.parse(readFileSync(`${path}.map`, 'utf8')) as { sources: string[] }
+    return [path, ...map.sources.map((source) => resolve(dirname(path), source))]
+  })
 }
 
 describe('a lean host', () => {
@@ -77,12 +88,12 @@ describe('a lean host', () => {
       const cli = start(args(data), loads)
       expect(await cli.done, cli.output()).toBe(0)
       const all = loaded(loads)
-      expect(all.some((url) => url.endsWith('/host/dist/cli.js'))).toBe(true) // the hook works
+      expect(all.some((path) => path.endsWith('/host/dist/cli.js'))).toBe(true) // the hook works
       expect(all.filter((url) => SERVER_MODULES.test(url))).toEqual([])
     }, 60_000)
   }
 
-  it('tasse serve loads the app on its first request that is not a probe, the API and the dashboard on theirs, and answers them', async () => {
+  it('tasse serve loads the app on its first request that is not a probe, the API, the dashboard and prom-client on theirs, and answers them', async () => {
     const data = dataWith(TASKS)
     cleanup.push(() => rmSync(data, { recursive: true, force: true }))
     const loads = join(data, 'loads.txt')
@@ -116,6 +127,12 @@ describe('a lean host', () => {
     const now = loaded(loads)
     expect(now.some((u) => u.endsWith('/host/dist/api/index.js'))).toBe(true)
     expect(now.some((u) => u.endsWith('/host/dist/dashboard/index.js'))).toBe(true)
+    // prom-client (Node's process metrics) on the first scrape, not before.
+    expect(now.filter((u) => u.includes('node_modules/prom-client/'))).toEqual([])
+    const metrics = await fetch(`${url}/metrics`)
+    expect(metrics.status).toBe(200)
+    expect(await metrics.text()).toMatch(/^process_cpu_user_seconds_total \d/m)
+    expect(loaded(loads).some((u) => u.includes('node_modules/prom-client/'))).toBe(true)
     host.child.kill('SIGTERM')
     expect(await host.done).toBe(0)
   }, 60_000)

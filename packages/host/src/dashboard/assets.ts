@@ -9,10 +9,9 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
+import { packagePath } from '../package-root.js'
 
-/** `packages/host/assets/`: two levels up from both `src/dashboard/` and `dist/dashboard/`. */
-const ASSETS_DIR = fileURLToPath(new URL('../../assets/', import.meta.url))
+const ASSETS_DIR = packagePath('assets/')
 
 export interface Asset {
   body: string

@@ -10,7 +10,6 @@
  * other sites in the same browser); pages carry a Content-Security-Policy that allows only this
  * host's own stylesheet and script.
  */
-import { createRequire } from 'node:module'
 import {
   InvalidParamError,
   isValidTaskName,
@@ -25,6 +24,7 @@ import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import { RUN_ID_PATTERN } from '../api/schemas.js'
 import { tokenMatcher } from '../auth.js'
+import { hostVersion } from '../package-root.js'
 import { dashboardAssets, IMMUTABLE } from './assets.js'
 import type { Board } from './board.js'
 import { hostLive, hostPage } from './host-page.js'
@@ -274,12 +274,6 @@ const securityHeaders: MiddlewareHandler = async function securityHeaders(c, nex
   )
   c.header('X-Content-Type-Options', 'nosniff')
   c.header('Referrer-Policy', 'same-origin')
-}
-
-function hostVersion(): string {
-  // `package.json` is two levels up from both src/dashboard/ and dist/dashboard/.
-  const pkg = createRequire(import.meta.url)('../../package.json') as { version: string }
-  return pkg.version
 }
 
 export type { Html }
