@@ -10,12 +10,16 @@
  *
  * What stays outside a bundle, imported from node_modules at run time:
  * - the other workspace packages (`@tasse/*`): each has one copy in a process, so a plugin that
- *   imports `@tasse/core` shares the host's instance;
- * - tsyringe and reflect-metadata: their registries must be one per process, shared with
- *   plugins that decorate their own classes;
- * - better-sqlite3 and pg: native code found relative to their own package;
+ *   imports `@tasse/core` shares the host's instance (and through it, core's tsyringe
+ *   container: plugins reach it through the typed plugin context, never import tsyringe);
+ * - pg, which looks for its optional native client (pg-native) itself;
  * - anything the package does not list in `dependencies` (peers such as vitest).
- * Every other dependency (yaml, hono, zod, prom-client, rrule…) is inlined.
+ * Every other dependency is inlined: yaml, tsyringe and reflect-metadata (0.2 shares its
+ * metadata with any other copy through a global registry), better-sqlite3's JavaScript (its
+ * compiled part is found by store-sqlite's native-binding.ts), hono, zod, prom-client, rrule…
+ * A CommonJS package imported at run time is also lexed by Node for its export names: for
+ * reflect-metadata's 64 KB, enough work for V8 to start its optimizing compiler during start-up,
+ * 4-6 MB of RSS that an idle host then keeps.
  *
  * The bundles sit one folder below their package, as `dist/` does: code that finds a file from
  * `import.meta.url` (the native addon, the host's assets and version) works from either.
@@ -29,7 +33,8 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'rolldown'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
-const SHARED = new Set(['tsyringe', 'reflect-metadata', 'better-sqlite3', 'pg'])
+/** Dependencies imported from node_modules at run time rather than inlined (see above). */
+const FROM_NODE_MODULES = new Set(['pg'])
 const BUILTINS = new Set(builtinModules)
 
 /** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
@@ -65,7 +70,7 @@ async function bundle(dir, workspaceNames) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run "tsc -b" first`)
   const inline = new Set(
     Object.keys(manifest.dependencies ?? {}).filter(
-      (d) => !SHARED.has(d) && !workspaceNames.has(d),
+      (d) => !FROM_NODE_MODULES.has(d) && !workspaceNames.has(d),
     ),
   )
   const external = (id) => {
@@ -86,6 +91,7 @@ async function bundle(dir, workspaceNames) {
       dir: out,
       format: 'esm',
       sourcemap: true,
+      comments: { legal: true, annotation: false, jsdoc: false },
       // Chunks named by a module they hold, so a stack trace or a loaded-file list says what
       // it is; `_` sets them apart from the entries.
       chunkFileNames: '_[name]-[hash].js',

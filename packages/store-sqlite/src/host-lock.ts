@@ -7,6 +7,7 @@
 import { closeSync, openSync } from 'node:fs'
 import { HostConflictError, type HostRecord } from '@tasse/core'
 import Database from 'better-sqlite3'
+import { sqliteBinding } from './native-binding.js'
 import { STORE_TAG } from './tag.js'
 
 export class HostLock {
@@ -29,7 +30,7 @@ export class HostLock {
   acquire(): boolean {
     if (this.#db) return true
     closeSync(openSync(this.path, 'a', this.#mode))
-    const db = new Database(this.path, { timeout: 0 })
+    const db = new Database(this.path, { timeout: 0, nativeBinding: sqliteBinding() })
     try {
       db.exec('BEGIN EXCLUSIVE')
     } catch (error) {

@@ -5,6 +5,7 @@ import { TasseError } from '@tasse/core'
 import { DEFAULT_FILE_MODE, directoryMode } from '@tasse/core/plugin-kit'
 import Database from 'better-sqlite3'
 import { MIGRATIONS, migrate } from './migrations.js'
+import { sqliteBinding } from './native-binding.js'
 import { type SqliteRunStoreOptions, STORE_TAG } from './sqlite-run-store.js'
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000
@@ -20,7 +21,10 @@ export function openDatabase(path: string, options: SqliteRunStoreOptions): Data
       // is never readable by others, not even for a moment.
       closeSync(openSync(path, 'a', fileMode))
     }
-    db = new Database(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS })
+    db = new Database(path, {
+      timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+      nativeBinding: sqliteBinding(),
+    })
     // WAL: readers and one writer at once, across processes; NORMAL sync is durable across a
     // crash of the process (a power loss may lose the last commits, never corrupt the file).
     db.pragma('journal_mode = WAL')
