@@ -14,10 +14,18 @@
  *
  * Only the pid is waited for (wait4(pid)): libuv reaps its own children by pid as well, so
  * neither takes the other's.
+ *
+ * trimMemory() -> boolean
+ *   glibc's malloc_trim(0): gives the system back the free memory of every malloc arena (what
+ *   parsing and compiling the host's code at start-up used and freed); false where the C
+ *   library has no malloc_trim, or nothing was released.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <node_api.h>
 #include <pthread.h>
 #include <signal.h>
@@ -227,10 +235,25 @@ done:
   return result;
 }
 
+static napi_value trim_memory(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+#ifdef __GLIBC__
+  napi_get_boolean(env, malloc_trim(0) == 1, &result);
+#else
+  napi_get_boolean(env, false, &result);
+#endif
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value function;
   if (napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, spawn, NULL, &function) != napi_ok)
     return NULL;
   napi_set_named_property(env, exports, "spawn", function);
+  if (napi_create_function(env, "trimMemory", NAPI_AUTO_LENGTH, trim_memory, NULL, &function) !=
+      napi_ok)
+    return NULL;
+  napi_set_named_property(env, exports, "trimMemory", function);
   return exports;
 }

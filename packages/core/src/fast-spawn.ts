@@ -49,21 +49,43 @@ interface Addon {
       usage?: [maxRssKiB: number, user: number, system: number],
     ) => void,
   ): [pid: number, stdout: number, stderr: number]
+  trimMemory(): boolean
 }
 
 let loaded: Addon | null | undefined
 
-/** The addon, or null where it is not built (or `TASSE_SPAWN=child_process`). */
-export function spawnAddon(): Addon | null {
-  if (process.env.TASSE_SPAWN === 'child_process' || process.platform !== 'linux') return null
+/** The addon, or null where it is not built (or not Linux). */
+function addon(): Addon | null {
+  if (process.platform !== 'linux') return null
   if (loaded === undefined)
     try {
-      // From dist/ and from src/ alike: the build is beside both, in the package's root.
+      // From src/, dist/ and bundle/ alike: the build is beside them, in the package's root.
       loaded = createRequire(import.meta.url)('../build/Release/tasse_spawn.node') as Addon
     } catch {
       loaded = null
     }
   return loaded
+}
+
+/** The addon to start runs with, or null where it is not built (or `TASSE_SPAWN=child_process`). */
+export function spawnAddon(): Addon | null {
+  return process.env.TASSE_SPAWN === 'child_process' ? null : addon()
+}
+
+/**
+ * Gives the system back the memory the C library holds free (glibc's `malloc_trim`): after
+ * start-up, whose parsing and compiling freed several MB that stay counted in the host's RSS
+ * otherwise. Whether anything was released; false without the addon, or with one built before
+ * it could (`npm rebuild @tasse/core` builds it again). Never throws: it only saves memory.
+ */
+export function releaseFreeMemory(): boolean {
+  const built = addon()
+  if (typeof built?.trimMemory !== 'function') return false
+  try {
+    return built.trimMemory()
+  } catch {
+    return false
+  }
 }
 
 /** How this process starts runs: `posix_spawn` (the addon) or `child_process`. */

@@ -34,7 +34,7 @@ export {
 export { type TasseEventMap, type TasseEventName, TasseEvents } from './events.js'
 // What plugins provide, and core's own implementations.
 export { type ExtensionPoints, registerPlugins } from './extensions.js'
-export { spawnPath } from './fast-spawn.js'
+export { releaseFreeMemory, spawnPath } from './fast-spawn.js'
 export { type FileLogSinkOptions, fileLogSink, runLogPath } from './file-log-sink.js'
 export { upcomingFireTimes } from './fire-times.js'
 export { type FireStep, traceFire } from './fire-trace.js'
