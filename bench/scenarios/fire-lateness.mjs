@@ -141,36 +141,17 @@ export default {
  * scheduler), each recording its start; lateness from the loop's start. `rounds` times.
  */
 async function floor(n, rounds) {
-  const work = makeWorkDir(`fire-floor-${n}`)
-  try {
-    const records = join(work, 'records.txt')
-    const starter = join(work, 'start.sh')
-    writeFileSync(
-      starter,
-      [
-        'printf "%s t0\\n" "$EPOCHREALTIME" >> "$1"',
-        `for ((i = 0; i < $2; i++)); do bash -c 'printf "%s x\\n" "$EPOCHREALTIME" >> "$0"' "$1" & done`,
-        'wait',
-        '',
-      ].join('\n'),
-    )
-    const lateness = []
-    for (let r = 0; r < rounds; r++) {
-      writeFileSync(records, '')
-      try {
-        execFileSync('bash', [starter, records, String(n)], { stdio: 'ignore', timeout: 180_000 })
-      } catch {
-        // A machine too loaded to start them all in 3 minutes: the floor is what did start.
-      }
-      const rows = readRecords(records)
-      const t0 = Number(rows.find((row) => row[1] === 't0')?.[0])
-      for (const row of rows) if (row[1] === 'x') lateness.push((Number(row[0]) - t0) * 1000)
-      await sleep(300)
-    }
-    return summary(lateness)
-  } finally {
-    removeWorkDir(work)
+  const script = [
+    'printf "%s t0\\n" "$EPOCHREALTIME" >> "$1"',
+    `for ((i = 0; i < $2; i++)); do bash -c 'printf "%s x\\n" "$EPOCHREALTIME" >> "$0"' "$1" & done`,
+    'wait',
+  ]
+  const lateness = []
+  for (const rows of await shellRounds(`fire-floor-${n}`, script, [n], rounds, 180_000)) {
+    const t0 = Number(rows.find((row) => row[1] === 't0')?.[0])
+    for (const row of rows) if (row[1] === 'x') lateness.push((Number(row[0]) - t0) * 1000)
   }
+  return summary(lateness)
 }
 
 /**
@@ -180,37 +161,47 @@ async function floor(n, rounds) {
  * misfire_grace_time 1 lets a scheduler run).
  */
 async function sustainedFloor(n, seconds) {
-  const work = makeWorkDir(`fire-floor-sustained-${n}`)
+  const script = [
+    'first=$((EPOCHSECONDS + 1))',
+    'for ((s = 0; s < $3; s++)); do',
+    '  t=$((first + s))',
+    '  while ((EPOCHSECONDS < t)); do sleep 0.002; done',
+    `  for ((i = 0; i < $2; i++)); do bash -c 'printf "%s %s\\n" "$EPOCHREALTIME" "$1" >> "$0"' "$1" "$t" & done`,
+    'done',
+    'wait',
+  ]
+  const [rows] = await shellRounds(`fire-floor-sustained-${n}`, script, [n, seconds], 1, 600_000)
+  const lateness = rows.map(([start, second]) => (Number(start) - Number(second)) * 1000)
+  const within = lateness.filter((ms) => ms < 1000).length
+  return { lateness: summary(lateness), withinPct: (within / (n * seconds)) * 100 }
+}
+
+/**
+ * Runs a bash `script` `rounds` times, each with a fresh records file as `$1` and `args` after
+ * it, and gives each round's records. A machine too loaded to finish within `timeoutMs`: the
+ * round's records are what did start.
+ */
+async function shellRounds(name, script, args, rounds, timeoutMs) {
+  const work = makeWorkDir(name)
   try {
     const records = join(work, 'records.txt')
     const starter = join(work, 'start.sh')
-    writeFileSync(
-      starter,
-      [
-        'first=$((EPOCHSECONDS + 1))',
-        'for ((s = 0; s < $3; s++)); do',
-        '  t=$((first + s))',
-        '  while ((EPOCHSECONDS < t)); do sleep 0.002; done',
-        `  for ((i = 0; i < $2; i++)); do bash -c 'printf "%s %s\\n" "$EPOCHREALTIME" "$1" >> "$0"' "$1" "$t" & done`,
-        'done',
-        'wait',
-        '',
-      ].join('\n'),
-    )
-    writeFileSync(records, '')
-    try {
-      execFileSync('bash', [starter, records, String(n), String(seconds)], {
-        stdio: 'ignore',
-        timeout: 600_000,
-      })
-    } catch {
-      // A machine that cannot start them all in 10 minutes: the floor is what did start.
+    writeFileSync(starter, [...script, ''].join('\n'))
+    const all = []
+    for (let r = 0; r < rounds; r++) {
+      writeFileSync(records, '')
+      try {
+        execFileSync('bash', [starter, records, ...args.map(String)], {
+          stdio: 'ignore',
+          timeout: timeoutMs,
+        })
+      } catch {
+        // Timed out: what started is kept.
+      }
+      all.push(readRecords(records))
+      await sleep(300)
     }
-    const lateness = readRecords(records).map(
-      ([start, second]) => (Number(start) - Number(second)) * 1000,
-    )
-    const within = lateness.filter((ms) => ms < 1000).length
-    return { lateness: summary(lateness), withinPct: (within / (n * seconds)) * 100 }
+    return all
   } finally {
     removeWorkDir(work)
   }
