@@ -16,7 +16,8 @@
  * - anything the package does not list in `dependencies` (peers such as vitest).
  * Every other dependency is inlined: yaml, tsyringe and reflect-metadata (0.2 shares its
  * metadata with any other copy through a global registry), better-sqlite3's JavaScript (its
- * compiled part is found by store-sqlite's native-binding.ts), hono, zod, prom-client, rrule…
+ * compiled part is found by store-sqlite's native-binding.ts), hono, zod, prom-client… (rrule and
+ * re2js are required by their first use, from node_modules: a bundler cannot see a require)
  * A CommonJS package imported at run time is also lexed by Node for its export names: for
  * reflect-metadata's 64 KB, enough work for V8 to start its optimizing compiler during start-up,
  * 4-6 MB of RSS that an idle host then keeps.

@@ -13,7 +13,10 @@
  * The match is anchored to the whole value, as people read a pattern: `[A-Za-z]+` refuses
  * `x;rm`, which a search for a match anywhere in the value accepted.
  */
-import { RE2JS } from 're2js'
+import { createRequire } from 'node:module'
+import type { RE2JS } from 're2js'
+
+let re2js: typeof import('re2js') | undefined
 
 /** Longer patterns are refused at load: their compiled programs grow with their length. */
 export const MAX_PATTERN_CHARS = 1000
@@ -37,7 +40,9 @@ export function compileParamPattern(source: string): ParamPattern {
     throw new Error(`is longer than ${MAX_PATTERN_CHARS} characters (${source.length})`)
   let compiled: RE2JS
   try {
-    compiled = RE2JS.compile(source)
+    // Required by the first pattern compiled: a host whose tasks have none never loads it.
+    re2js ??= createRequire(import.meta.url)('re2js') as typeof import('re2js')
+    compiled = re2js.RE2JS.compile(source)
   } catch (cause) {
     throw new Error(
       `is not a regular expression Tasse can match in linear time (RE2 syntax: no backreferences or lookaround): ${(cause as Error).message}`,
