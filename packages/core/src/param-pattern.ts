@@ -38,10 +38,11 @@ export interface ParamPattern {
 export function compileParamPattern(source: string): ParamPattern {
   if (source.length > MAX_PATTERN_CHARS)
     throw new Error(`is longer than ${MAX_PATTERN_CHARS} characters (${source.length})`)
+  // Required by the first pattern compiled: a host whose tasks have none never loads it. Outside
+  // the try below: a missing package is the installation's fault, not the pattern's.
+  re2js ??= createRequire(import.meta.url)('re2js') as typeof import('re2js')
   let compiled: RE2JS
   try {
-    // Required by the first pattern compiled: a host whose tasks have none never loads it.
-    re2js ??= createRequire(import.meta.url)('re2js') as typeof import('re2js')
     compiled = re2js.RE2JS.compile(source)
   } catch (cause) {
     throw new Error(
