@@ -9,7 +9,7 @@ import {
   signalGroup,
   startChild,
 } from './child-process.js'
-import { spawnPath } from './fast-spawn.js'
+import { fastSpawn, spawnAddon, spawnPath } from './fast-spawn.js'
 import { runCgroups } from './run-cgroup.js'
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' }
@@ -155,6 +155,42 @@ describe.each(['posix_spawn', 'child_process'] as const)('startChild through %s'
     },
   )
 
+  it('starts with every signal at its default and none blocked (the host ignores SIGPIPE)', async () => {
+    const child = await startChild(
+      { command: 'grep', args: ['-E', '^Sig(Blk|Ign)', '/proc/self/status'] },
+      { cwd: '/', env },
+    )
+    const stdout = text(child.stdout)
+    expect(await child.exited).toEqual({ code: 0, signal: null })
+    expect(await stdout).toBe('SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n')
+  })
+
+  const cgroups = IS_ROOT ? runCgroups() : null
+  it.skipIf(!cgroups)(
+    `is in the run's control groups from its first instruction${cgroups ? '' : ' (skipped: no control groups Tasse may make here)'}`,
+    async () => {
+      const cgroup = cgroups?.create(`join${process.pid}${way.length}`) ?? null
+      if (!cgroup) throw new Error('no control group')
+      try {
+        // `cat` itself reads where it is: no process of the run runs outside the groups.
+        const child = await startChild(
+          { command: 'cat', args: ['/proc/self/cgroup'] },
+          { cwd: '/', env, cgroup },
+        )
+        const stdout = text(child.stdout)
+        expect(await child.exited).toEqual({ code: 0, signal: null })
+        const lines = (await stdout)
+          .split('\n')
+          .filter((line) => line.includes(`/join${process.pid}`))
+        expect(lines).toHaveLength(cgroup.procsPaths.length)
+        expect(child.startTime).toBeGreaterThan(0)
+        await child.terminate(1000)
+      } finally {
+        cgroup.remove()
+      }
+    },
+  )
+
   it('rejects with ENOENT when its working directory is gone', async () => {
     await expect(
       startChild({ command: 'bash', args: ['-c', 'true'] }, { cwd: '/nonexistent/tasse', env }),
@@ -242,4 +278,32 @@ describe('killOrphanedGroup', () => {
     await until(() => !groupAlive(child.pid), 'the group to be gone')
     expect(killOrphanedGroup(child.pid, child.startTime)).toBe(false)
   })
+})
+
+describe('fastSpawn', () => {
+  const addon = spawnAddon()
+
+  it.skipIf(!addon && process.env.CI !== 'true')(
+    'a control group it cannot join is named on its stderr, and the command runs anyway (skipped: addon not built)',
+    async () => {
+      if (!addon) throw new Error('the addon is not built')
+      const missing = '/nonexistent/tasse/cgroup.procs'
+      const child = fastSpawn(addon, 'sh', ['-c', 'echo ran; exec sleep 30'], {
+        cwd: '/',
+        env,
+        cgroupProcs: [missing],
+      })
+      const [stdout, stderr] = [text(child.stdout), text(child.stderr)]
+      // The start time the child read before its exec is the one /proc gives afterwards.
+      expect(child.startTime).toBe(processStartTime(child.pid))
+      expect(child.startTime).toBeGreaterThan(0)
+      await new Promise((resolve) => child.stdout.once('data', resolve))
+      process.kill(-child.pid, 'SIGKILL')
+      expect((await child.exited).signal).toBe('SIGKILL')
+      expect(await stdout).toBe('ran\n')
+      expect(await stderr).toBe(
+        `tasse: could not join the run's control group(s) ${missing}: its limits may not hold, and processes that leave its process group may outlive it\n`,
+      )
+    },
+  )
 })

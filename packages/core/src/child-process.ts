@@ -13,13 +13,18 @@
  * core never sees a `ChildProcess`.
  */
 import type { ChildProcess } from 'node:child_process'
-import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { delimiter, isAbsolute, join } from 'node:path'
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import spawn from 'cross-spawn'
 import type { ResourceUsage } from './cgroup-resources.js'
-import { fastSpawn, type ProcessRusage, type SpawnedProcess, spawnAddon } from './fast-spawn.js'
+import {
+  commandFile,
+  fastSpawn,
+  type ProcessRusage,
+  type SpawnedProcess,
+  spawnAddon,
+} from './fast-spawn.js'
 import { setLongTimeout } from './long-timer.js'
 import { pidsWithEnv } from './proc-sweep.js'
 import type { RunCgroup } from './run-cgroup.js'
@@ -106,33 +111,41 @@ export async function startChild(
   const { cgroup = null, user = null } = options
   const addon = spawnAddon()
   // A command that cannot be found is spawned as it is, so that it fails as it would anyway.
-  const found = findCommand(command.command, options.cwd, options.env.PATH)
+  const file = commandFile(command.command, options.cwd, options.env.PATH)
+  const found = file !== null
   // posix_spawn cannot change user: the addon starts the tiny helper that switches and execs.
   const helper = user && addon && found ? asUserHelper() : null
-  const switched = helper && user ? withUser(helper, user, command, options) : command
-  // The shell that joins the control groups must do so as root, before the switch; as the
-  // task's user it could not write cgroup.procs, and the host moves the process in instead.
+  const switched = helper && user ? withUser(helper, user, command, file) : command
+  const fast = addon !== null && (user === null || helper !== null)
+  // The run's first process joins its control groups before its exec, and as root, before the
+  // switch: as the task's user it could not write cgroup.procs, and the host moves the process
+  // in instead. The addon's child does it itself; otherwise a shell does, then execs.
   const joinsItself = cgroup !== null && found && (user === null || helper !== null)
-  const spawned = joinsItself
-    ? {
-        command: '/bin/sh',
-        args: [
-          '-c',
-          JOIN_CGROUP,
-          'tasse-join',
-          ...cgroup.procsPaths,
-          '--',
-          switched.command,
-          ...switched.args,
-        ],
-      }
-    : switched
+  const addonJoins = joinsItself && fast && addon.joinsCgroups === true
+  const spawned =
+    joinsItself && !addonJoins
+      ? {
+          command: '/bin/sh',
+          args: [
+            '-c',
+            JOIN_CGROUP,
+            'tasse-join',
+            ...cgroup.procsPaths,
+            '--',
+            switched.command,
+            ...switched.args,
+          ],
+        }
+      : switched
   let started: SpawnedProcess
   try {
-    started =
-      addon && (user === null || helper !== null)
-        ? fastSpawn(addon, spawned.command, spawned.args, options)
-        : await nodeSpawn(spawned, { ...options, user })
+    started = fast
+      ? fastSpawn(addon, spawned.command, spawned.args, {
+          ...options,
+          cgroupProcs: addonJoins ? cgroup.procsPaths : [],
+          file: spawned === command ? (file ?? undefined) : undefined,
+        })
+      : await nodeSpawn(spawned, { ...options, user })
   } catch (cause) {
     const failed = cause as Error
     throw new Error(`could not start ${command.command}: ${failed.message}`, { cause: failed })
@@ -162,7 +175,7 @@ export async function startChild(
   let ending: Promise<void> | null = null
   return {
     pid,
-    startTime: processStartTime(pid),
+    startTime: started.startTime ?? processStartTime(pid),
     stdout,
     stderr,
     exited,
@@ -212,6 +225,7 @@ async function nodeSpawn(command: ChildCommand, options: ChildOptions): Promise<
   child.on('error', () => {})
   return {
     pid: child.pid as number,
+    startTime: null, // read from /proc by the caller
     stdout: child.stdout as Readable,
     stderr: child.stderr as Readable,
     exited,
@@ -219,21 +233,18 @@ async function nodeSpawn(command: ChildCommand, options: ChildOptions): Promise<
 }
 
 /**
- * The command that runs `command` as `user` through `helper`: the command is looked up on the
- * run's PATH here, as the spawn would, so that the helper runs that very file.
+ * The command that runs `command` as `user` through `helper`: with the file the command names
+ * on the run's PATH (looked up as the spawn would), so that the helper runs that very file.
  */
 function withUser(
   helper: string,
   user: { uid: number; gid: number },
   command: ChildCommand,
-  options: ChildOptions,
+  file: string | null,
 ): ChildCommand {
-  const file = command.command.includes('/')
-    ? command.command
-    : (commandPath(command.command, options.env.PATH) ?? command.command)
   return {
     command: helper,
-    args: [String(user.uid), String(user.gid), file, ...command.args],
+    args: [String(user.uid), String(user.gid), file ?? command.command, ...command.args],
   }
 }
 
@@ -270,6 +281,8 @@ function adopt(cgroup: RunCgroup, pid: number): void {
  * that holds and kills the run, then its v1 resource groups), then execs the task's command in
  * its place: the pid stays the same and nothing the task starts is ever outside the groups, so
  * the limits hold for all of it. If a group cannot be joined the task still runs, and says why.
+ * Node's spawn uses it (and an addon built before its child could join by itself); the addon's
+ * child does the same without the shell, whose exec costs ~2 ms more per run.
  */
 const JOIN_CGROUP =
   'for f do [ "$f" = -- ] && break; { echo $$ > "$f"; } 2>/dev/null || missed="$missed $f";' +
@@ -308,28 +321,6 @@ async function gone(left: () => boolean, ms: number): Promise<boolean> {
     return true
   } finally {
     timer.clear()
-  }
-}
-
-/** Whether `command` names an executable file, as the spawn would look it up. */
-function findCommand(command: string, cwd: string, path = ''): boolean {
-  if (command.includes('/')) return executable(isAbsolute(command) ? command : join(cwd, command))
-  return commandPath(command, path) !== null
-}
-
-/** The file a command without a slash names on `path`, or null. */
-function commandPath(command: string, path = ''): string | null {
-  for (const dir of path.split(delimiter))
-    if (dir && executable(join(dir, command))) return join(dir, command)
-  return null
-}
-
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK)
-    return statSync(file).isFile()
-  } catch {
-    return false
   }
 }
 

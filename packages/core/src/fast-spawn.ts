@@ -1,10 +1,13 @@
 /**
- * The fast way to start a run's process: posix_spawn through a small addon
- * (`native/tasse-spawn.c`, built at install by `native/build.mjs`). Node 20's libuv starts a
- * child with a full fork() of the host, whose cost grows with the host's memory and which
- * blocks the main thread meanwhile; posix_spawn (vfork-style in glibc) copies no page tables.
- * Measured on a loaded 2-core VM, in a host of 77 MB: spawn call 29 → 11 ms, first command
- * 44 → 26 ms; with 267 MB: 80 → 7 ms and 96 → 34 ms.
+ * The fast way to start a run's process: posix_spawn's way (clone with CLONE_VM|CLONE_VFORK,
+ * then exec) through a small addon (`native/tasse-spawn.c`, built at install by
+ * `native/build.mjs`). Node 20's libuv starts a child with a full fork() of the host, whose
+ * cost grows with the host's memory and which blocks the main thread meanwhile; a vfork-style
+ * child copies no page tables. Measured on a loaded 2-core VM, in a host of 77 MB: spawn call
+ * 29 → 11 ms, first command 44 → 26 ms; with 267 MB: 80 → 7 ms and 96 → 34 ms. The child joins
+ * the run's control groups and reads its own start time before its exec, which posix_spawn
+ * itself cannot do: no shell to join them (an exec: ~2 ms), and no read of /proc/<pid>/stat by
+ * the host, which waits for the child's exec to finish (~2.5 ms of the main thread per run).
  *
  * Same contract as child_process for what the executor uses: a process group of its own, the
  * given environment only, no shell, stdin closed, stdout and stderr as streams, the exit code
@@ -14,11 +17,13 @@ import { accessSync, constants, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { Socket } from 'node:net'
 import { constants as os } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { delimiter, join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 
 export interface SpawnedProcess {
   pid: number
+  /** Its start time (clock ticks since boot, `/proc/<pid>/stat`'s field 22), where known. */
+  startTime: number | null
   stdout: Readable
   stderr: Readable
   exited: Promise<SpawnedExit>
@@ -48,8 +53,11 @@ interface Addon {
       signal: number | null,
       usage?: [maxRssKiB: number, user: number, system: number],
     ) => void,
-  ): [pid: number, stdout: number, stderr: number]
+    cgroupProcs: readonly string[],
+  ): [pid: number, stdout: number, stderr: number, startTicks?: number]
   trimMemory(): boolean
+  /** The child joins `cgroupProcs` itself before its exec (undefined: an addon built before). */
+  joinsCgroups?: boolean
 }
 
 let loaded: Addon | null | undefined
@@ -96,14 +104,26 @@ export function spawnPath(): 'posix_spawn' | 'child_process' {
 /**
  * Starts `command` through the addon. Throws as spawn reports it (`code` ENOENT, EACCES…) when
  * it cannot start: a command not found on the environment's PATH, a working directory gone.
+ * With `cgroupProcs` (an addon that `joinsCgroups` only), the child writes itself into each of
+ * these `cgroup.procs` before its exec, so that nothing the command starts is outside them.
  */
 export function fastSpawn(
   addon: Addon,
   command: string,
   args: readonly string[],
-  options: { cwd: string; env: Readonly<Record<string, string>> },
+  options: {
+    cwd: string
+    env: Readonly<Record<string, string>>
+    cgroupProcs?: readonly string[]
+    /** `command`'s file where the caller looked it up already (`commandFile`). */
+    file?: string
+  },
 ): SpawnedProcess {
-  const file = executable(command, options.env.PATH)
+  // A name with a slash goes to execve as it is, which says why it cannot run (EACCES…).
+  const file = command.includes('/')
+    ? command
+    : (options.file ?? commandFile(command, options.cwd, options.env.PATH))
+  if (file === null) throw Object.assign(new Error(`spawn ${command} ENOENT`), { code: 'ENOENT' })
   let onExit: Parameters<Addon['spawn']>[4] = () => {}
   const exited = new Promise<SpawnedExit>((resolve) => {
     onExit = (code, signal, usage) => {
@@ -119,15 +139,19 @@ export function fastSpawn(
     }
   })
   const envp = Object.entries(options.env).map(([key, value]) => `${key}=${value}`)
-  let started: [number, number, number]
+  const cgroupProcs = options.cgroupProcs ?? []
+  if (cgroupProcs.length > 0 && !addon.joinsCgroups)
+    throw new Error('this build of the spawn addon cannot join control groups')
+  let started: ReturnType<Addon['spawn']>
   try {
-    started = addon.spawn(file, [command, ...args], envp, options.cwd, onExit)
+    started = addon.spawn(file, [command, ...args], envp, options.cwd, onExit, cgroupProcs)
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code
     throw Object.assign(new Error(`spawn ${command} ${code}`, { cause }), { code })
   }
-  const [pid, out, err] = started
-  return { pid, stdout: pipe(out), stderr: pipe(err), exited }
+  const [pid, out, err, startTicks] = started
+  const startTime = startTicks !== undefined && startTicks >= 0 ? startTicks : null
+  return { pid, startTime, stdout: pipe(out), stderr: pipe(err), exited }
 }
 
 function pipe(fd: number): Readable {
@@ -143,17 +167,26 @@ function name(signal: number): NodeJS.Signals {
 }
 
 /**
- * The file to run, found as execvp finds it but on the child's PATH (as libuv does): a name
- * with a slash as it is (relative to the working directory, which the child enters first).
+ * The file `command` names, found as execvp finds it but on the child's PATH (as libuv does):
+ * a name with a slash as it is (relative to `cwd`, which the child enters first), else the
+ * first executable file of that name in PATH's folders (an empty entry is `cwd`). Null when
+ * there is none. A missing file is not an exception here: most of PATH's folders miss.
  */
-function executable(command: string, path: string | undefined): string {
-  if (command.includes('/')) return command
+export function commandFile(command: string, cwd: string, path: string | undefined): string | null {
+  if (command.includes('/')) return executableFile(resolve(cwd, command)) ? command : null
   for (const dir of (path ?? '/usr/bin:/bin').split(delimiter)) {
     const candidate = join(dir || '.', command)
-    try {
-      accessSync(candidate, constants.X_OK)
-      if (statSync(candidate).isFile()) return candidate
-    } catch {}
+    if (executableFile(resolve(cwd, candidate))) return candidate
   }
-  throw Object.assign(new Error(`spawn ${command} ENOENT`), { code: 'ENOENT' })
+  return null
+}
+
+function executableFile(file: string): boolean {
+  try {
+    if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return false
+    accessSync(file, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
 }
