@@ -227,8 +227,8 @@ const PARTS = [
   ['admission', 'submit', 'admitted'],
   ['store write (the run, recorded)', 'admitted', 'recorded'],
   ['sinks, runner, environment → spawn call', 'recorded', 'spawn'],
-  ['spawn() on the main thread (fork, exec)', 'spawn', 'spawned'],
-  ['spawn call → first command (fork, exec, bash start)', 'spawn', 'first'],
+  ['spawn call → spawned (the addon: clone and exec, on a worker thread)', 'spawn', 'spawned'],
+  ['spawn call → first command (clone, exec, bash start)', 'spawn', 'first'],
   ['total: request sent → first command', 'sent', 'first'],
 ]
 

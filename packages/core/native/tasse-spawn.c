@@ -9,14 +9,16 @@
  * /proc/<pid>/stat instead, it would wait for the child's exec to finish: ~2.5 ms of the main
  * thread per run).
  *
- * spawn(file, argv, envp, cwd, onExit, cgroupProcs) -> [pid, stdoutFd, stderrFd, startTicks]
+ * spawn(file, argv, envp, cwd, onExit, cgroupProcs) -> Promise<[pid, stdoutFd, stderrFd, startTicks]>
+ *   Started on a worker thread of libuv's pool: the clone waits for the child's exec, which
+ *   takes milliseconds when many processes start at once, and the main thread does not wait.
  *   The child: stdin /dev/null, stdout and stderr to two pipes (read ends returned, CLOEXEC),
  *   in `cwd`, leader of a new process group, default signal dispositions, nothing blocked; it
  *   writes itself ("0") into each `cgroup.procs` of `cgroupProcs` before it execs `file`, and
  *   says on its stderr which it could not join (it runs anyway, as the shell way did).
  *   startTicks: its start time as field 22 of /proc/<pid>/stat gives it (clock ticks since
  *   boot), -1 if it could not be read.
- *   Throws with errno's code (ENOENT, EACCES...) when it cannot start.
+ *   Rejects with errno's code (ENOENT, EACCES...) when it cannot start.
  *   onExit(code, signal, usage) is called once on the main thread when the child has exited:
  *   code is the exit status or null, signal the number of the signal that ended it or null,
  *   usage [maxRssKiB, userSeconds, systemSeconds] from wait4: the child's, and that of the
@@ -134,20 +136,6 @@ static void call_on_exit(napi_env env, napi_value callback, void *context, void 
   napi_call_function(env, recv, callback, 3, args, NULL);
 }
 
-static napi_value throw_errno(napi_env env, int code, const char *what) {
-  char message[512];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(code));
-  napi_value error, text, code_value;
-  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &text);
-  napi_create_error(env, NULL, text, &error);
-  /* errno's name, as Node's own errors carry it (ENOENT, EACCES…) */
-  const char *name = strerrorname_np(code);
-  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code_value);
-  napi_set_named_property(env, error, "code", code_value);
-  napi_throw(env, error);
-  return NULL;
-}
-
 /* What the child needs, and what it tells the parent (they share memory until the exec). */
 typedef struct {
   const char *file;
@@ -255,6 +243,120 @@ static pid_t start_child(child_plan *plan) {
   return pid;
 }
 
+/* An Error with errno's message and code (ENOENT, EACCES…), as Node's own errors carry it. */
+static napi_value errno_error(napi_env env, int code, const char *what) {
+  char message[512];
+  snprintf(message, sizeof message, "%s: %s", what, strerror(code));
+  napi_value error, text, code_value;
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &text);
+  napi_create_error(env, NULL, text, &error);
+  const char *name = strerrorname_np(code);
+  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code_value);
+  napi_set_named_property(env, error, "code", code_value);
+  return error;
+}
+
+/* One spawn: made on the main thread, started on a worker thread, settled on the main thread. */
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_threadsafe_function on_exit;
+  char *file, *cwd;
+  char **argv, **envp, **cgroup_procs;
+  int out[2], err[2];
+  pid_t pid;
+  long long start_ticks;
+  int error;
+  const char *failed; /* what failed, for the message: the file, or a system call */
+} spawn_job;
+
+static void free_job(spawn_job *job) {
+  for (int i = 0; i < 2; i++) {
+    if (job->out[i] >= 0) close(job->out[i]);
+    if (job->err[i] >= 0) close(job->err[i]);
+  }
+  free(job->file);
+  free(job->cwd);
+  free_strings(job->argv);
+  free_strings(job->envp);
+  free_strings(job->cgroup_procs);
+  free(job);
+}
+
+/*
+ * On a worker thread: the clone waits for the child's exec (which takes milliseconds when many
+ * processes start at once), so the main thread does not. Then the reaper's thread.
+ */
+static void execute_spawn(napi_env env, void *data) {
+  (void)env;
+  spawn_job *job = data;
+  child_plan plan = {job->file, job->argv, job->envp, job->cwd, job->cgroup_procs,
+                     job->out[1], job->err[1], 0, -1};
+  pid_t pid = start_child(&plan);
+  close(job->out[1]);
+  close(job->err[1]);
+  job->out[1] = job->err[1] = -1;
+  if (pid < 0) {
+    job->error = plan.error;
+    job->failed = job->file;
+    return;
+  }
+  job->start_ticks = plan.start_ticks;
+  reaper *r = malloc(sizeof *r);
+  pthread_attr_t thread_attributes;
+  pthread_attr_init(&thread_attributes);
+  pthread_attr_setdetachstate(&thread_attributes, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&thread_attributes, 64 * 1024);
+  pthread_t thread;
+  int no_thread = ENOMEM;
+  if (r) {
+    r->pid = pid;
+    r->on_exit = job->on_exit;
+    no_thread = pthread_create(&thread, &thread_attributes, reap, r);
+  }
+  pthread_attr_destroy(&thread_attributes);
+  if (no_thread) {
+    /* Cannot wait for it: end it rather than leave a child no one reaps. */
+    free(r);
+    kill(-pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    job->error = no_thread;
+    job->failed = "pthread_create";
+    return;
+  }
+  job->on_exit = NULL; /* the reaper's now */
+  job->pid = pid;
+}
+
+/* On the main thread: resolves [pid, stdoutFd, stderrFd, startTicks], or rejects. */
+static void complete_spawn(napi_env env, napi_status status, void *data) {
+  spawn_job *job = data;
+  if (job->on_exit) napi_release_threadsafe_function(job->on_exit, napi_tsfn_abort);
+  if (status != napi_ok && !job->error) {
+    job->error = ECANCELED;
+    job->failed = "spawn";
+  }
+  if (job->error) {
+    napi_reject_deferred(env, job->deferred, errno_error(env, job->error, job->failed));
+  } else {
+    napi_value result, value;
+    napi_create_array_with_length(env, 4, &result);
+    napi_create_int32(env, job->pid, &value);
+    napi_set_element(env, result, 0, value);
+    napi_create_int32(env, job->out[0], &value);
+    napi_set_element(env, result, 1, value);
+    napi_create_int32(env, job->err[0], &value);
+    napi_set_element(env, result, 2, value);
+    napi_create_double(env, (double)job->start_ticks, &value);
+    napi_set_element(env, result, 3, value);
+    job->out[0] = job->err[0] = -1;
+    napi_resolve_deferred(env, job->deferred, result);
+  }
+  napi_delete_async_work(env, job->work);
+  free_job(job);
+}
+
 static napi_value spawn(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value args[6];
@@ -263,82 +365,46 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "spawn(file, argv, envp, cwd, onExit, cgroupProcs)");
     return NULL;
   }
-  char *file = string_of(env, args[0]);
-  char *cwd = string_of(env, args[3]);
-  char **argv = strings_of(env, args[1]);
-  char **envp = strings_of(env, args[2]);
-  char **cgroup_procs = strings_of(env, args[5]);
-  napi_value result = NULL;
-  int out[2] = {-1, -1}, err[2] = {-1, -1};
-  if (!file || !cwd || !argv || !envp || !cgroup_procs) {
+  spawn_job *job = calloc(1, sizeof *job);
+  if (!job) {
+    napi_throw_error(env, NULL, "spawn: out of memory");
+    return NULL;
+  }
+  job->out[0] = job->out[1] = job->err[0] = job->err[1] = -1;
+  job->file = string_of(env, args[0]);
+  job->cwd = string_of(env, args[3]);
+  job->argv = strings_of(env, args[1]);
+  job->envp = strings_of(env, args[2]);
+  job->cgroup_procs = strings_of(env, args[5]);
+  if (!job->file || !job->cwd || !job->argv || !job->envp || !job->cgroup_procs) {
+    free_job(job);
     napi_throw_error(env, NULL, "spawn: bad arguments (strings expected)");
-    goto done;
+    return NULL;
   }
-  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-    throw_errno(env, errno, "pipe");
-    goto done;
+  if (pipe2(job->out, O_CLOEXEC) < 0 || pipe2(job->err, O_CLOEXEC) < 0) {
+    napi_throw(env, errno_error(env, errno, "pipe"));
+    free_job(job);
+    return NULL;
   }
-  child_plan plan = {file, argv, envp, cwd, cgroup_procs, out[1], err[1], 0, -1};
-  pid_t pid = start_child(&plan);
-  if (pid < 0) {
-    throw_errno(env, plan.error, file);
-    goto done;
-  }
-  close(out[1]);
-  close(err[1]);
-  out[1] = err[1] = -1;
-
-  reaper *r = malloc(sizeof *r);
-  napi_value name;
-  napi_create_string_utf8(env, "tasse-spawn exit", NAPI_AUTO_LENGTH, &name);
-  if (!r || napi_create_threadsafe_function(env, args[4], NULL, name, 0, 1, NULL, NULL, NULL,
-                                            call_on_exit, &r->on_exit) != napi_ok) {
-    /* Cannot wait for it: end it rather than leave a child no one reaps. */
-    kill(-pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    free(r);
+  napi_value name, promise;
+  napi_create_string_utf8(env, "tasse-spawn", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, args[4], NULL, name, 0, 1, NULL, NULL, NULL,
+                                      call_on_exit, &job->on_exit) != napi_ok) {
+    free_job(job);
     napi_throw_error(env, NULL, "spawn: could not set up the exit callback");
-    goto done;
+    return NULL;
   }
-  r->pid = pid;
-  pthread_attr_t thread_attributes;
-  pthread_attr_init(&thread_attributes);
-  pthread_attr_setdetachstate(&thread_attributes, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize(&thread_attributes, 64 * 1024);
-  pthread_t thread;
-  int no_thread = pthread_create(&thread, &thread_attributes, reap, r);
-  pthread_attr_destroy(&thread_attributes);
-  if (no_thread) {
-    kill(-pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    napi_release_threadsafe_function(r->on_exit, napi_tsfn_abort);
-    free(r);
-    throw_errno(env, no_thread, "pthread_create");
-    goto done;
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+      napi_create_async_work(env, NULL, name, execute_spawn, complete_spawn, job, &job->work) !=
+          napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    /* A promise without its work would never settle: nothing of it is kept. */
+    napi_release_threadsafe_function(job->on_exit, napi_tsfn_abort);
+    free_job(job);
+    napi_throw_error(env, NULL, "spawn: could not queue the start");
+    return NULL;
   }
-  napi_value value;
-  napi_create_array_with_length(env, 4, &result);
-  napi_create_int32(env, pid, &value);
-  napi_set_element(env, result, 0, value);
-  napi_create_int32(env, out[0], &value);
-  napi_set_element(env, result, 1, value);
-  napi_create_int32(env, err[0], &value);
-  napi_set_element(env, result, 2, value);
-  napi_create_double(env, (double)plan.start_ticks, &value);
-  napi_set_element(env, result, 3, value);
-  out[0] = err[0] = -1;
-
-done:
-  for (int i = 0; i < 2; i++) {
-    if (out[i] >= 0) close(out[i]);
-    if (err[i] >= 0) close(err[i]);
-  }
-  free(file);
-  free(cwd);
-  free_strings(argv);
-  free_strings(envp);
-  free_strings(cgroup_procs);
-  return result;
+  return promise;
 }
 
 static napi_value trim_memory(napi_env env, napi_callback_info info) {

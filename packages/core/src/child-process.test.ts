@@ -288,7 +288,7 @@ describe('fastSpawn', () => {
     async () => {
       if (!addon) throw new Error('the addon is not built')
       const missing = '/nonexistent/tasse/cgroup.procs'
-      const child = fastSpawn(addon, 'sh', ['-c', 'echo ran; exec sleep 30'], {
+      const child = await fastSpawn(addon, 'sh', ['-c', 'echo ran; exec sleep 30'], {
         cwd: '/',
         env,
         cgroupProcs: [missing],

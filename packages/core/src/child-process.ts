@@ -140,7 +140,7 @@ export async function startChild(
   let started: SpawnedProcess
   try {
     started = fast
-      ? fastSpawn(addon, spawned.command, spawned.args, {
+      ? await fastSpawn(addon, spawned.command, spawned.args, {
           ...options,
           cgroupProcs: addonJoins ? cgroup.procsPaths : [],
           file: spawned === command ? (file ?? undefined) : undefined,

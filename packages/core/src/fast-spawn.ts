@@ -54,7 +54,10 @@ interface Addon {
       usage?: [maxRssKiB: number, user: number, system: number],
     ) => void,
     cgroupProcs: readonly string[],
-  ): [pid: number, stdout: number, stderr: number, startTicks?: number]
+    // A promise since the addon starts on a worker thread (one built before answered at once).
+  ):
+    | Promise<[pid: number, stdout: number, stderr: number, startTicks: number]>
+    | [pid: number, stdout: number, stderr: number]
   trimMemory(): boolean
   /** The child joins `cgroupProcs` itself before its exec (undefined: an addon built before). */
   joinsCgroups?: boolean
@@ -107,7 +110,7 @@ export function spawnPath(): 'posix_spawn' | 'child_process' {
  * With `cgroupProcs` (an addon that `joinsCgroups` only), the child writes itself into each of
  * these `cgroup.procs` before its exec, so that nothing the command starts is outside them.
  */
-export function fastSpawn(
+export async function fastSpawn(
   addon: Addon,
   command: string,
   args: readonly string[],
@@ -118,7 +121,7 @@ export function fastSpawn(
     /** `command`'s file where the caller looked it up already (`commandFile`). */
     file?: string
   },
-): SpawnedProcess {
+): Promise<SpawnedProcess> {
   // A name with a slash goes to execve as it is, which says why it cannot run (EACCES…).
   const file = command.includes('/')
     ? command
@@ -142,9 +145,9 @@ export function fastSpawn(
   const cgroupProcs = options.cgroupProcs ?? []
   if (cgroupProcs.length > 0 && !addon.joinsCgroups)
     throw new Error('this build of the spawn addon cannot join control groups')
-  let started: ReturnType<Addon['spawn']>
+  let started: Awaited<ReturnType<Addon['spawn']>>
   try {
-    started = addon.spawn(file, [command, ...args], envp, options.cwd, onExit, cgroupProcs)
+    started = await addon.spawn(file, [command, ...args], envp, options.cwd, onExit, cgroupProcs)
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code
     throw Object.assign(new Error(`spawn ${command} ${code}`, { cause }), { code })
