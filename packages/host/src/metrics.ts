@@ -46,20 +46,31 @@ export interface TasseMetricsOptions {
  * app.get('/metrics', async (c) => c.text(await metrics.text()))
  */
 export function createMetrics(tasse: Tasse, options: TasseMetricsOptions = {}): TasseMetrics {
+  // Every task's counters exist from its discovery, at 0: Prometheus' increase() and rate()
+  // need a sample before the first failure to see it, also after a restart.
+  const zeroed = new Set<string>()
+  const byTask = function* () {
+    for (const task of zeroed) yield { task }
+  }
   const runs = new CounterFamily(
     'tasse_runs_total',
     'Runs that reached a final state, by task and status (skipped and missed fires included).',
     ['task', 'status'],
+    function* () {
+      for (const task of zeroed) for (const status of FINAL_RUN_STATUSES) yield { task, status }
+    },
   )
   const skipped = new CounterFamily(
     'tasse_fires_skipped_total',
     'Scheduled fires not run because the overlap policy refused them, by task.',
     ['task'],
+    byTask,
   )
   const missed = new CounterFamily(
     'tasse_fires_missed_total',
     'Scheduled fires dropped by misfire_grace_time or coalescing, by task.',
     ['task'],
+    byTask,
   )
   const duration = new HistogramFamily(
     'tasse_run_duration_seconds',
@@ -149,16 +160,7 @@ export function createMetrics(tasse: Tasse, options: TasseMetricsOptions = {}): 
   ]
   let processMetrics: Promise<Registry> | null = null
 
-  // Every task's counters exist from its discovery, at 0: Prometheus' increase() and rate()
-  // need a sample before the first failure to see it, also after a restart.
-  const zeroed = new Set<string>()
-  const zero = (task: string) => {
-    if (zeroed.has(task)) return
-    zeroed.add(task)
-    for (const status of FINAL_RUN_STATUSES) runs.inc({ task, status }, 0)
-    skipped.inc({ task }, 0)
-    missed.inc({ task }, 0)
-  }
+  const zero = (task: string) => zeroed.add(task)
   const forget = (task: string) => {
     zeroed.delete(task)
     for (const status of FINAL_RUN_STATUSES) runs.remove({ task, status })

@@ -26,6 +26,24 @@ describe('Prometheus text', () => {
     expect(exposition([gauge])).toContain('\ng 2\n') // collected at each scrape
   })
 
+  it('writes the zero label sets at 0 until counted, each once, then the other series', () => {
+    const tasks = new Set(['a', 'b'])
+    const runs = new CounterFamily('r_total', 'Runs.', ['task', 'status'], function* () {
+      for (const task of tasks) for (const status of ['ok', 'failed']) yield { task, status }
+    })
+    runs.inc({ task: 'b', status: 'failed' })
+    runs.inc({ task: 'gone', status: 'ok' }, 4)
+    expect(runs.lines()).toEqual([
+      'r_total{task="a",status="ok"} 0',
+      'r_total{task="a",status="failed"} 0',
+      'r_total{task="b",status="ok"} 0',
+      'r_total{task="b",status="failed"} 1',
+      'r_total{task="gone",status="ok"} 4',
+    ])
+    tasks.delete('a') // read at each scrape
+    expect(runs.lines()).toHaveLength(3)
+  })
+
   it('writes histograms with cumulative buckets, +Inf, sum and count; removes a series', () => {
     const h = new HistogramFamily('d_seconds', 'Durations.', [0.5, 1], ['task'])
     for (const v of [0.1, 0.5, 0.7, 3]) h.observe({ task: 't' }, v)
