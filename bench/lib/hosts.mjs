@@ -9,7 +9,7 @@ import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { follow, launch, sleep } from './procs.mjs'
-import { hostCli } from './root.mjs'
+import { hostCli, hostNodeOptions } from './root.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const ORIGINAL_PYTHON = '/usr/bin/python3'
@@ -54,18 +54,8 @@ export async function startTasse(
   const t0 = performance.now()
   const proc = launch(
     process.execPath,
-    // The V8 setting `npm start` and the image's `tasse` give the host (docker/tasse).
-    [
-      '--max-semi-space-size=1',
-      cli,
-      'serve',
-      '--data',
-      dataDir,
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-    ],
+    // The V8 settings `npm start` and the image's `tasse` give the host (docker/tasse).
+    [...hostNodeOptions(), cli, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'],
     {
       env: baseEnv({ TASSE_SHUTDOWN_GRACE: '3', TASSE_TOKEN: BENCH_TOKEN, ...env }),
       cwd: work,

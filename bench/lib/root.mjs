@@ -3,7 +3,7 @@
  * by `--root DIR` (e.g. a clean export of a commit, built there, while the working tree is being
  * edited). Packages are resolved from that root's node_modules, as a user's app would.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -21,6 +21,28 @@ export function getRoot() {
 
 export function hostCli() {
   return join(root, 'packages/host/bundle/cli.js')
+}
+
+/**
+ * The Node.js options `npm start` gives the host in the measured root (its package.json's
+ * `start` script: the options between `node` and the CLI), so that the bench measures the host
+ * as users run it, whatever the commit.
+ */
+export function hostNodeOptions() {
+  try {
+    const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+    const words = (scripts?.start ?? '').split(/\s+/)
+    const from = words.indexOf('node') + 1
+    if (from === 0) return []
+    const options = []
+    for (const word of words.slice(from)) {
+      if (!word.startsWith('--')) break
+      options.push(word)
+    }
+    return options
+  } catch {
+    return []
+  }
 }
 
 /** Imports a package as resolved from the measured root; `{ missing }` when not there. */
