@@ -113,8 +113,8 @@ function locate(
   let realDir: string
   let real: string
   try {
-    realDir = realpathSync(dir)
-    real = realpathSync(join(dir, relativePath))
+    realDir = realpathSync.native(dir)
+    real = realpathSync.native(join(dir, relativePath))
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENOTDIR')
