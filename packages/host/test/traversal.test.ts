@@ -40,14 +40,21 @@ function spied(fs: Record<string, unknown>): Record<string, unknown> {
     'opendir',
     'opendirSync',
   ]
+  type Fn = ((...args: unknown[]) => unknown) & { native?: Fn }
+  const wrap =
+    (name: string, original: Fn): Fn =>
+    (...args: unknown[]) => {
+      if (touched.on) touched.paths.push(`${name}(${String(args[0])})`)
+      return original(...args)
+    }
   const wrapped: Record<string, unknown> = { ...fs }
   for (const name of names) {
-    const original = fs[name]
+    const original = fs[name] as Fn | undefined
     if (typeof original !== 'function') continue
-    wrapped[name] = (...args: unknown[]) => {
-      if (touched.on) touched.paths.push(`${name}(${String(args[0])})`)
-      return (original as (...a: unknown[]) => unknown)(...args)
-    }
+    const spy = wrap(name, original)
+    // realpath's system-call flavour (`realpathSync.native`) is recorded as well.
+    if (typeof original.native === 'function') spy.native = wrap(`${name}.native`, original.native)
+    wrapped[name] = spy
   }
   return { ...wrapped, default: wrapped }
 }
