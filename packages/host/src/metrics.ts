@@ -228,11 +228,24 @@ export function createMetrics(tasse: Tasse, options: TasseMetricsOptions = {}): 
  * histograms count from then.
  */
 async function loadProcessMetrics(): Promise<Registry> {
-  const { Registry, collectDefaultMetrics } = await import('prom-client')
+  const { Counter, Registry, collectDefaultMetrics } = await import('prom-client')
   const registry = new Registry()
+  const used = process.cpuUsage()
   // The event-loop lag is sampled once a second, not every 10 ms (prom-client's default): the
   // default woke an idle host 100 times a second, most of its idle CPU (0.5 % of a core).
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 })
+  // prom-client counts the CPU used from here (its first scrape, this host loading it lazily):
+  // the CPU the process used before is added, so that the counters are the process's own.
+  const seconds = { user: used.user / 1e6, system: used.system / 1e6 }
+  const cpu = (name: string) => registry.getSingleMetric(name)
+  for (const [name, value] of [
+    ['process_cpu_user_seconds_total', seconds.user],
+    ['process_cpu_system_seconds_total', seconds.system],
+    ['process_cpu_seconds_total', seconds.user + seconds.system],
+  ] as const) {
+    const counter = cpu(name)
+    if (counter instanceof Counter) counter.inc(value)
+  }
   // Gauges named like counters, which `promtool check metrics` refuses; the same counts are
   // in nodejs_active_handles, nodejs_active_requests and nodejs_active_resources (by type).
   for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name)
