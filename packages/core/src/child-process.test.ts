@@ -9,7 +9,7 @@ import {
   signalGroup,
   startChild,
 } from './child-process.js'
-import { fastSpawn, spawnAddon, spawnPath } from './fast-spawn.js'
+import { commandFile, fastSpawn, spawnAddon, spawnPath } from './fast-spawn.js'
 import { runCgroups } from './run-cgroup.js'
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' }
@@ -277,6 +277,20 @@ describe('killOrphanedGroup', () => {
     expect((await child.exited).signal).toBe('SIGKILL')
     await until(() => !groupAlive(child.pid), 'the group to be gone')
     expect(killOrphanedGroup(child.pid, child.startTime)).toBe(false)
+  })
+})
+
+describe('commandFile', () => {
+  it('finds a command as execvp does: PATH in order, an empty entry as the folder, a path as it is', () => {
+    dir = mkdtempSync(join(tmpdir(), 'tasse-child-'))
+    writeFileSync(join(dir, 'tool'), '#!/bin/sh\n', { mode: 0o755 })
+    writeFileSync(join(dir, 'plain'), 'not executable\n', { mode: 0o644 })
+    expect(commandFile('tool', dir, ':/usr/bin')).toBe('./tool')
+    expect(commandFile('tool', '/', `/nonexistent:${dir}`)).toBe(join(dir, 'tool'))
+    expect(commandFile('plain', dir, ':')).toBeNull()
+    expect(commandFile('./tool', dir, '')).toBe('./tool')
+    expect(commandFile('./gone', dir, '')).toBeNull()
+    expect(commandFile('sh', '/', '/nonexistent:/bin:/usr/bin')).toBe('/bin/sh')
   })
 })
 

@@ -178,7 +178,9 @@ function name(signal: number): NodeJS.Signals {
 export function commandFile(command: string, cwd: string, path: string | undefined): string | null {
   if (command.includes('/')) return executableFile(resolve(cwd, command)) ? command : null
   for (const dir of (path ?? '/usr/bin:/bin').split(delimiter)) {
-    const candidate = join(dir || '.', command)
+    // `./name` for an empty entry, so that the file stays a path (a helper that execs it by
+    // name would look it up on PATH again).
+    const candidate = dir ? join(dir, command) : `./${command}`
     if (executableFile(resolve(cwd, candidate))) return candidate
   }
   return null

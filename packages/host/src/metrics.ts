@@ -236,14 +236,13 @@ async function loadProcessMetrics(): Promise<Registry> {
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 })
   // prom-client counts the CPU used from here (its first scrape, this host loading it lazily):
   // the CPU the process used before is added, so that the counters are the process's own.
-  const seconds = { user: used.user / 1e6, system: used.system / 1e6 }
-  const cpu = (name: string) => registry.getSingleMetric(name)
+  const { user, system } = { user: used.user / 1e6, system: used.system / 1e6 }
   for (const [name, value] of [
-    ['process_cpu_user_seconds_total', seconds.user],
-    ['process_cpu_system_seconds_total', seconds.system],
-    ['process_cpu_seconds_total', seconds.user + seconds.system],
+    ['process_cpu_user_seconds_total', user],
+    ['process_cpu_system_seconds_total', system],
+    ['process_cpu_seconds_total', user + system],
   ] as const) {
-    const counter = cpu(name)
+    const counter = registry.getSingleMetric(name)
     if (counter instanceof Counter) counter.inc(value)
   }
   // Gauges named like counters, which `promtool check metrics` refuses; the same counts are
